@@ -1,0 +1,29 @@
+"""ISO 3166-1 alpha-2 country codes: validation and normalisation (pycountry)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pycountry
+
+__all__ = ["InvalidCountryCode", "all_alpha2", "normalise_country"]
+
+
+class InvalidCountryCode(ValueError):
+    """Not an assigned ISO 3166-1 alpha-2 code."""
+
+
+@lru_cache(maxsize=1)
+def all_alpha2() -> frozenset[str]:
+    """The 249 officially assigned alpha-2 codes."""
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+def normalise_country(value: str) -> str:
+    """``co`` -> ``CO``; raises :class:`InvalidCountryCode` for ``XX``, ``usa``, ``12`` or ''."""
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise InvalidCountryCode(f"{value[:20]!r} is not an ISO 3166-1 alpha-2 code (e.g. CO)")
+    if code not in all_alpha2():
+        raise InvalidCountryCode(f"{code!r} is not an assigned ISO 3166-1 country code")
+    return code

@@ -1,0 +1,73 @@
+"""The one interface both engines implement (the httpx transport pattern).
+
+Filters arrive as SQLAlchemy boolean clauses over the ``service_point`` table, built by
+the service points repository; a backend only adds the spatial and text parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Session
+
+from app.geo.sphere import BBox
+
+__all__ = ["Candidate", "NearestCursor", "PostFilter", "SearchBackend"]
+
+# Keeps the ids whose rows pass a test the database cannot evaluate (e.g. opening hours).
+PostFilter = Callable[[Sequence[int]], set[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    id: int
+    distance_m: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NearestCursor:
+    """Keyset position in a nearest-first listing: after (distance, id)."""
+
+    distance_m: float
+    id: int
+
+
+class SearchBackend(Protocol):
+    """Spatial and full-text search over public service points."""
+
+    name: str
+
+    def nearest(
+        self,
+        session: Session,
+        *,
+        lat: float,
+        lon: float,
+        radius_m: float,
+        limit: int,
+        where: Sequence[ColumnElement[bool]],
+        after: NearestCursor | None = None,
+        post_filter: PostFilter | None = None,
+    ) -> list[Candidate]:
+        """Up to ``limit`` points within ``radius_m``, nearest first (ties by id)."""
+        ...
+
+    def within(
+        self,
+        session: Session,
+        *,
+        bbox: BBox,
+        limit: int,
+        where: Sequence[ColumnElement[bool]],
+        after_id: int | None = None,
+        post_filter: PostFilter | None = None,
+    ) -> list[Candidate]:
+        """Up to ``limit`` points inside ``bbox``, by id."""
+        ...
+
+    def text_match(self, query: str) -> ColumnElement[bool]:
+        """A clause true for points whose search document matches ``query``."""
+        ...

@@ -1,0 +1,75 @@
+"""Great-circle geometry on the mean Earth sphere (the same radius PostGIS uses)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["EARTH_RADIUS_M", "BBox", "boxes_around", "haversine_m"]
+
+# IUGG mean radius, as PostGIS's sphere distance (use_spheroid=false).
+EARTH_RADIUS_M = 6_371_008.7714
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Exact great-circle distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dlat = p2 - p1
+    dlon = math.radians(lon2 - lon1)
+    a = math.sin(dlat / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass(frozen=True, slots=True)
+class BBox:
+    """A lon/lat box. ``min_lon > max_lon`` means it crosses the antimeridian."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    @property
+    def crosses_antimeridian(self) -> bool:
+        return self.min_lon > self.max_lon
+
+    def parts(self) -> list[BBox]:
+        """One or two boxes that never cross the antimeridian."""
+        if not self.crosses_antimeridian:
+            return [self]
+        return [
+            BBox(self.min_lon, self.min_lat, 180.0, self.max_lat),
+            BBox(-180.0, self.min_lat, self.max_lon, self.max_lat),
+        ]
+
+    def contains(self, lat: float, lon: float) -> bool:
+        if not self.min_lat <= lat <= self.max_lat:
+            return False
+        if self.crosses_antimeridian:
+            return lon >= self.min_lon or lon <= self.max_lon
+        return self.min_lon <= lon <= self.max_lon
+
+
+# A margin (degrees) added to search boxes so 32-bit R*Tree rounding never drops a point.
+_MARGIN_DEG = 1e-4
+
+
+def boxes_around(lat: float, lon: float, radius_m: float) -> list[BBox]:
+    """Boxes (split at the antimeridian) that contain every point within ``radius_m``."""
+    angular = radius_m / EARTH_RADIUS_M
+    dlat = math.degrees(angular) + _MARGIN_DEG
+    min_lat, max_lat = lat - dlat, lat + dlat
+    if min_lat <= -90.0 or max_lat >= 90.0 or angular >= math.pi / 2:
+        # The circle reaches a pole: every longitude is in play.
+        return [BBox(-180.0, max(min_lat, -90.0), 180.0, min(max_lat, 90.0))]
+    # Widest longitude span of the circle (exact for a sphere).
+    dlon = math.degrees(math.asin(min(1.0, math.sin(angular) / math.cos(math.radians(lat)))))
+    dlon += _MARGIN_DEG
+    if dlon >= 180.0:
+        return [BBox(-180.0, min_lat, 180.0, max_lat)]
+    west, east = lon - dlon, lon + dlon
+    if west < -180.0:
+        return BBox(west + 360.0, min_lat, east, max_lat).parts()
+    if east > 180.0:
+        return BBox(west, min_lat, east - 360.0, max_lat).parts()
+    return [BBox(west, min_lat, east, max_lat)]

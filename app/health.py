@@ -1,0 +1,54 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from app import schema
+from app.db import Database
+from app.errors import ServiceUnavailable
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    database: str
+    schema_heads: list[str]
+
+
+@router.get("/healthz", operation_id="getHealth", summary="The process is alive")
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    operation_id="getReadiness",
+    summary="The database is reachable and its schema is at the latest migration",
+    responses={503: {"description": "Not ready", "content": {"application/problem+json": {}}}},
+)
+def readyz(request: Request) -> Readiness:
+    database: Database = request.app.state.database
+    try:
+        with database.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        heads = schema.current_heads(database.engine)
+    except Exception as exc:
+        raise ServiceUnavailable("The database is unreachable.") from exc
+    expected = request.app.state.expected_heads
+    if heads != expected:
+        raise ServiceUnavailable(
+            "The database schema is not at the latest migration; run `rumbo migrate`.",
+            current=sorted(heads),
+            expected=sorted(expected),
+        )
+    return Readiness(status="ready", database=database.dialect, schema_heads=sorted(heads))

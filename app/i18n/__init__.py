@@ -1,0 +1,1 @@
+"""Language tags, request negotiation and per-field fallback."""

@@ -1,0 +1,263 @@
+"""Query parameters of the point search, parsed and validated into one ``PointQuery``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from app.country_codes import InvalidCountryCode, normalise_country
+from app.errors import FieldError, ValidationProblem
+from app.geo.sphere import BBox
+from app.geo.text import query_tokens
+from app.i18n.tags import InvalidLanguageTag, normalise_tag
+
+__all__ = ["PointQuery", "PointQueryDep", "parse_lat_lon"]
+
+
+@dataclass(frozen=True, slots=True)
+class PointQuery:
+    near: tuple[float, float] | None
+    radius_m: int
+    bbox: BBox | None
+    categories: tuple[str, ...]
+    audiences: tuple[str, ...]
+    spoken_languages: tuple[str, ...]
+    countries: tuple[str, ...]
+    open_now: bool
+    at: dt.datetime
+    free: bool | None
+    verified_since: dt.date | None
+    q: str | None
+    limit: int
+    cursor: str | None
+
+    def fingerprint_parts(self) -> dict[str, object]:
+        return {
+            "near": self.near,
+            "r": self.radius_m,
+            "bbox": None
+            if self.bbox is None
+            else [self.bbox.min_lon, self.bbox.min_lat, self.bbox.max_lon, self.bbox.max_lat],
+            "c": self.categories,
+            "a": self.audiences,
+            "sl": self.spoken_languages,
+            "co": self.countries,
+            "o": self.open_now,
+            "fr": self.free,
+            "v": self.verified_since.isoformat() if self.verified_since else None,
+            "q": self.q,
+        }
+
+
+def _split(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or []:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+def _finite(raw: str, name: str, errors: list[FieldError]) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        errors.append(
+            FieldError(location="query", name=name, detail=f"{raw[:40]!r} is not a number")
+        )
+        return None
+    if not math.isfinite(value):
+        errors.append(FieldError(location="query", name=name, detail="must be a finite number"))
+        return None
+    return value
+
+
+def parse_lat_lon(raw: str, name: str, errors: list[FieldError]) -> tuple[float, float] | None:
+    """``"lat,lon"`` in range, or None with the reasons appended to ``errors``."""
+    parts = raw.split(",")
+    if len(parts) != 2:
+        errors.append(FieldError(location="query", name=name, detail="expected 'lat,lon'"))
+        return None
+    lat = _finite(parts[0], name, errors)
+    lon = _finite(parts[1], name, errors)
+    if lat is None or lon is None:
+        return None
+    if not -90 <= lat <= 90:
+        errors.append(
+            FieldError(location="query", name=name, detail="latitude must be in [-90, 90]")
+        )
+    if not -180 <= lon <= 180:
+        errors.append(
+            FieldError(location="query", name=name, detail="longitude must be in [-180, 180]")
+        )
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+def _parse_bbox(raw: str, errors: list[FieldError]) -> BBox | None:
+    parts = raw.split(",")
+    if len(parts) != 4:
+        errors.append(
+            FieldError(location="query", name="bbox", detail="expected minLon,minLat,maxLon,maxLat")
+        )
+        return None
+    values = [_finite(p, "bbox", errors) for p in parts]
+    if any(v is None for v in values):
+        return None
+    min_lon, min_lat, max_lon, max_lat = (float(v) for v in values)  # type: ignore[arg-type]
+    problems = []
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        problems.append("longitudes must be in [-180, 180]")
+    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+        problems.append("latitudes must be in [-90, 90]")
+    if min_lat > max_lat:
+        problems.append("minLat is greater than maxLat")
+    for detail in problems:
+        errors.append(FieldError(location="query", name="bbox", detail=detail))
+    # min_lon > max_lon is allowed: the box crosses the antimeridian.
+    return None if problems else BBox(min_lon, min_lat, max_lon, max_lat)
+
+
+def get_point_query(
+    request: Request,
+    near: Annotated[
+        str | None,
+        Query(
+            description="Centre of a nearest-first search: `lat,lon`",
+            examples=["8.41,-76.78"],
+            max_length=64,
+        ),
+    ] = None,
+    radius: Annotated[
+        int | None,
+        Query(
+            description="Search radius in metres for `near` (default 25 km, max 500 km)",
+            examples=[25000],
+        ),
+    ] = None,
+    bbox: Annotated[
+        str | None,
+        Query(
+            description="Map viewport `minLon,minLat,maxLon,maxLat`; may cross the antimeridian",
+            examples=["-77.2,7.9,-76.4,8.8"],
+            max_length=128,
+        ),
+    ] = None,
+    category: Annotated[
+        list[str] | None,
+        Query(
+            description="Category codes (repeat or comma-separate); a parent includes its children",
+            examples=[["shelter", "health"]],
+        ),
+    ] = None,
+    audience: Annotated[
+        list[str] | None,
+        Query(description="Audience codes; points serving any of them", examples=[["women"]]),
+    ] = None,
+    spoken_language: Annotated[
+        list[str] | None,
+        Query(
+            description="BCP 47 tags of languages spoken on site; any of them", examples=[["ht"]]
+        ),
+    ] = None,
+    country: Annotated[
+        list[str] | None,
+        Query(description="ISO 3166-1 alpha-2 codes", examples=[["CO", "PA"]]),
+    ] = None,
+    open_now: Annotated[
+        bool, Query(description="Only points open at `at` (default: now), in their own time zone")
+    ] = False,
+    at: Annotated[
+        dt.datetime | None,
+        Query(
+            description="Instant for `open_now`, ISO 8601 with offset",
+            examples=["2026-03-09T16:30:00Z"],
+        ),
+    ] = None,
+    free: Annotated[
+        bool | None, Query(description="Only free (true) or paid (false) points")
+    ] = None,
+    verified_since: Annotated[
+        dt.date | None, Query(description="Only points verified on or after this date")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            description="Words in any language, accent- and case-insensitive; also matches "
+            "category names (`abri`, `shelter`, `albergue`)",
+            max_length=200,
+            examples=["albergue"],
+        ),
+    ] = None,
+    limit: Annotated[int | None, Query(description="Page size (default 20, max 200)")] = None,
+    cursor: Annotated[
+        str | None, Query(description="`next_cursor` of the previous page", max_length=512)
+    ] = None,
+) -> PointQuery:
+    settings = request.app.state.settings
+    errors: list[FieldError] = []
+    centre = parse_lat_lon(near, "near", errors) if near is not None else None
+    box = _parse_bbox(bbox, errors) if bbox is not None else None
+    if near is not None and bbox is not None:
+        errors.append(FieldError(location="query", name="bbox", detail="use either near or bbox"))
+    if radius is not None and not 1 <= radius <= settings.max_radius_m:
+        errors.append(
+            FieldError(
+                location="query",
+                name="radius",
+                detail=f"must be between 1 and {settings.max_radius_m} metres",
+            )
+        )
+    if radius is not None and near is None:
+        errors.append(FieldError(location="query", name="radius", detail="radius needs near"))
+    if limit is not None and not 1 <= limit <= settings.max_page_size:
+        errors.append(
+            FieldError(
+                location="query",
+                name="limit",
+                detail=f"must be between 1 and {settings.max_page_size}",
+            )
+        )
+    spoken: list[str] = []
+    for tag in _split(spoken_language):
+        try:
+            spoken.append(normalise_tag(tag))
+        except InvalidLanguageTag as exc:
+            errors.append(FieldError(location="query", name="spoken_language", detail=str(exc)))
+    countries: list[str] = []
+    for code in _split(country):
+        try:
+            countries.append(normalise_country(code))
+        except InvalidCountryCode as exc:
+            errors.append(FieldError(location="query", name="country", detail=str(exc)))
+    if at is not None and at.tzinfo is None:
+        errors.append(
+            FieldError(
+                location="query", name="at", detail="needs a UTC offset, e.g. 2026-03-09T16:30:00Z"
+            )
+        )
+    text = q.strip() if q else None
+    if text is not None and not query_tokens(text):
+        errors.append(FieldError(location="query", name="q", detail="contains no searchable words"))
+    if errors:
+        raise ValidationProblem("; ".join(f"{e.name}: {e.detail}" for e in errors), errors=errors)
+    return PointQuery(
+        near=centre,
+        radius_m=radius or settings.default_radius_m,
+        bbox=box,
+        categories=tuple(_split(category)),
+        audiences=tuple(_split(audience)),
+        spoken_languages=tuple(spoken),
+        countries=tuple(countries),
+        open_now=open_now,
+        at=at or dt.datetime.now(dt.UTC),
+        free=free,
+        verified_since=verified_since,
+        q=text or None,
+        limit=limit or settings.default_page_size,
+        cursor=cursor,
+    )
+
+
+PointQueryDep = Annotated[PointQuery, Depends(get_point_query)]

@@ -1,0 +1,68 @@
+"""Opening hours (OSM ``opening_hours`` syntax) evaluated in each point's own time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import opening_hours
+from timezonefinder import TimezoneFinder
+
+__all__ = ["InvalidOpeningHours", "is_open", "parse", "timezone_at"]
+
+
+class InvalidOpeningHours(ValueError):
+    """The expression does not follow the OSM opening_hours specification."""
+
+
+@lru_cache(maxsize=1)
+def _finder() -> TimezoneFinder:
+    return TimezoneFinder(in_memory=True)
+
+
+def timezone_at(lat: float, lon: float) -> str | None:
+    """The IANA time zone at a coordinate (``America/Tijuana``); None at sea."""
+    return _finder().timezone_at(lng=lon, lat=lat)
+
+
+def parse(expression: str) -> str:
+    """Validate an expression; returns it stripped, raises :class:`InvalidOpeningHours`."""
+    value = expression.strip()
+    if not value or len(value) > 500:
+        raise InvalidOpeningHours("opening_hours must be 1 to 500 characters")
+    try:
+        opening_hours.OpeningHours(value, auto_country=False, auto_timezone=False)
+    except (SyntaxError, ValueError) as exc:
+        raise InvalidOpeningHours(f"not valid OSM opening_hours syntax: {exc}") from None
+    return value
+
+
+@lru_cache(maxsize=8192)
+def _compiled(
+    expression: str, timezone: str | None, country: str | None
+) -> opening_hours.OpeningHours:
+    return opening_hours.OpeningHours(
+        expression,
+        timezone=ZoneInfo(timezone) if timezone else None,
+        country=country,
+        auto_country=False,
+        auto_timezone=False,
+        max_interval_days=366,
+    )
+
+
+def is_open(
+    expression: str | None, timezone: str | None, country: str | None, at: dt.datetime
+) -> bool | None:
+    """Whether a point is open at the instant ``at`` (aware); None when unknown."""
+    if not expression:
+        return None
+    try:
+        oh = _compiled(expression, timezone, country)
+    except (SyntaxError, ValueError):
+        return None
+    local = at.astimezone(ZoneInfo(timezone) if timezone else dt.UTC)
+    if oh.is_unknown(local):
+        return None
+    return bool(oh.is_open(local))

@@ -1,0 +1,216 @@
+"""Creating and changing service points: the one path every write goes through.
+
+Used by the staff API, the seed loader and imports. Functions only ``flush``; the caller's
+unit of work commits. Every change bumps ``updated_at`` and so the row's ``version``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import Conflict, FieldError, ValidationProblem
+from app.geo.text import normalise_text
+from app.service_points.hours import timezone_at
+from app.service_points.inputs import (
+    ServicePointCreate,
+    ServicePointUpdate,
+    SourceInput,
+    TranslationInput,
+)
+from app.service_points.models import (
+    ServicePoint,
+    ServicePointAudience,
+    ServicePointCategory,
+    ServicePointLanguage,
+    ServicePointTranslation,
+)
+from app.taxonomy.models import Audience, Category, CategoryTranslation
+
+__all__ = [
+    "create_point",
+    "delete_translation",
+    "put_translation",
+    "refresh_search_text",
+    "update_point",
+]
+
+_SCALARS = ("external_id", "locality", "email", "website", "whatsapp", "opening_hours", "free")
+
+
+def _check_codes(session: Session, data: ServicePointCreate | ServicePointUpdate) -> None:
+    errors: list[FieldError] = []
+    if data.categories:
+        known = set(
+            session.scalars(select(Category.code).where(Category.code.in_(data.categories)))
+        )
+        for i, code in enumerate(data.categories):
+            if code not in known:
+                errors.append(
+                    FieldError(
+                        location="body",
+                        name="categories",
+                        pointer=f"/categories/{i}",
+                        detail=f"unknown category {code!r}",
+                    )
+                )
+    if data.audiences:
+        known = set(session.scalars(select(Audience.code).where(Audience.code.in_(data.audiences))))
+        for i, code in enumerate(data.audiences):
+            if code not in known:
+                errors.append(
+                    FieldError(
+                        location="body",
+                        name="audiences",
+                        pointer=f"/audiences/{i}",
+                        detail=f"unknown audience {code!r}",
+                    )
+                )
+    if errors:
+        raise ValidationProblem("; ".join(e.detail for e in errors), errors=errors)
+
+
+def _apply_source(point: ServicePoint, source: SourceInput | None) -> None:
+    point.source_title = source.title if source else None
+    point.source_url = source.url if source else None
+    point.source_publisher = source.publisher if source else None
+
+
+def _set_categories(point: ServicePoint, codes: Iterable[str]) -> None:
+    point.categories = [
+        ServicePointCategory(category_code=code, position=i) for i, code in enumerate(codes)
+    ]
+
+
+def create_point(
+    session: Session, data: ServicePointCreate, *, organization_id: str
+) -> ServicePoint:
+    """Add a point owned by ``organization_id``."""
+    _check_codes(session, data)
+    now = utcnow()
+    point = ServicePoint(
+        organization_id=organization_id,
+        lat=data.lat,
+        lon=data.lon,
+        country=data.country,
+        timezone=timezone_at(data.lat, data.lon),
+        phones=list(data.phones or []),
+        status=data.status,
+        original_language=data.original_language,
+        is_sample=bool(data.is_sample),
+        created_at=now,
+        updated_at=now,
+    )
+    for name in _SCALARS:
+        setattr(point, name, getattr(data, name))
+    _apply_source(point, data.source)
+    _set_categories(point, data.categories)
+    point.audiences = [ServicePointAudience(audience_code=c) for c in data.audiences or []]
+    point.spoken_languages = [ServicePointLanguage(lang=t) for t in data.spoken_languages or []]
+    point.translations = [
+        ServicePointTranslation(lang=lang, updated_at=now, **text.model_dump())
+        for lang, text in data.translations.items()
+    ]
+    session.add(point)
+    refresh_search_text(session, point)
+    session.flush()
+    return point
+
+
+def update_point(session: Session, point: ServicePoint, data: ServicePointUpdate) -> ServicePoint:
+    """Apply the fields present in ``data`` (PATCH semantics)."""
+    _check_codes(session, data)
+    sent = data.model_fields_set
+    for name in _SCALARS:
+        if name in sent:
+            setattr(point, name, getattr(data, name))
+    if "lat" in sent and data.lat is not None and data.lon is not None:
+        point.lat, point.lon = data.lat, data.lon
+        point.timezone = timezone_at(data.lat, data.lon)
+    if "country" in sent and data.country:
+        point.country = data.country
+    if "phones" in sent:
+        point.phones = list(data.phones or [])
+    if "categories" in sent and data.categories:
+        _set_categories(point, data.categories)
+    if "audiences" in sent:
+        point.audiences = [ServicePointAudience(audience_code=c) for c in data.audiences or []]
+    if "spoken_languages" in sent:
+        point.spoken_languages = [ServicePointLanguage(lang=t) for t in data.spoken_languages or []]
+    if "original_language" in sent and data.original_language:
+        if data.original_language not in {t.lang for t in point.translations}:
+            raise ValidationProblem.for_field(
+                "body",
+                "original_language",
+                "no translation exists in that language",
+                pointer="/original_language",
+            )
+        point.original_language = data.original_language
+    if "source" in sent:
+        _apply_source(point, data.source)
+    if "is_sample" in sent and data.is_sample is not None:
+        point.is_sample = data.is_sample
+    point.updated_at = utcnow()
+    refresh_search_text(session, point)
+    session.flush()
+    return point
+
+
+def put_translation(
+    session: Session, point: ServicePoint, lang: str, text: TranslationInput
+) -> ServicePointTranslation:
+    """Create or replace one language's texts of a point."""
+    now = utcnow()
+    existing = next((t for t in point.translations if t.lang == lang), None)
+    if existing is None:
+        existing = ServicePointTranslation(lang=lang, updated_at=now, **text.model_dump())
+        point.translations.append(existing)
+    else:
+        for field, value in text.model_dump().items():
+            setattr(existing, field, value)
+        existing.updated_at = now
+    point.updated_at = now
+    refresh_search_text(session, point)
+    session.flush()
+    return existing
+
+
+def delete_translation(session: Session, point: ServicePoint, lang: str) -> None:
+    """Remove one language; the original language cannot be removed."""
+    if lang == point.original_language:
+        raise Conflict(f"{lang!r} is the point's original language; change original_language first")
+    point.translations = [t for t in point.translations if t.lang != lang]
+    point.updated_at = utcnow()
+    refresh_search_text(session, point)
+    session.flush()
+
+
+def refresh_search_text(session: Session, point: ServicePoint) -> None:
+    """Rebuild the search document: every translation, the locality, category names."""
+    parts: list[str] = []
+    for t in point.translations:
+        parts.extend(v for v in (t.name, t.description, t.address) if v)
+    if point.locality:
+        parts.append(point.locality)
+    codes = {c.category_code for c in point.categories}
+    # Parents too: a primary-care post is found by "salud" / "health" / "santé".
+    parents = dict(session.execute(select(Category.code, Category.parent_code)).tuples().all())
+    for code in list(codes):
+        parent = parents.get(code)
+        while parent and parent not in codes:
+            codes.add(parent)
+            parent = parents.get(parent)
+    if codes:
+        rows = session.execute(
+            select(CategoryTranslation.name, CategoryTranslation.keywords).where(
+                CategoryTranslation.category_code.in_(codes)
+            )
+        )
+        for name, keywords in rows:
+            parts.append(name)
+            if keywords:
+                parts.append(keywords)
+    point.search_text = normalise_text(" ".join(parts))[:20000]

@@ -1,0 +1,80 @@
+"""Runtime configuration, read once from the environment (prefix ``RUMBO_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+DEFAULT_SQLITE_PATH = Path("var") / "rumbo.db"
+DEV_SECRET = "dev-insecure-change-me"  # noqa: S105  (refused in production)
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Each field maps to ``RUMBO_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="RUMBO_", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = f"sqlite:///./{DEFAULT_SQLITE_PATH.as_posix()}"
+    read_replica_url: str | None = None
+    port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "RUMBO_PORT"))
+    host: str = "127.0.0.1"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    default_language: str = "es"
+    # Secret used to sign staff tokens; refused outside development when left at the default.
+    secret_key: str = DEV_SECRET
+    redis_url: str | None = None
+    # Radius (metres) used by ``near=`` when none is given, and the largest accepted.
+    default_radius_m: int = 25_000
+    max_radius_m: int = 500_000
+    default_page_size: int = 20
+    max_page_size: int = 200
+    # Published points not verified for this many days are reported as stale.
+    stale_after_days: int = 180
+    max_body_bytes: int = 1_048_576
+    # Staff authentication (app/accounts): token lifetimes, JWT claims, login throttling.
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_days: int = 30
+    token_issuer: str = "rumbo"
+    token_audience: str = "rumbo-staff"
+    password_min_length: int = 12
+    # ``limits`` notation; failed logins per account, and per client address.
+    login_failures_per_account: str = "5/15 minutes"
+    login_failures_per_address: str = "50/15 minutes"
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        import langcodes
+
+        if not langcodes.tag_is_valid(value):
+            raise ValueError(f"not a BCP 47 language tag: {value!r}")
+        return langcodes.standardize_tag(value)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_set(cls, value: str) -> str:
+        if len(value) < 16:
+            raise ValueError("RUMBO_SECRET_KEY must be at least 16 characters")
+        return value
+
+    def check_production_ready(self) -> None:
+        """Refuse the development secret outside development and tests."""
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise RuntimeError("set RUMBO_SECRET_KEY before running in production")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    return Settings()

@@ -1,0 +1,31 @@
+"""Public taxonomy: the translated category tree and the audiences."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.db import ReadSessionDep
+from app.i18n.dependencies import LangDep
+from app.taxonomy import service
+from app.taxonomy.schemas import AudienceRead, CategoryNode
+
+router = APIRouter(prefix="/v1", tags=["taxonomy"])
+
+
+@router.get(
+    "/categories",
+    operation_id="listCategories",
+    summary="The category tree, translated",
+    response_model_exclude_none=True,
+)
+def list_categories(session: ReadSessionDep, pref: LangDep) -> list[CategoryNode]:
+    return service.category_tree(session, pref=pref)
+
+
+@router.get(
+    "/audiences",
+    operation_id="listAudiences",
+    summary="Groups of people a point can serve, translated",
+)
+def list_audiences(session: ReadSessionDep, pref: LangDep) -> list[AudienceRead]:
+    return service.audience_list(session, pref=pref)

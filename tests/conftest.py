@@ -1,0 +1,167 @@
+"""Test harness: every test that uses ``client`` or ``db`` runs on SQLite, and on
+PostgreSQL + PostGIS too when ``RUMBO_TEST_POSTGRES_URL`` is set.
+
+The schema is built by ``alembic upgrade heads`` (so migrations are tested on both
+engines) and the seed data is loaded once per engine. Each test then runs inside a
+transaction on one connection that is rolled back afterwards; the app's sessions join it
+through savepoints, so nothing a test writes is seen by the next.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import schema
+from app import seed as seed_module
+from app.db import Database, normalise_url
+from app.main import create_app
+from app.settings import Settings
+
+POSTGRES_URL = os.environ.get("RUMBO_TEST_POSTGRES_URL")
+ENGINES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def create_postgres_database(base_url: str) -> str:
+    """A new empty database next to ``base_url``; returns its URL."""
+    name = f"rumbo_t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return (
+        make_url(normalise_url(base_url)).set(database=name).render_as_string(hide_password=False)
+    )
+
+
+def drop_postgres_database(base_url: str, url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(normalise_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_settings(url: str, **overrides: object) -> Settings:
+    return Settings(
+        database_url=url,
+        environment="test",
+        log_level="WARNING",
+        secret_key="test-secret-key-0123456789abcdef",
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+def seed_database(url: str) -> None:
+    database = Database(url)
+    with database.session() as session, session.begin():
+        seed_module.load_all(session)
+    database.dispose()
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(engine_kind: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated and seeded database for the whole session, one per engine."""
+    if engine_kind == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'rumbo.db'}"
+    else:
+        assert POSTGRES_URL
+        url = POSTGRES_URL
+        reset_postgres(url)
+    schema.upgrade(url)
+    seed_database(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> FastAPI:
+    return create_app(test_settings(database_url))
+
+
+@pytest.fixture
+def connection(app: FastAPI) -> Iterator[object]:
+    """One connection in an outer transaction that is rolled back after the test."""
+    database: Database = app.state.database
+    conn = database.engine.connect()
+    outer = conn.begin()
+    saved = (database.sessionmaker, database.read_sessionmaker)
+    bound = sessionmaker(
+        bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    database.sessionmaker = database.read_sessionmaker = bound
+    app.state.languages.invalidate()
+    try:
+        yield conn
+    finally:
+        database.sessionmaker, database.read_sessionmaker = saved
+        outer.rollback()
+        conn.close()
+        app.state.languages.invalidate()
+
+
+@pytest.fixture
+def client(app: FastAPI, connection: object) -> Iterator[TestClient]:
+    """An httpx client against the app, isolated by the rolled-back transaction."""
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def db(app: FastAPI, connection: object) -> Iterator[Session]:
+    """A session in the same rolled-back transaction as ``client`` (data-layer tests)."""
+    session: Session = app.state.database.sessionmaker()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def fresh_app(engine_kind: str, tmp_path: Path) -> Iterator[Callable[..., tuple[FastAPI, str]]]:
+    """Factory of apps on brand-new databases with real, separate connections.
+
+    For tests that need real concurrency or restarts (races, faults). Each database is
+    migrated; pass ``seed=True`` to load the seed too.
+    """
+    created: list[tuple[FastAPI, str]] = []
+
+    def make(*, seed: bool = False, **overrides: object) -> tuple[FastAPI, str]:
+        if engine_kind == "sqlite":
+            url = f"sqlite:///{tmp_path / f'fresh-{len(created)}.db'}"
+        else:
+            assert POSTGRES_URL
+            url = create_postgres_database(POSTGRES_URL)
+        schema.upgrade(url)
+        if seed:
+            seed_database(url)
+        fresh = create_app(test_settings(url, **overrides))
+        created.append((fresh, url))
+        return fresh, url
+
+    yield make
+    for fresh, url in created:
+        fresh.state.database.dispose()
+        if engine_kind == "postgres" and POSTGRES_URL:
+            drop_postgres_database(POSTGRES_URL, url)

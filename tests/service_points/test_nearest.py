@@ -1,0 +1,101 @@
+"""Nearest-first search: ordering and distances match an exact reference, everywhere."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.service_points.helpers import (
+    ISOLATED_COUNTRY,
+    add_points,
+    all_pages,
+    destination,
+    reference_distance_m,
+    scratch,
+)
+
+centres = st.one_of(
+    # anywhere
+    st.tuples(st.floats(-89.9, 89.9), st.floats(-180, 180)),
+    # near the poles
+    st.tuples(st.floats(85, 89.99) | st.floats(-89.99, -85), st.floats(-180, 180)),
+    # on either side of the antimeridian
+    st.tuples(st.floats(-60, 60), st.floats(178.5, 180) | st.floats(-180, -178.5)),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    centre=centres,
+    radius=st.integers(1_000, 300_000),
+    offsets=st.lists(st.tuples(st.floats(0, 360), st.floats(0, 1.6)), min_size=1, max_size=25),
+    limit=st.integers(1, 7),
+)
+def test_nearest_matches_reference(client, connection, centre, radius, offsets, limit):
+    lat, lon = centre
+    coords = [destination(lat, lon, bearing, fraction * radius) for bearing, fraction in offsets]
+    with scratch(connection) as session:
+        ids = add_points(session, coords)
+        expected = sorted(
+            (reference_distance_m(lat, lon, plat, plon), pid)
+            for pid, (plat, plon) in zip(ids, coords, strict=True)
+        )
+        # Points within a hair of the radius may fall either side through rounding.
+        expected_in = [(d, pid) for d, pid in expected if d <= radius - 0.01]
+        borderline = {pid for d, pid in expected if abs(d - radius) < 0.01}
+        items = all_pages(
+            client,
+            {"near": f"{lat},{lon}", "radius": radius, "country": ISOLATED_COUNTRY, "limit": limit},
+        )
+        got = [item for item in items if item["id"] not in borderline]
+        assert [item["id"] for item in got] == [pid for _, pid in expected_in]
+        for item, (d, _) in zip(got, expected_in, strict=True):
+            assert abs(item["distance_m"] - d) <= 0.1
+        distances = [item["distance_m"] for item in items]
+        assert distances == sorted(distances)
+
+
+def test_nearest_first_page_and_default_radius(client, connection):
+    with scratch(connection) as session:
+        near = destination(10.0, -75.0, 90, 500)
+        far = destination(10.0, -75.0, 90, 30_000)
+        ids = add_points(session, [far, near])
+        body = client.get(
+            "/v1/points", params={"near": "10,-75", "country": ISOLATED_COUNTRY}
+        ).json()
+        # The default radius is 25 km: the point 30 km away is not returned.
+        assert [item["id"] for item in body["items"]] == [ids[1]]
+        assert 499 <= body["items"][0]["distance_m"] <= 501
+
+
+far_from_seed = st.one_of(
+    st.tuples(st.floats(-60, 60), st.floats(10, 170)),
+    st.tuples(st.floats(86, 89.99) | st.floats(-89.99, -86), st.floats(-180, 180)),
+    st.tuples(st.floats(-40, 40), st.floats(178.5, 180) | st.floats(-180, -178.5)),
+)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    centre=far_from_seed,
+    offsets=st.lists(st.tuples(st.floats(0, 360), st.floats(0, 1.5)), min_size=1, max_size=15),
+)
+def test_nearest_without_filters_uses_the_same_ordering(client, connection, centre, offsets):
+    """No filter: the SQLite fast path (R*Tree alone) must agree with the reference too."""
+    lat, lon = centre
+    radius = 100_000
+    coords = [destination(lat, lon, bearing, fraction * radius) for bearing, fraction in offsets]
+    with scratch(connection) as session:
+        ids = add_points(session, coords)
+        expected = sorted(
+            (reference_distance_m(lat, lon, plat, plon), pid)
+            for pid, (plat, plon) in zip(ids, coords, strict=True)
+            if reference_distance_m(lat, lon, plat, plon) <= radius - 0.01
+        )
+        items = all_pages(client, {"near": f"{lat},{lon}", "radius": radius, "limit": 4})
+        got = [i["id"] for i in items if abs(i["distance_m"] - radius) > 0.01]
+        assert got == [pid for _, pid in expected]
