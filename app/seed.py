@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.countries.seed import load_countries
 from app.languages.models import Language
 from app.organizations.models import Organization, OrganizationTranslation
 from app.service_points import writing
@@ -129,7 +130,7 @@ def load_points(session: Session, seed_dir: Path) -> tuple[int, int]:
             point_items.extend(content.get("points", []))
         else:
             point_items.extend(content)
-    org_ids = dict(session.execute(select(Organization.slug, Organization.id)).tuples().all())
+    org_ids = dict(session.execute(select(Organization.slug, Organization.id)).all())
     created = updated = 0
     for item in point_items:
         if _upsert_point(session, item, org_ids):
@@ -147,6 +148,7 @@ def load_all(session: Session, seed_dir: Path = SEED_DIR) -> dict[str, int]:
     load_languages(session, langs)
     created, updated = load_points(session, seed_dir)
     log.info("seed: %d points created, %d updated", created, updated)
+    load_countries(session, seed_dir)
     return {"points_created": created, "points_updated": updated}
 
 

@@ -47,6 +47,24 @@ class Settings(BaseSettings):
     # ``limits`` notation; failed logins per account, and per client address.
     login_failures_per_account: str = "5/15 minutes"
     login_failures_per_address: str = "50/15 minutes"
+    # Anonymous feedback (app/feedback): ``limits`` notation, ";" separates several limits.
+    feedback_limit_per_client: str = "10/hour;30/day"
+    feedback_limit_per_client_point: str = "3/day"
+    feedback_limit_per_point: str = "120/hour"
+    feedback_comment_max_chars: int = 1000
+    # Independent reports that a point is closed / wrong within the window open a task.
+    feedback_signal_threshold: int = 3
+    feedback_signal_window_days: int = 14
+    # Offline delivery (app/sync, app/signing, app/http_cache.py, app/compression.py).
+    # Ed25519 keys: ``keyring.json`` (public) and ``<kid>.key`` (private, mode 0600).
+    keys_dir: Path = Path("var") / "keys"
+    sync_page_size: int = 500
+    sync_max_page_size: int = 2000
+    # Changes older than this are pruned by ``rumbo sync prune``; older cursors get a 410.
+    sync_retention_days: int = 90
+    # ``Cache-Control: public, max-age`` of public GET responses (seconds).
+    cache_max_age: int = 60
+    compression_min_bytes: int = 512
 
     @field_validator("default_language")
     @classmethod

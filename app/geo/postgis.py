@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnClause, ColumnElement, column, func, literal_column, select
+from sqlalchemy import ColumnClause, ColumnElement, column, func, select
 from sqlalchemy.orm import Session
 
 from app.geo.base import Candidate, NearestCursor, PostFilter
@@ -27,7 +27,7 @@ _SLACK_M = 0.5
 
 
 def _point(lat: float, lon: float) -> ColumnElement[object]:
-    return func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326).cast(literal_column("geography"))
+    return func.geography(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326))
 
 
 class PostgisBackend:
@@ -81,7 +81,7 @@ class PostgisBackend:
         after_id: int | None = None,
         post_filter: PostFilter | None = None,
     ) -> list[Candidate]:
-        geom = _geog.cast(literal_column("geometry"))
+        geom = func.geometry(_geog)
         boxes = [
             geom.op("&&")(func.ST_MakeEnvelope(b.min_lon, b.min_lat, b.max_lon, b.max_lat, 4326))
             for b in bbox.parts()

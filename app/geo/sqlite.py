@@ -72,7 +72,7 @@ class SqliteBackend:
         for radius in radii or [radius_m]:
             scored: list[tuple[float, int]] = []
             for box in boxes_around(lat, lon, radius):
-                for pid, plat, plon in session.execute(_box_query(box, where)).tuples():
+                for pid, plat, plon in session.execute(_box_query(box, where)):
                     d = haversine_m(lat, lon, plat, plon)
                     if d <= radius and (after is None or (d, pid) > (after.distance_m, after.id)):
                         scored.append((d, pid))
@@ -106,7 +106,7 @@ class SqliteBackend:
             # Without a post filter the first ``limit`` ids of each part are enough.
             if post_filter is None:
                 stmt = stmt.order_by(_rtree.c.id).limit(limit)
-            ids.extend(pid for pid, _, _ in session.execute(stmt).tuples())
+            ids.extend(row[0] for row in session.execute(stmt))
         ordered = sorted(set(ids))
         if post_filter is not None:
             allowed = post_filter(ordered)

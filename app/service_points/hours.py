@@ -42,14 +42,21 @@ def parse(expression: str) -> str:
 def _compiled(
     expression: str, timezone: str | None, country: str | None
 ) -> opening_hours.OpeningHours:
-    return opening_hours.OpeningHours(
-        expression,
-        timezone=ZoneInfo(timezone) if timezone else None,
-        country=country,
-        auto_country=False,
-        auto_timezone=False,
-        max_interval_days=366,
-    )
+    def build(holidays_country: str | None) -> opening_hours.OpeningHours:
+        return opening_hours.OpeningHours(
+            expression,
+            timezone=ZoneInfo(timezone) if timezone else None,
+            country=holidays_country,
+            auto_country=False,
+            auto_timezone=False,
+            max_interval_days=366,
+        )
+
+    try:
+        # The country gives the public-holiday calendar used by ``PH`` rules.
+        return build(country)
+    except opening_hours.UnknownCountryError:
+        return build(None)
 
 
 def is_open(

@@ -102,7 +102,7 @@ def hours_of(session: Session, ids: Sequence[int]) -> list[tuple[int, str | None
         stmt = select(_sp.c.id, _sp.c.opening_hours, _sp.c.timezone, _sp.c.country).where(
             _sp.c.id.in_(chunk)
         )
-        rows.extend(session.execute(stmt).tuples().all())
+        rows.extend(session.execute(stmt).all())
     return rows
 
 

@@ -6,7 +6,7 @@ unit of work commits. Every change bumps ``updated_at`` and so the row's ``versi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from app.service_points.inputs import (
     TranslationInput,
 )
 from app.service_points.models import (
+    PointStatus,
     ServicePoint,
     ServicePointAudience,
     ServicePointCategory,
@@ -31,23 +32,28 @@ from app.service_points.models import (
 from app.taxonomy.models import Audience, Category, CategoryTranslation
 
 __all__ = [
+    "code_errors",
     "create_point",
     "delete_translation",
     "put_translation",
     "refresh_search_text",
+    "set_status",
+    "soft_delete",
     "update_point",
+    "verify",
 ]
 
 _SCALARS = ("external_id", "locality", "email", "website", "whatsapp", "opening_hours", "free")
 
 
-def _check_codes(session: Session, data: ServicePointCreate | ServicePointUpdate) -> None:
+def code_errors(
+    session: Session, categories: Sequence[str] | None, audiences: Sequence[str] | None
+) -> list[FieldError]:
+    """One error per category or audience code that does not exist."""
     errors: list[FieldError] = []
-    if data.categories:
-        known = set(
-            session.scalars(select(Category.code).where(Category.code.in_(data.categories)))
-        )
-        for i, code in enumerate(data.categories):
+    if categories:
+        known = set(session.scalars(select(Category.code).where(Category.code.in_(categories))))
+        for i, code in enumerate(categories):
             if code not in known:
                 errors.append(
                     FieldError(
@@ -57,9 +63,9 @@ def _check_codes(session: Session, data: ServicePointCreate | ServicePointUpdate
                         detail=f"unknown category {code!r}",
                     )
                 )
-    if data.audiences:
-        known = set(session.scalars(select(Audience.code).where(Audience.code.in_(data.audiences))))
-        for i, code in enumerate(data.audiences):
+    if audiences:
+        known = set(session.scalars(select(Audience.code).where(Audience.code.in_(audiences))))
+        for i, code in enumerate(audiences):
             if code not in known:
                 errors.append(
                     FieldError(
@@ -69,6 +75,11 @@ def _check_codes(session: Session, data: ServicePointCreate | ServicePointUpdate
                         detail=f"unknown audience {code!r}",
                     )
                 )
+    return errors
+
+
+def _check_codes(session: Session, data: ServicePointCreate | ServicePointUpdate) -> None:
+    errors = code_errors(session, data.categories, data.audiences)
     if errors:
         raise ValidationProblem("; ".join(e.detail for e in errors), errors=errors)
 
@@ -197,7 +208,7 @@ def refresh_search_text(session: Session, point: ServicePoint) -> None:
         parts.append(point.locality)
     codes = {c.category_code for c in point.categories}
     # Parents too: a primary-care post is found by "salud" / "health" / "santé".
-    parents = dict(session.execute(select(Category.code, Category.parent_code)).tuples().all())
+    parents = dict(session.execute(select(Category.code, Category.parent_code)).all())
     for code in list(codes):
         parent = parents.get(code)
         while parent and parent not in codes:
@@ -214,3 +225,29 @@ def refresh_search_text(session: Session, point: ServicePoint) -> None:
             if keywords:
                 parts.append(keywords)
     point.search_text = normalise_text(" ".join(parts))[:20000]
+
+
+def soft_delete(session: Session, point: ServicePoint) -> None:
+    """Delete a point, leaving a tombstone (``deleted_at``) that public reads hide."""
+    now = utcnow()
+    point.deleted_at = now
+    point.updated_at = now
+    session.flush()
+
+
+def set_status(session: Session, point: ServicePoint, status: PointStatus) -> None:
+    """Publish, close or reopen a point (the caller checks the transition is allowed)."""
+    point.status = status.value
+    point.updated_at = utcnow()
+    session.flush()
+
+
+def verify(session: Session, point: ServicePoint, *, organization_id: str) -> None:
+    """Stamp that ``organization_id`` checked the point's information just now."""
+    now = utcnow()
+    point.last_verified_at = now
+    point.verified_by_organization_id = organization_id
+    point.updated_at = now
+    session.flush()
+    # Reload the relationship from the new foreign key on next access.
+    session.expire(point, ["verified_by"])

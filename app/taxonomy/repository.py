@@ -22,7 +22,7 @@ def all_audiences(session: Session) -> Sequence[Audience]:
 
 def descendants(session: Session, codes: Sequence[str]) -> set[str]:
     """The given category codes and every code below them in the tree."""
-    parent_of = dict(session.execute(select(Category.code, Category.parent_code)).tuples().all())
+    parent_of = dict(session.execute(select(Category.code, Category.parent_code)).all())
     wanted = set(codes)
     changed = True
     while changed:

@@ -66,7 +66,7 @@ def test_each_filter_alone(client, varied):
     }
     assert _ids(client, bbox=BOX) == set(varied)
     assert _ids(client, q="REFUGIO") == {k for k, v in varied.items() if v["category"] == "shelter"}
-    assert _ids(client, near="-70,-60", radius=5000) == set(varied)
+    assert _ids(client, near="-70,-60", radius=20000) == set(varied)
 
 
 def test_filters_combine_with_and_and_values_with_or(client, varied):

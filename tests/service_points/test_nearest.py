@@ -14,6 +14,15 @@ from tests.service_points.helpers import (
     scratch,
 )
 
+def assert_same_ranking(got, expected, *, reference):
+    """Same points, nearest first; points at equal distance (within 1 µm) may swap."""
+    assert sorted(item["id"] for item in got) == sorted(pid for _, pid in expected)
+    ranked = [reference[item["id"]] for item in got]
+    assert all(b >= a - 1e-6 for a, b in zip(ranked, ranked[1:], strict=False))
+    for item, (d, _) in zip(got, expected, strict=True):
+        assert abs(item["distance_m"] - d) <= 0.1
+
+
 centres = st.one_of(
     # anywhere
     st.tuples(st.floats(-89.9, 89.9), st.floats(-180, 180)),
@@ -38,10 +47,14 @@ def test_nearest_matches_reference(client, connection, centre, radius, offsets, 
     coords = [destination(lat, lon, bearing, fraction * radius) for bearing, fraction in offsets]
     with scratch(connection) as session:
         ids = add_points(session, coords)
-        expected = sorted(
-            (reference_distance_m(lat, lon, plat, plon), pid)
-            for pid, (plat, plon) in zip(ids, coords, strict=True)
-        )
+        # Ties (equal distances) are ordered by creation, like the API's internal id.
+        expected = [
+            (d, pid)
+            for d, _, pid in sorted(
+                (reference_distance_m(lat, lon, plat, plon), index, pid)
+                for index, (pid, (plat, plon)) in enumerate(zip(ids, coords, strict=True))
+            )
+        ]
         # Points within a hair of the radius may fall either side through rounding.
         expected_in = [(d, pid) for d, pid in expected if d <= radius - 0.01]
         borderline = {pid for d, pid in expected if abs(d - radius) < 0.01}
@@ -50,9 +63,7 @@ def test_nearest_matches_reference(client, connection, centre, radius, offsets, 
             {"near": f"{lat},{lon}", "radius": radius, "country": ISOLATED_COUNTRY, "limit": limit},
         )
         got = [item for item in items if item["id"] not in borderline]
-        assert [item["id"] for item in got] == [pid for _, pid in expected_in]
-        for item, (d, _) in zip(got, expected_in, strict=True):
-            assert abs(item["distance_m"] - d) <= 0.1
+        assert_same_ranking(got, expected_in, reference={pid: d for d, pid in expected})
         distances = [item["distance_m"] for item in items]
         assert distances == sorted(distances)
 
@@ -91,11 +102,14 @@ def test_nearest_without_filters_uses_the_same_ordering(client, connection, cent
     coords = [destination(lat, lon, bearing, fraction * radius) for bearing, fraction in offsets]
     with scratch(connection) as session:
         ids = add_points(session, coords)
-        expected = sorted(
-            (reference_distance_m(lat, lon, plat, plon), pid)
-            for pid, (plat, plon) in zip(ids, coords, strict=True)
-            if reference_distance_m(lat, lon, plat, plon) <= radius - 0.01
-        )
+        expected = [
+            (d, pid)
+            for d, _, pid in sorted(
+                (reference_distance_m(lat, lon, plat, plon), index, pid)
+                for index, (pid, (plat, plon)) in enumerate(zip(ids, coords, strict=True))
+            )
+            if d <= radius - 0.01
+        ]
         items = all_pages(client, {"near": f"{lat},{lon}", "radius": radius, "limit": 4})
-        got = [i["id"] for i in items if abs(i["distance_m"] - radius) > 0.01]
-        assert got == [pid for _, pid in expected]
+        got = [i for i in items if abs(i["distance_m"] - radius) > 0.01]
+        assert_same_ranking(got, expected, reference={pid: d for d, pid in expected})
