@@ -1,0 +1,255 @@
+"""Country information in the request's language: lists, details, entry rules, where am I."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+import unicodedata
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+from timezonefinder import TimezoneFinder
+
+from app.countries import boundaries, codes, passport_index, repository
+from app.countries.models import (
+    CountryEmergencyNumber,
+    CountrySection,
+    EmergencyService,
+    SectionKind,
+)
+from app.countries.schemas import (
+    CountryDetail,
+    CountryList,
+    CountryRef,
+    CountrySummary,
+    CurrencyRead,
+    EmergencyNumberRead,
+    EntryRead,
+    NearestCountry,
+    OfficialLanguageRead,
+    SectionRead,
+    SourceRead,
+    WhereRead,
+)
+from app.countries.texts import (
+    SECTION_TITLES,
+    SERVICE_LABELS,
+    entry_disclaimer,
+    entry_summary,
+    pick,
+)
+from app.i18n.fallback import localise
+from app.i18n.negotiation import LanguagePreference
+
+__all__ = ["entry_for", "get_country", "list_countries", "where"]
+
+# The destination's sections returned with an entry answer.
+ENTRY_SECTIONS = (
+    SectionKind.entry_requirements,
+    SectionKind.visa_policy,
+    SectionKind.humanitarian_visas,
+    SectionKind.asylum,
+)
+PASSPORT_INDEX_SOURCE = SourceRead(
+    title=passport_index.SOURCE_TITLE,
+    url=passport_index.SOURCE_URL,
+    publisher=passport_index.SOURCE_PUBLISHER,
+)
+BOUNDARIES_SOURCE = SourceRead(
+    title=boundaries.SOURCE_TITLE, url=boundaries.SOURCE_URL, publisher=boundaries.SOURCE_PUBLISHER
+)
+_NOT_DIGITS = re.compile(r"[^0-9+]")
+
+
+def _ref(code: str, chain: Sequence[str]) -> CountryRef:
+    name = codes.country_name(code, chain)
+    return CountryRef(code=code, name=name.text, lang=name.lang)
+
+
+def _sort_key(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def list_countries(
+    session: Session, *, pref: LanguagePreference, curated: bool | None = None
+) -> CountryList:
+    """Every ISO 3166-1 country named in the request's language, sorted by that name."""
+    with_content = repository.curated_codes(session)
+    items = []
+    for code in codes.ISO_CODES:
+        if curated is not None and (code in with_content) is not curated:
+            continue
+        ref = _ref(code, pref.chain)
+        items.append(CountrySummary(**ref.model_dump(), curated=code in with_content))
+    items.sort(key=lambda item: (_sort_key(item.name), item.code))
+    return CountryList(items=items, total=len(items), lang=pref.served)
+
+
+def _section(
+    section: CountrySection, pref: LanguagePreference, chain: Sequence[str]
+) -> SectionRead:
+    text = localise(
+        {t.lang: {"title": t.title, "body": t.body} for t in section.translations},
+        ("title", "body"),
+        chain,
+    )
+    kind = SectionKind(section.kind)
+    served = text.lang or pref.served
+    return SectionRead(
+        kind=kind,
+        title=text.values.get("title") or pick(SECTION_TITLES[kind], chain).text,
+        body=text.values.get("body", ""),
+        lang=served,
+        lang_fallback=not pref.requested_expanded or served not in pref.requested_expanded,
+        sources=[
+            SourceRead(title=s.title, url=s.url, publisher=s.publisher) for s in section.sources
+        ],
+        last_reviewed=section.last_reviewed,
+        sample=section.is_sample,
+        note=section.note,
+    )
+
+
+def _numbers(
+    numbers: Sequence[CountryEmergencyNumber], chain: Sequence[str]
+) -> list[EmergencyNumberRead]:
+    return [
+        EmergencyNumberRead(
+            service=EmergencyService(n.service),
+            label=pick(SERVICE_LABELS[EmergencyService(n.service)], chain).text,
+            number=n.number,
+            dial=_NOT_DIGITS.sub("", n.number),
+            name=n.name,
+            sample=n.is_sample,
+            note=n.note,
+        )
+        for n in numbers
+    ]
+
+
+def get_country(session: Session, code: str, *, pref: LanguagePreference) -> CountryDetail:
+    """A country's curated sections (if any), emergency numbers, currencies and languages."""
+    profile = repository.get_profile(session, code)
+    ref = _ref(code, pref.chain)
+    currencies = []
+    for currency in codes.currencies_of(code):
+        currencies.append(
+            CurrencyRead(code=currency, name=codes.currency_name(currency, pref.chain).text)
+        )
+    languages = [
+        OfficialLanguageRead(
+            tag=tag, name=codes.language_name(tag.replace("-", "_"), pref.chain).text
+        )
+        for tag in codes.official_languages_of(code)
+    ]
+    if profile is None:
+        return CountryDetail(
+            **ref.model_dump(),
+            curated=False,
+            currencies=currencies,
+            official_languages=languages,
+            emergency_numbers=[],
+            sections=[],
+            languages_available=[],
+        )
+    chain = pref.chain_for(profile.original_language)
+    return CountryDetail(
+        **ref.model_dump(),
+        curated=True,
+        currencies=currencies,
+        official_languages=languages,
+        emergency_numbers=_numbers(profile.emergency_numbers, pref.chain),
+        sections=[_section(s, pref, chain) for s in profile.sections],
+        languages_available=sorted({t.lang for s in profile.sections for t in s.translations}),
+    )
+
+
+def entry_for(
+    session: Session, destination: str, nationality: str, *, pref: LanguagePreference
+) -> EntryRead:
+    """What a holder of ``nationality``'s passport faces entering ``destination``."""
+    rule = passport_index.load_passport_index().rule(nationality, destination)
+    summary = entry_summary(rule.category, rule.days, pref.chain)
+    profile = repository.get_profile(session, destination)
+    rules: list[SectionRead] = []
+    if profile is not None:
+        chain = pref.chain_for(profile.original_language)
+        rules = [_section(s, pref, chain) for s in profile.sections if s.kind in ENTRY_SECTIONS]
+    return EntryRead(
+        destination=_ref(destination, pref.chain),
+        nationality=_ref(nationality, pref.chain),
+        category=rule.category,
+        days=rule.days,
+        summary=summary.text,
+        disclaimer=entry_disclaimer(passport_index.DATA_DATE, pref.chain).text,
+        data_date=passport_index.DATA_DATE,
+        source=PASSPORT_INDEX_SOURCE,
+        rules=rules,
+        lang=summary.lang,
+    )
+
+
+_tz_lock = threading.Lock()
+_tz_finder: list[TimezoneFinder] = []
+
+
+def _timezone_at(lat: float, lon: float) -> str | None:
+    if not _tz_finder:
+        with _tz_lock:
+            if not _tz_finder:
+                _tz_finder.append(TimezoneFinder(in_memory=True))
+    return _tz_finder[0].timezone_at(lng=lon, lat=lat)
+
+
+def _local_time(zone_name: str, now: dt.datetime) -> dt.datetime | None:
+    try:
+        return now.astimezone(ZoneInfo(zone_name)).replace(microsecond=0)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _offset(moment: dt.datetime) -> str:
+    """``-05:00`` for a moment five hours behind UTC."""
+    minutes = int((moment.utcoffset() or dt.timedelta()).total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def where(
+    session: Session,
+    *,
+    lat: float,
+    lon: float,
+    pref: LanguagePreference,
+    now: dt.datetime | None = None,
+) -> WhereRead:
+    """The country at a point, its time zone and local time, and its emergency numbers.
+
+    The coordinates are used for this answer only: never logged, stored or echoed.
+    """
+    location = boundaries.load_boundaries().locate(lat, lon)
+    country = _ref(location.code, pref.chain) if location.code else None
+    nearest = None
+    if location.nearest_code and location.nearest_km is not None:
+        ref = _ref(location.nearest_code, pref.chain)
+        nearest = NearestCountry(**ref.model_dump(), distance_km=location.nearest_km)
+    numbers_of = location.code or location.nearest_code
+    numbers = repository.emergency_numbers(session, numbers_of) if numbers_of else []
+    curated = location.code is not None and repository.has_profile(session, location.code)
+    zone_name = _timezone_at(lat, lon)
+    local_time = _local_time(zone_name, now or dt.datetime.now(dt.UTC)) if zone_name else None
+    return WhereRead(
+        surface=location.surface,
+        country=country,
+        nearest_country=nearest,
+        curated=curated,
+        timezone=zone_name,
+        local_time=local_time,
+        utc_offset=_offset(local_time) if local_time else None,
+        emergency_numbers=_numbers(numbers, pref.chain),
+        boundaries=BOUNDARIES_SOURCE,
+        lang=pref.served,
+    )
