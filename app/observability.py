@@ -1,8 +1,9 @@
 """Logging that never records who or where a user is.
 
 The access log keeps method, route, status and duration. Query strings are logged only
-with coordinates coarsened to one decimal (about 11 km) and free text replaced by its
-length; client addresses are never logged.
+with search centres and viewports coarsened to one decimal (about 11 km), a user's own
+position (``lat``/``lon``, e.g. "where am I?") dropped entirely, and free text replaced by
+its length; client addresses are never logged.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ __all__ = ["access_log_middleware", "configure_logging", "redact_query"]
 
 log = logging.getLogger("rumbo.access")
 
-_COORD_KEYS = {"lat", "lon", "near", "bbox", "at_lat", "at_lon"}
+_COORD_KEYS = {"near", "bbox"}
+_DROPPED_KEYS = {"lat", "lon"}
 _TEXT_KEYS = {"q", "comment", "token", "password", "api_key", "refresh_token", "code"}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
@@ -35,7 +37,9 @@ def redact_query(query: str) -> str:
         return ""
     pairs = []
     for key, value in parse_qsl(query, keep_blank_values=True)[:32]:
-        if key in _COORD_KEYS:
+        if key in _DROPPED_KEYS:
+            pairs.append((key, "<hidden>"))
+        elif key in _COORD_KEYS:
             pairs.append((key, _coarsen(value)[:64]))
         elif key in _TEXT_KEYS:
             pairs.append((key, f"<{len(value)} chars>"))

@@ -88,11 +88,30 @@ def database_url(engine_kind: str, tmp_path_factory: pytest.TempPathFactory) -> 
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'rumbo.db'}"
     else:
         assert POSTGRES_URL
-        url = POSTGRES_URL
+        url = worker_postgres_url(POSTGRES_URL)
         reset_postgres(url)
     schema.upgrade(url)
     seed_database(url)
     return url
+
+
+def worker_postgres_url(base_url: str) -> str:
+    """Under pytest-xdist each worker gets its own database next to ``base_url``."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return base_url
+    name = f"{make_url(normalise_url(base_url)).database}_{worker}"
+    admin = create_engine(normalise_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return (
+        make_url(normalise_url(base_url)).set(database=name).render_as_string(hide_password=False)
+    )
 
 
 @pytest.fixture(scope="session")

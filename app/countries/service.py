@@ -103,7 +103,7 @@ def _section(
         title=text.values.get("title") or pick(SECTION_TITLES[kind], chain).text,
         body=text.values.get("body", ""),
         lang=served,
-        lang_fallback=not pref.requested_expanded or served not in pref.requested_expanded,
+        lang_fallback=pref.is_fallback(served),
         sources=[
             SourceRead(title=s.title, url=s.url, publisher=s.publisher) for s in section.sources
         ],

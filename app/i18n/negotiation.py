@@ -11,6 +11,15 @@ __all__ = ["LanguagePreference", "negotiate", "parse_accept_language"]
 
 MAX_ACCEPT_LANGUAGE_ITEMS = 16
 
+# Languages whose speakers usually read another one well, tried right after them:
+# Haitian Creole speakers read French; Guarani and Quechua speakers read Spanish.
+RELATED_LANGUAGES: dict[str, tuple[str, ...]] = {
+    "ht": ("fr",),
+    "gn": ("es",),
+    "qu": ("es",),
+    "ay": ("es",),
+}
+
 
 def parse_accept_language(header: str) -> list[str]:
     """Tags from an ``Accept-Language`` header, best first; malformed items are skipped."""
@@ -60,11 +69,17 @@ class LanguagePreference:
     def requested_expanded(self) -> tuple[str, ...]:
         return _expand(self.requested)
 
+    def is_fallback(self, served: str) -> bool:
+        """True unless ``served`` is a requested tag or its base language."""
+        return served not in {t for tag in self.requested for t in (tag, base_language(tag))}
+
 
 def _expand(tags: Iterable[str]) -> tuple[str, ...]:
+    """Each tag, then its base language, then languages its speakers read."""
     out: list[str] = []
     for tag in tags:
-        for candidate in (tag, base_language(tag)):
+        base = base_language(tag)
+        for candidate in (tag, base, *RELATED_LANGUAGES.get(base, ())):
             if candidate not in out:
                 out.append(candidate)
     return tuple(out)

@@ -61,7 +61,7 @@ def test_field_by_field_fallback(client, trilingual):
 
 
 def test_unavailable_language_falls_back_to_original(client, trilingual):
-    body = _get(client, trilingual, params={"lang": "ht"}).json()
+    body = _get(client, trilingual, params={"lang": "de"}).json()
     assert body["lang"] == "es" and body["lang_fallback"] is True and body["name"] == "Refugio"
 
 
@@ -102,3 +102,8 @@ def test_languages_listed_with_names_in_response_language(client):
     by_tag = {lang["tag"]: lang for lang in body}
     assert {"es", "en", "fr", "ht", "pt"} <= set(by_tag)
     assert by_tag["fr"]["name"] == "French" and by_tag["fr"]["endonym"] == "français"
+
+
+def test_haitian_creole_falls_back_to_french_before_the_original(client, trilingual):
+    body = _get(client, trilingual, params={"lang": "ht"}).json()
+    assert body["name"] == "Abri" and body["lang"] == "fr" and body["lang_fallback"] is True
