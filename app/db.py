@@ -182,5 +182,8 @@ def get_read_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+# scope="function": the session is committed (or rolled back) and closed when the handler
+# returns, BEFORE the response is sent, so a 2xx always means the change is durable and a
+# failed commit is reported to the client, not swallowed after the response went out.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]

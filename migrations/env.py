@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import geoalchemy2  # noqa: F401  (PostGIS types known to autogenerate and reflection)
 from alembic import context
 from sqlalchemy import pool
 

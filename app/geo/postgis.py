@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import geoalchemy2  # noqa: F401  (registers PostGIS types, e.g. for reflection)
 from sqlalchemy import ColumnClause, ColumnElement, column, func, select
 from sqlalchemy.orm import Session
 
@@ -107,3 +108,22 @@ class PostgisBackend:
         return func.to_tsvector("simple", _sp.c.search_text).op("@@")(
             func.to_tsquery("simple", tsquery)
         )
+
+    def text_ids(
+        self,
+        session: Session,
+        query: str,
+        *,
+        where: Sequence[ColumnElement[bool]],
+        after_id: int | None,
+        limit: int,
+    ) -> list[int]:
+        stmt = (
+            select(_sp.c.id)
+            .where(_VISIBLE, self.text_match(query), *where)
+            .order_by(_sp.c.id)
+            .limit(limit)
+        )
+        if after_id is not None:
+            stmt = stmt.where(_sp.c.id > after_id)
+        return list(session.scalars(stmt))
