@@ -33,8 +33,9 @@ def parse(expression: str) -> str:
         raise InvalidOpeningHours("opening_hours must be 1 to 500 characters")
     try:
         opening_hours.OpeningHours(value, auto_country=False, auto_timezone=False)
-    except (SyntaxError, ValueError) as exc:
-        raise InvalidOpeningHours(f"not valid OSM opening_hours syntax: {exc}") from None
+    except (opening_hours.ParserError, SyntaxError, ValueError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else "parse error"
+        raise InvalidOpeningHours(f"not valid OSM opening_hours syntax ({first_line})") from None
     return value
 
 
@@ -67,7 +68,7 @@ def is_open(
         return None
     try:
         oh = _compiled(expression, timezone, country)
-    except (SyntaxError, ValueError):
+    except (opening_hours.ParserError, SyntaxError, ValueError):
         return None
     local = at.astimezone(ZoneInfo(timezone) if timezone else dt.UTC)
     if oh.is_unknown(local):
