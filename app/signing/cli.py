@@ -1,0 +1,50 @@
+"""``rumbo keys generate|rotate|list``: the Ed25519 keys in RUMBO_KEYS_DIR."""
+
+from __future__ import annotations
+
+import typer
+
+from app.settings import get_settings
+from app.signing import keyring
+
+__all__ = ["keys_cli"]
+
+keys_cli = typer.Typer(help="Signing keys of bundles and sync pages.", no_args_is_help=True)
+
+
+@keys_cli.command("generate")
+def generate() -> None:
+    """Create the signing key when RUMBO_KEYS_DIR has none (safe to run at every start)."""
+    directory = get_settings().keys_dir
+    kid, created = keyring.generate(directory)
+    if created:
+        typer.echo(f"created signing key {kid} in {directory}")
+    else:
+        typer.echo(f"signing key {kid} already exists in {directory}")
+
+
+@keys_cli.command("rotate")
+def rotate() -> None:
+    """Sign with a new key from now on; the old public key stays listed at /v1/keys."""
+    directory = get_settings().keys_dir
+    try:
+        old, new = keyring.rotate(directory)
+    except keyring.KeysUnavailable as exc:
+        typer.echo(exc.reason, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"rotated: {new} signs from now on; {old} is retired and still verifies")
+
+
+@keys_cli.command("list")
+def list_keys() -> None:
+    """Every key id, when it was created and retired, and which one signs."""
+    ring = keyring.Keyring(get_settings().keys_dir)
+    try:
+        current = ring.current_kid
+        keys = ring.public_keys()
+    except keyring.KeysUnavailable as exc:
+        typer.echo(exc.reason, err=True)
+        raise typer.Exit(1) from None
+    for key in keys:
+        state = "current" if key.kid == current else f"retired {key.retired_at or ''}".strip()
+        typer.echo(f"{key.kid}  created {key.created_at}  {state}")

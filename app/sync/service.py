@@ -1,0 +1,246 @@
+"""Delta sync: a snapshot, then the changes since a cursor, for one country or map area.
+
+Without a cursor a client gets a snapshot (``reset: true`` on its first page: replace the
+local copy). With one it gets, for every record changed since, either the record as it is
+now or a tombstone (``deleted``) when it was deleted, unpublished, permanently closed or left
+the scope. Pages follow the change sequence in order and stop at the sequence read when the
+delta began, so a change committed meanwhile is delivered by the next sync, never skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from sqlalchemy.orm import Session
+
+from app.errors import Gone
+from app.service_points import repository as points_repository
+from app.sync import cursor as cursors
+from app.sync import records, repository
+from app.sync.cursor import SyncCursor
+from app.sync.scope import Languages, Scope
+
+__all__ = ["SYNC_FORMAT", "SyncExpired", "prune", "sync_page", "taxonomy"]
+
+SYNC_FORMAT = "rumbo-sync/1"
+_KIND_LISTS = {
+    "point": "points",
+    "category": "categories",
+    "audience": "audiences",
+    "feedback_tag": "feedback_tags",
+    "country": "countries",
+}
+
+
+class SyncExpired(Gone):
+    """The cursor predates the retained change history, or comes from another database."""
+
+    slug: ClassVar[str] = "sync-cursor-expired"
+    title: ClassVar[str] = "Sync again from the start"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, full_resync=True)
+
+
+def _check(position: SyncCursor, epoch: str, state: repository.Counter) -> None:
+    if not cursors.same_epoch(epoch, state.epoch):
+        raise SyncExpired("this cursor comes from another database; sync without `since`")
+    if position.since > state.value or (position.high or 0) > state.value:
+        raise SyncExpired("this cursor is ahead of the server's history; sync without `since`")
+    if not position.in_snapshot and position.since < state.horizon:
+        raise SyncExpired(
+            "this cursor is older than the change history the server keeps; sync without `since`"
+        )
+
+
+def taxonomy(session: Session, languages: Languages) -> dict[str, list[dict[str, Any]]]:
+    """Every category, audience and feedback tag."""
+    return {
+        "categories": [
+            records.category_record(c, languages) for c in repository.categories(session)
+        ],
+        "audiences": [records.audience_record(a, languages) for a in repository.audiences(session)],
+        "feedback_tags": [
+            records.feedback_tag_record(t, languages) for t in repository.feedback_tags(session)
+        ],
+    }
+
+
+def _snapshot_page(
+    session: Session,
+    *,
+    scope: Scope,
+    languages: Languages,
+    position: SyncCursor,
+    limit: int,
+    supported: frozenset[str],
+) -> tuple[dict[str, Any], SyncCursor, bool]:
+    assert position.high is not None
+    payload: dict[str, Any] = {}
+    if not position.after_point:
+        payload["reset"] = True
+        payload.update(taxonomy(session, languages))
+        if scope.country is not None:
+            payload["countries"] = [
+                records.country_record(session, scope.country, languages, supported=supported)
+            ]
+    ids = repository.visible_point_ids(
+        session, scope=scope, after_id=position.after_point or None, limit=limit + 1
+    )
+    more = len(ids) > limit
+    ids = ids[:limit]
+    loaded = points_repository.load_points(session, ids)
+    payload["points"] = [records.point_record(loaded[i], languages) for i in ids if i in loaded]
+    if more:
+        return payload, replace(position, after_point=ids[-1]), True
+    return payload, SyncCursor(since=position.high), False
+
+
+def _coded_records(
+    session: Session, kind: str, codes: list[str], languages: Languages
+) -> dict[str, dict[str, Any]]:
+    """Categories, audiences or feedback tags by code (absent codes were deleted)."""
+    if kind == "category":
+        return {
+            c.code: records.category_record(c, languages)
+            for c in repository.categories(session, codes)
+        }
+    if kind == "audience":
+        return {
+            a.code: records.audience_record(a, languages)
+            for a in repository.audiences(session, codes)
+        }
+    return {
+        t.code: records.feedback_tag_record(t, languages)
+        for t in repository.feedback_tags(session, codes)
+    }
+
+
+def _resolve(
+    session: Session,
+    keys: dict[str, list[str]],
+    *,
+    scope: Scope,
+    languages: Languages,
+    supported: frozenset[str],
+) -> dict[str, Any]:
+    """Each changed key as its current record, or a tombstone."""
+    payload: dict[str, Any] = {}
+    deleted: dict[str, list[str]] = defaultdict(list)
+    for kind, wanted in keys.items():
+        name = _KIND_LISTS[kind]
+        out: list[dict[str, Any]] = []
+        if kind == "point":
+            points = repository.points_by_public_id(session, wanted)
+            for key in wanted:
+                point = points.get(key)
+                if (
+                    point is not None
+                    and records.is_public(point)
+                    and scope.contains(point.country, point.lat, point.lon)
+                ):
+                    out.append(records.point_record(point, languages))
+                else:
+                    deleted[name].append(key)
+        elif kind == "country":
+            out = [
+                records.country_record(session, key, languages, supported=supported)
+                for key in wanted
+                if key == scope.country
+            ]
+        else:
+            found = _coded_records(session, kind, wanted, languages)
+            for key in wanted:
+                if key in found:
+                    out.append(found[key])
+                else:
+                    deleted[name].append(key)
+        payload[name] = out
+    payload["deleted"] = dict(deleted)
+    return payload
+
+
+def _delta_page(
+    session: Session,
+    *,
+    scope: Scope,
+    languages: Languages,
+    position: SyncCursor,
+    limit: int,
+    supported: frozenset[str],
+) -> tuple[dict[str, Any], SyncCursor, bool]:
+    assert position.high is not None
+    rows = repository.changes(
+        session,
+        scope=scope,
+        since=position.since,
+        high=position.high,
+        after=position.after_change,
+        limit=limit + 1,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    keys: dict[str, dict[str, None]] = defaultdict(dict)
+    for row in rows:
+        if row.kind in _KIND_LISTS:
+            keys[row.kind][row.key] = None
+    payload = _resolve(
+        session,
+        {kind: list(found) for kind, found in keys.items()},
+        scope=scope,
+        languages=languages,
+        supported=supported,
+    )
+    if more:
+        return payload, replace(position, after_change=(rows[-1].seq, rows[-1].id)), True
+    return payload, SyncCursor(since=position.high), False
+
+
+def sync_page(
+    session: Session,
+    *,
+    scope: Scope,
+    languages: Languages,
+    since: str | None,
+    limit: int,
+    supported: frozenset[str],
+) -> dict[str, Any]:
+    """One page of a sync: records, tombstones, the next ``cursor`` and whether ``more``."""
+    # Read first: every change numbered up to this value is committed and visible below.
+    state = repository.counter(session)
+    fingerprint = cursors.fingerprint(scope, languages)
+    if since is None:
+        position = SyncCursor(since=0, high=state.value, after_point=0)
+    else:
+        epoch, position = cursors.decode(since, fingerprint=fingerprint)
+        _check(position, epoch, state)
+    if position.high is None:
+        position = replace(position, high=state.value)
+    page = _snapshot_page if position.in_snapshot else _delta_page
+    payload, following, more = page(
+        session,
+        scope=scope,
+        languages=languages,
+        position=position,
+        limit=limit,
+        supported=supported,
+    )
+    head: dict[str, Any] = {"format": SYNC_FORMAT}
+    if scope.country is not None:
+        head["country"] = scope.country
+    if languages.tags is not None:
+        head["langs"] = list(languages.tags)
+    return {
+        **head,
+        **payload,
+        "cursor": cursors.encode(following, epoch=state.epoch, fingerprint=fingerprint),
+        "more": more,
+    }
+
+
+def prune(session: Session, *, older_than: dt.timedelta) -> tuple[int, int]:
+    """Forget changes older than ``older_than``; returns (horizon, rows removed)."""
+    return repository.prune_changes(session, before=dt.datetime.now(dt.UTC) - older_than)

@@ -1,0 +1,237 @@
+"""Every change to synced data is logged with its transaction's sequence number.
+
+A ``before_flush`` listener on every :class:`~sqlalchemy.orm.Session` notices new, changed and
+deleted rows of the synced records (points and their texts, categories, audiences, feedback
+tags, country information, and organisations, whose names points show). The first such flush of
+a transaction takes the next value of the change counter, before any row lock, so one
+transaction is one sequence number and the counter lock is always taken first. ``after_flush``
+then appends one ``sync_change`` row per record touched, with its place (country, coordinates),
+plus a row for its *old* place when a point moved or a record was deleted, so clients of the
+old scope receive a tombstone.
+
+Writes through the ORM are covered wherever they come from (``writing.py``, seed, staff
+routes, imports). Bulk ``UPDATE``/``DELETE`` statements bypass the ORM: code that issues them
+must call :func:`log_points` for the ids it touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, UOWTransaction
+
+from app.countries.models import (
+    CountryEmergencyNumber,
+    CountryProfile,
+    CountrySection,
+    CountrySectionSource,
+    CountrySectionTranslation,
+)
+from app.db import utcnow
+from app.feedback.models import FeedbackTag, FeedbackTagTranslation
+from app.organizations.models import Organization
+from app.service_points.models import (
+    ServicePoint,
+    ServicePointAudience,
+    ServicePointCategory,
+    ServicePointLanguage,
+    ServicePointTranslation,
+)
+from app.sync import repository
+from app.sync.repository import ChangeRow
+from app.taxonomy.models import Audience, AudienceTranslation, Category, CategoryTranslation
+
+__all__ = ["current_seq", "log_points", "take_seq"]
+
+_SEQ = "rumbo.sync.seq"
+_PENDING = "rumbo.sync.pending"
+_LOGGED = "rumbo.sync.logged"
+
+_POINT_CHILDREN = (
+    ServicePointTranslation,
+    ServicePointCategory,
+    ServicePointAudience,
+    ServicePointLanguage,
+)
+_COUNTRY_PARTS = (
+    CountrySection,
+    CountrySectionTranslation,
+    CountrySectionSource,
+    CountryEmergencyNumber,
+)
+_SCOPE_ATTRS = ("country", "lat", "lon")
+_TRACKED = (
+    ServicePoint,
+    *_POINT_CHILDREN,
+    Category,
+    CategoryTranslation,
+    Audience,
+    AudienceTranslation,
+    FeedbackTag,
+    FeedbackTagTranslation,
+    CountryProfile,
+    *_COUNTRY_PARTS,
+    Organization,
+)
+
+
+@dataclass(slots=True)
+class _Pending:
+    points: list[ServicePoint]
+    rows: list[ChangeRow]
+    organizations: set[str]
+
+
+def take_seq(session: Session) -> int:
+    """This transaction's sequence number, taken from the counter on first use."""
+    seq: int | None = session.info.get(_SEQ)
+    if seq is None:
+        seq = repository.increment_counter(session.connection())
+        session.info[_SEQ] = seq
+    return seq
+
+
+def current_seq(session: Session) -> int | None:
+    """The sequence number this transaction took, if it changed synced data."""
+    return session.info.get(_SEQ)
+
+
+def log_points(session: Session, point_ids: Iterable[int]) -> None:
+    """Log points changed by a bulk statement (the ORM listener cannot see those)."""
+    ids = list(point_ids)
+    if ids:
+        repository.log_points_where(
+            session.connection(), seq=take_seq(session), at=utcnow(), point_ids=ids
+        )
+
+
+def _point_row(point: ServicePoint) -> ChangeRow:
+    return ChangeRow("point", point.public_id, point.country, point.lat, point.lon)
+
+
+def _changed(session: Session, obj: Any) -> bool:
+    return session.is_modified(obj, include_collections=True)
+
+
+def _old_place(session: Session, point: ServicePoint) -> ChangeRow | None:
+    """The row for where a point was, when this flush moves it."""
+    state = inspect(point)
+    if not any(state.attrs[name].history.has_changes() for name in _SCOPE_ATTRS):
+        return None
+    before = repository.point_place(session.connection(), point.id)
+    if before is None or before == (point.country, point.lat, point.lon):
+        return None
+    return ChangeRow("point", point.public_id, *before)
+
+
+def _row_of(obj: object) -> ChangeRow | None:
+    """The change row of a taxonomy, feedback tag or country information object."""
+    if isinstance(obj, Category):
+        return ChangeRow("category", obj.code)
+    if isinstance(obj, CategoryTranslation):
+        return ChangeRow("category", obj.category_code)
+    if isinstance(obj, Audience):
+        return ChangeRow("audience", obj.code)
+    if isinstance(obj, AudienceTranslation):
+        return ChangeRow("audience", obj.audience_code)
+    if isinstance(obj, FeedbackTag):
+        return ChangeRow("feedback_tag", obj.code)
+    if isinstance(obj, FeedbackTagTranslation):
+        return ChangeRow("feedback_tag", obj.tag_code)
+    if isinstance(obj, CountryProfile):
+        return ChangeRow("country", obj.code, obj.code)
+    if isinstance(obj, _COUNTRY_PARTS):
+        return ChangeRow("country", obj.country_code, obj.country_code)
+    return None
+
+
+def _collect(session: Session) -> _Pending:
+    pending = _Pending(points=[], rows=[], organizations=set())
+    touched_points: dict[int, ServicePoint] = {}
+
+    def add_point(point: ServicePoint | None) -> None:
+        if point is not None:
+            touched_points[id(point)] = point
+
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, _TRACKED):
+            continue
+        deleted = obj in session.deleted
+        if not deleted and obj not in session.new and not _changed(session, obj):
+            continue
+        if isinstance(obj, ServicePoint):
+            if deleted:
+                pending.rows.append(_point_row(obj))
+            else:
+                add_point(obj)
+                if obj not in session.new and (moved := _old_place(session, obj)):
+                    pending.rows.append(moved)
+        elif isinstance(obj, _POINT_CHILDREN):
+            if obj.point_id is not None:
+                with session.no_autoflush:
+                    add_point(session.get(ServicePoint, obj.point_id))
+        elif (row := _row_of(obj)) is not None:
+            # A child appended through its parent has no key yet; the parent is logged.
+            if row.key is not None:
+                pending.rows.append(row)
+        elif isinstance(obj, Organization) and not deleted and obj not in session.new:
+            state = inspect(obj)
+            if state.attrs.name.history.has_changes() or state.attrs.slug.history.has_changes():
+                pending.organizations.add(obj.id)
+    for point in touched_points.values():
+        if point in session.deleted:
+            pending.rows.append(_point_row(point))
+        else:
+            pending.points.append(point)
+    return pending
+
+
+def _before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
+    pending = _collect(session)
+    if pending.points or pending.rows or pending.organizations:
+        # Taken before the flush writes anything: the counter is every writer's first lock.
+        take_seq(session)
+        session.info.setdefault(_PENDING, []).append(pending)
+
+
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    batches: list[_Pending] = session.info.pop(_PENDING, [])
+    if not batches:
+        return
+    seq = take_seq(session)
+    logged: set[ChangeRow] = session.info.setdefault(_LOGGED, set())
+    rows: list[ChangeRow] = []
+    organizations: set[str] = set()
+    for batch in batches:
+        # Points get their public id on insert, so their rows are built after the flush.
+        rows.extend(batch.rows)
+        rows.extend(_point_row(p) for p in batch.points)
+        organizations |= batch.organizations
+    fresh = [row for row in dict.fromkeys(rows) if row not in logged]
+    connection = session.connection()
+    now = utcnow()
+    if fresh:
+        repository.insert_changes(connection, seq=seq, at=now, rows=fresh)
+        logged.update(fresh)
+    if organizations:
+        repository.log_points_where(connection, seq=seq, at=now, organization_ids=organizations)
+
+
+def _forget(session: Session, *_args: object) -> None:
+    for name in (_SEQ, _PENDING, _LOGGED):
+        session.info.pop(name, None)
+
+
+def _transaction_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        _forget(session)
+
+
+event.listen(Session, "before_flush", _before_flush)
+event.listen(Session, "after_flush", _after_flush)
+# A rollback (even of a savepoint) may undo the counter increment: take a new number after it.
+event.listen(Session, "after_soft_rollback", _forget)
+event.listen(Session, "after_transaction_end", _transaction_end)
