@@ -27,7 +27,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -248,6 +248,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(body, exc.status_code, dict(exc.headers or {}))
 
     async def on_database_down(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, DataError):
+            # e.g. a NUL byte PostgreSQL cannot store in text: the input's fault, not ours.
+            invalid = ValidationProblem(
+                "A value contains characters or numbers the database cannot store "
+                "(for example a NUL byte)."
+            )
+            return problem_response(invalid.body(request.url.path), invalid.status)
         if (
             isinstance(exc, DBAPIError)
             and not exc.connection_invalidated

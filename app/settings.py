@@ -38,11 +38,18 @@ class Settings(BaseSettings):
     # Published points not verified for this many days are reported as stale.
     stale_after_days: int = 180
     max_body_bytes: int = 1_048_576
+    # Slow clients (app/connection_guard.py): seconds a request's headers (and, beyond a
+    # 1 KiB/s pace, its body) may take to arrive, and open connections per client address.
+    request_read_timeout: float = 15.0
+    max_connections_per_client: int = 200
+    # Imports (app/exchange): the largest upload, and the most a zip may unpack to.
+    import_max_bytes: int = 268_435_456
+    import_max_unzipped_bytes: int = 536_870_912
     # Staff authentication (app/accounts): token lifetimes, JWT claims, login throttling.
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_days: int = 30
-    token_issuer: str = "rumbo"
-    token_audience: str = "rumbo-staff"
+    token_issuer: str = "rumbo"  # noqa: S105  (a JWT claim, not a secret)
+    token_audience: str = "rumbo-staff"  # noqa: S105  (a JWT claim, not a secret)
     password_min_length: int = 12
     # ``limits`` notation; failed logins per account, and per client address.
     login_failures_per_account: str = "5/15 minutes"
@@ -65,6 +72,13 @@ class Settings(BaseSettings):
     # ``Cache-Control: public, max-age`` of public GET responses (seconds).
     cache_max_age: int = 60
     compression_min_bytes: int = 512
+    # Staff console (app/console): the session cookie's Secure flag (turn off only for local
+    # http), how long a console session lasts, and the map tiles ("" = no tiles, typed
+    # coordinates only). The tile host is allowed in the console's Content-Security-Policy.
+    console_cookie_secure: bool = True
+    console_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    console_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    console_tile_attribution: str = "© OpenStreetMap contributors"
 
     @field_validator("default_language")
     @classmethod

@@ -12,6 +12,11 @@ from timezonefinder import TimezoneFinder
 __all__ = ["InvalidOpeningHours", "is_open", "parse", "timezone_at"]
 
 
+# The extension raises these, but its type stubs do not declare them.
+_PARSER_ERROR: type[Exception] = getattr(opening_hours, "ParserError", SyntaxError)
+_UNKNOWN_COUNTRY: type[Exception] = getattr(opening_hours, "UnknownCountryError", ValueError)
+
+
 class InvalidOpeningHours(ValueError):
     """The expression does not follow the OSM opening_hours specification."""
 
@@ -33,7 +38,7 @@ def parse(expression: str) -> str:
         raise InvalidOpeningHours("opening_hours must be 1 to 500 characters")
     try:
         opening_hours.OpeningHours(value, auto_country=False, auto_timezone=False)
-    except (opening_hours.ParserError, SyntaxError, ValueError) as exc:
+    except (_PARSER_ERROR, SyntaxError, ValueError) as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else "parse error"
         raise InvalidOpeningHours(f"not valid OSM opening_hours syntax ({first_line})") from None
     return value
@@ -56,7 +61,7 @@ def _compiled(
     try:
         # The country gives the public-holiday calendar used by ``PH`` rules.
         return build(country)
-    except opening_hours.UnknownCountryError:
+    except _UNKNOWN_COUNTRY:
         return build(None)
 
 
@@ -68,7 +73,7 @@ def is_open(
         return None
     try:
         oh = _compiled(expression, timezone, country)
-    except (opening_hours.ParserError, SyntaxError, ValueError):
+    except (_PARSER_ERROR, SyntaxError, ValueError):
         return None
     local = at.astimezone(ZoneInfo(timezone) if timezone else dt.UTC)
     if oh.is_unknown(local):

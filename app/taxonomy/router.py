@@ -17,6 +17,7 @@ router = APIRouter(prefix="/v1", tags=["taxonomy"])
     operation_id="listCategories",
     summary="The category tree, translated",
     response_model_exclude_none=True,
+    response_model_exclude_defaults=True,
 )
 def list_categories(session: ReadSessionDep, pref: LangDep) -> list[CategoryNode]:
     return service.category_tree(session, pref=pref)

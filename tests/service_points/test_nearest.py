@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,11 +16,12 @@ from tests.service_points.helpers import (
     scratch,
 )
 
+
 def assert_same_ranking(got, expected, *, reference):
     """Same points, nearest first; points at equal distance (within 1 µm) may swap."""
     assert sorted(item["id"] for item in got) == sorted(pid for _, pid in expected)
     ranked = [reference[item["id"]] for item in got]
-    assert all(b >= a - 1e-6 for a, b in zip(ranked, ranked[1:], strict=False))
+    assert all(b >= a - 1e-6 for a, b in itertools.pairwise(ranked))
     for item, (d, _) in zip(got, expected, strict=True):
         assert abs(item["distance_m"] - d) <= 0.1
 
