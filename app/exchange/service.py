@@ -1,0 +1,224 @@
+"""Imports and exports: who may, into which organisation, and what leaves the database.
+
+- Import: a staff action. The importing principal needs the editor role (or admin) in the
+  organisation that will own the points; with several such organisations it must name one.
+- Export: published data for anyone; with ``include_drafts`` (authenticated staff), the
+  drafts of the organisations the principal belongs to as well (all drafts for platform
+  administrators and the command line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO
+
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Role
+from app.accounts.principal import Principal, authorize
+from app.audit import service as audit
+from app.errors import FieldError, Forbidden, NotFound, ValidationProblem
+from app.exchange import readers, repository, writers
+from app.exchange.engine import Importer, ImportOptions
+from app.exchange.readers import Source
+from app.exchange.schemas import ImportReport
+from app.hsds.vocabulary import Vocabulary
+from app.i18n.negotiation import LanguagePreference, negotiate
+from app.organizations.models import Organization
+from app.service_points.models import ServicePoint
+
+__all__ = [
+    "ExportRequest",
+    "ImportRejected",
+    "ImportRequest",
+    "export_chunks",
+    "import_organization",
+    "run_import",
+]
+
+IMPORT_ROLES = (Role.editor,)
+DRAFT_ROLES = (Role.editor, Role.translator, Role.moderator)
+MEDIA_TYPES = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "geojson": ("application/geo+json", "geojson"),
+    "hsds": ("application/json", "hsds.json"),
+}
+
+
+class ImportRejected(ValidationProblem):
+    """422: the file was read, and some rows (or the file) fail; nothing was saved."""
+
+    slug, title = "import-rejected", "The import was refused; nothing was saved"
+
+    def __init__(self, report: ImportReport) -> None:
+        shown = report.errors[:100]
+        errors = [
+            FieldError(
+                location="body", name=e.field, pointer=f"/rows/{e.row}/{e.field}", detail=e.detail
+            )
+            for e in shown
+        ]
+        summary = f"{report.failed} of {report.rows} rows fail" if report.rows else "the file fails"
+        super().__init__(
+            f"{summary}; see report.errors (row, field, detail)",
+            errors=errors,
+            report=report.model_dump(mode="json", exclude_none=True),
+        )
+
+
+def import_organization(session: Session, principal: Principal, key: str | None) -> Organization:
+    """The organisation imported points will belong to (editor role there required)."""
+    if key is not None:
+        org = repository.organization_by_key(session, key)
+        if org is None:
+            raise NotFound(f"no organization with id {key!r}")
+        authorize(principal, org.id, *IMPORT_ROLES, what="organization", ident=key)
+        return org
+    candidates = principal.organizations_with(*IMPORT_ROLES)
+    if len(candidates) == 1:
+        found = repository.organization_by_key(session, candidates[0])
+        if found is not None:
+            return found
+    if not candidates and not principal.is_admin:
+        raise Forbidden("imports need the editor role in an organisation")
+    raise ValidationProblem.for_field(
+        "query", "organization", "name the organisation the imported points belong to"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRequest:
+    organization: str | None
+    format: str | None = None
+    dry_run: bool = False
+    lang: str = "es"
+    default_category: str | None = None
+    max_unzipped_bytes: int = 512 * 1024 * 1024
+
+
+def run_import(
+    session: Session,
+    *,
+    principal: Principal,
+    request: ImportRequest,
+    opener: Callable[[Vocabulary], Source] | None = None,
+    binary: IO[bytes] | None = None,
+) -> ImportReport:
+    """Read and apply one file in the caller's transaction; returns the report (which lists
+    the errors when any row failed: nothing was written then)."""
+    org = import_organization(session, principal, request.organization)
+    if (
+        request.default_category is not None
+        and request.default_category not in (repository.known_codes(session)[0])
+    ):
+        raise ValidationProblem.for_field(
+            "query", "default_category", f"unknown category {request.default_category!r}"
+        )
+    vocab = Vocabulary.load(session, (request.lang, "en"))
+    if opener is not None:
+        source = opener(vocab)
+    else:
+        assert binary is not None
+        source = readers.open_source(
+            binary,
+            declared=request.format,
+            vocab=vocab,
+            max_unzipped=request.max_unzipped_bytes,
+        )
+    options = ImportOptions(
+        organization_id=org.id,
+        organization=org.slug,
+        principal=principal,
+        dry_run=request.dry_run,
+        lang=request.lang,
+        default_category=request.default_category,
+    )
+    try:
+        report = Importer(session, options).run(source)
+    finally:
+        source.close()
+    if report.committed:
+        audit.record(
+            session,
+            actor=principal,
+            organization_id=org.id,
+            entity_type="import",
+            entity_id=org.id,
+            action="import",
+            changes={
+                "format": [None, report.format],
+                "rows": [None, report.rows],
+                "created": [None, report.created],
+                "updated": [None, report.updated],
+            },
+        )
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    format: str
+    include_drafts: bool = False
+    organization: str | None = None
+    country: str | None = None
+    lang: str | None = None
+
+
+def _draft_organizations(principal: Principal | None, include: bool) -> list[str] | None:
+    if not include:
+        return None
+    if principal is None or principal.is_admin:
+        return ["*"]
+    return principal.organizations_with(*DRAFT_ROLES)
+
+
+def export_chunks(
+    open_session: Callable[[], Session],
+    *,
+    request: ExportRequest,
+    principal: Principal | None,
+    default_language: str,
+) -> tuple[str, str, Iterator[bytes]]:
+    """(media type, file name, body chunks) of an export. The body is read in a session of
+    its own, opened when streaming starts (after the request's own sessions closed)."""
+    organization_id = None
+    if request.organization is not None:
+        with open_session() as session:
+            org = repository.organization_by_key(session, request.organization)
+            if org is None:
+                raise NotFound(f"no organization with id {request.organization!r}")
+            organization_id = org.id
+    where = repository.export_clause(
+        draft_organizations=_draft_organizations(principal, request.include_drafts),
+        organization_id=organization_id,
+        country=request.country,
+    )
+    if request.lang:
+        pref = negotiate(
+            lang=request.lang,
+            accept_language=None,
+            default=default_language,
+            supported=[request.lang],
+        )
+    else:  # each point in its own language (chain_for puts it first)
+        pref = LanguagePreference(
+            requested=(), chain=(default_language, "en"), served=default_language
+        )
+    media_type, extension = MEDIA_TYPES[request.format]
+
+    def body() -> Iterator[bytes]:
+        session = open_session()
+        try:
+            points: Iterator[ServicePoint] = repository.iter_points(session, where)
+            if request.format == "csv":
+                yield from writers.csv_lines(points, repository.export_languages(session, where))
+            elif request.format == "geojson":
+                yield from writers.geojson_chunks(points)
+            else:
+                vocab = Vocabulary.load(session, pref.chain)
+                yield from writers.hsds_chunks(points, vocab, pref)
+        finally:
+            session.close()
+
+    return media_type, f"rumbo-export.{extension}", body()
