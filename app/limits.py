@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PayloadTooLarge, Problem, problem_response
@@ -14,12 +16,21 @@ class UriTooLong(Problem):
 
 
 class RequestLimits:
-    """414 for query strings over ``max_query_bytes``; 413 for bodies over ``max_body_bytes``."""
+    """414 for query strings over ``max_query_bytes``; 413 for bodies over ``max_body_bytes``
+    (or over ``path_limits[path]`` for the few routes that take files, e.g. imports)."""
 
-    def __init__(self, app: ASGIApp, *, max_query_bytes: int, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_query_bytes: int,
+        max_body_bytes: int,
+        path_limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_query_bytes = max_query_bytes
         self.max_body_bytes = max_body_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -30,13 +41,14 @@ class RequestLimits:
             problem = UriTooLong(f"query strings are limited to {self.max_query_bytes} bytes")
             await problem_response(problem.body(path), problem.status)(scope, receive, send)
             return
+        limit = self.path_limits.get(path.rstrip("/"), self.max_body_bytes)
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            too_large = PayloadTooLarge(f"request bodies are limited to {self.max_body_bytes} bytes")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            too_large = PayloadTooLarge(f"request bodies are limited to {limit} bytes")
             await problem_response(too_large.body(path), too_large.status)(scope, receive, send)
             return
         received = 0
-        limit = self.max_body_bytes
+        started = False
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -47,4 +59,30 @@ class RequestLimits:
                     raise PayloadTooLarge(f"request bodies are limited to {limit} bytes")
             return message
 
-        await self.app(scope, limited_receive, send)
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BaseException as exc:
+            # A chunked body that outgrows the limit surfaces here, possibly wrapped in an
+            # exception group by a middleware's task group: answer 413, not 500.
+            refusal = _find(exc, PayloadTooLarge)
+            if refusal is None or started:
+                raise
+            await problem_response(refusal.body(path), refusal.status)(scope, receive, send)
+
+
+def _find(exc: BaseException, kind: type[PayloadTooLarge]) -> PayloadTooLarge | None:
+    if isinstance(exc, kind):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _find(inner, kind)
+            if found is not None:
+                return found
+    cause = exc.__cause__ or exc.__context__
+    return _find(cause, kind) if isinstance(cause, BaseException) and cause is not exc else None

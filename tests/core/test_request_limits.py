@@ -1,0 +1,26 @@
+"""Oversized bodies are refused with 413 problem+json, declared or chunked."""
+
+from __future__ import annotations
+
+
+def _chunks(total: int, size: int = 65_536):
+    sent = 0
+    while sent < total:
+        yield b"x" * min(size, total - sent)
+        sent += size
+
+
+def test_declared_body_over_the_limit_is_413(client):
+    response = client.post(
+        "/v1/feedback", content=b"x" * 1_100_000, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_chunked_body_over_the_limit_is_413_not_500(client):
+    response = client.post(
+        "/v1/feedback", content=_chunks(1_200_000), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["status"] == 413
