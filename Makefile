@@ -7,6 +7,8 @@ UV := $(TOOLS)/bin/uv
 UV_VERSION := 0.13.9
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Two workers: one per core of the reference machine (each gets its own PostgreSQL database).
+PYTEST_ARGS ?= -n 2 -p no:cacheprovider
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
 .PHONY: install run test lint typecheck pytest bench soak clean
@@ -39,8 +41,16 @@ pytest: install
 
 test: lint typecheck pytest
 
+# The benchmark suite (see docs/benchmarks.md): loads 100k and 1M generated points
+# (cached in var/bench), drives the real server with wrk. BENCH_POSTGRES_URL adds PostGIS;
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--sizes 100000 --seconds 10".
 bench: install
-	$(BIN)/python -m bench.run
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Mixed reads and writes at a fixed rate for SOAK_SECONDS (default 600), loopback only.
+soak: install
+	$(BIN)/python -m bench.soak --seconds $${SOAK_SECONDS:-600} $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache

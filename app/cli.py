@@ -7,9 +7,20 @@ from typing import Annotated
 import typer
 
 from app import schema
+from app.accounts.cli import api_key_cli, create_admin, create_org
+from app.exchange.cli import export_file, import_file
 from app.settings import get_settings
+from app.signing.cli import keys_cli
+from app.sync.cli import sync_cli
 
 cli = typer.Typer(help="Rumbo: service information for people on the move.", no_args_is_help=True)
+cli.command("create-admin")(create_admin)
+cli.command("create-org")(create_org)
+cli.add_typer(api_key_cli, name="api-key")
+cli.command("import")(import_file)
+cli.command("export")(export_file)
+cli.add_typer(keys_cli, name="keys")
+cli.add_typer(sync_cli, name="sync")
 
 
 @cli.command()
@@ -47,9 +58,12 @@ def serve(
     """Serve the API with uvicorn on RUMBO_HOST:PORT."""
     import uvicorn
 
+    from app.connection_guard import PROTOCOL
+
     settings = get_settings()
     uvicorn.run(
         "app.asgi:app",
+        http=PROTOCOL,  # slow clients cannot exhaust the server (app/connection_guard.py)
         host=settings.host,
         port=settings.port,
         workers=workers,

@@ -6,20 +6,35 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.middleware.gzip import GZipMiddleware
 
 from app import schema
+from app.accounts.router import router as accounts_router
+from app.compression import Compression
+from app.console import install_console
+from app.countries.router import router as countries_router
+from app.countries.staff_router import router as staff_countries_router
 from app.db import Database
 from app.errors import install_error_handlers
+from app.exchange.router import router as exchange_router
+from app.feedback.moderation_router import router as moderation_router
+from app.feedback.router import router as feedback_router
 from app.geo import backend_for
 from app.health import router as health_router
+from app.hsds.router import router as hsds_router
+from app.http_cache import HttpCache
 from app.languages.router import router as languages_router
 from app.languages.service import LanguageCatalog
 from app.limits import RequestLimits
 from app.observability import access_log_middleware, configure_logging
+from app.openapi import document_problems
 from app.responses import CompactJSONResponse
 from app.service_points.router import router as points_router
+from app.service_points.staff_router import router as staff_points_router
 from app.settings import Settings, get_settings
+from app.signing.keyring import Keyring
+from app.signing.router import router as keys_router
+from app.sync.router import router as sync_router
+from app.tasks.router import router as tasks_router
 from app.taxonomy.router import router as taxonomy_router
 
 __all__ = ["create_app"]
@@ -36,6 +51,17 @@ ROUTERS = [
     points_router,
     taxonomy_router,
     languages_router,
+    countries_router,
+    accounts_router,
+    staff_points_router,
+    staff_countries_router,
+    hsds_router,
+    exchange_router,
+    feedback_router,
+    moderation_router,
+    tasks_router,
+    sync_router,
+    keys_router,
 ]
 
 
@@ -64,10 +90,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.search = backend_for(database.dialect)
     app.state.languages = LanguageCatalog()
     app.state.expected_heads = schema.expected_heads()
+    # Development and tests create a signing key on first use; production needs `rumbo keys`.
+    app.state.keyring = Keyring(
+        settings.keys_dir, create_missing=settings.environment != "production"
+    )
     install_error_handlers(app)
+    document_problems(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_console(app)  # /console: server-rendered staff pages and their static files
+    app.add_middleware(HttpCache, max_age=settings.cache_max_age)
     app.middleware("http")(access_log_middleware)
-    app.add_middleware(GZipMiddleware, minimum_size=512)
-    app.add_middleware(RequestLimits, max_query_bytes=4096, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(Compression, minimum_size=settings.compression_min_bytes)
+    app.add_middleware(
+        RequestLimits,
+        max_query_bytes=4096,
+        max_body_bytes=settings.max_body_bytes,
+        # Imports check their own cap while spooling (a clean 413); this outer one has slack.
+        path_limits={
+            "/v1/imports": settings.import_max_bytes + (1 << 20),
+            "/console/imports": settings.import_max_bytes + (1 << 20),
+        },
+    )
     return app

@@ -1,5 +1,10 @@
 """Registry of every ORM model (for Alembic and tests). Defines nothing itself."""
 
+from app.accounts.models import ApiKey, Membership, RefreshToken, StaffUser
+from app.audit.models import AuditEvent
+from app.countries import models as countries_models  # noqa: F401  (registers tables)
+from app.exchange import models as exchange_models  # noqa: F401  (index for imports)
+from app.feedback import models as feedback_models  # noqa: F401  (registers tables)
 from app.languages.models import Language
 from app.organizations.models import Organization, OrganizationTranslation
 from app.service_points.models import (
@@ -9,19 +14,27 @@ from app.service_points.models import (
     ServicePointLanguage,
     ServicePointTranslation,
 )
+from app.sync import models as sync_models  # noqa: F401  (registers tables)
+from app.sync import tracking as sync_tracking  # noqa: F401  (logs changes for sync)
+from app.tasks import models as tasks_models  # noqa: F401  (registers tables)
 from app.taxonomy.models import Audience, AudienceTranslation, Category, CategoryTranslation
 
 __all__ = [
+    "ApiKey",
     "Audience",
     "AudienceTranslation",
+    "AuditEvent",
     "Category",
     "CategoryTranslation",
     "Language",
+    "Membership",
     "Organization",
     "OrganizationTranslation",
+    "RefreshToken",
     "ServicePoint",
     "ServicePointAudience",
     "ServicePointCategory",
     "ServicePointLanguage",
     "ServicePointTranslation",
+    "StaffUser",
 ]

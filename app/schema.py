@@ -54,7 +54,7 @@ def current_heads(engine: Engine) -> set[str]:
 # Engine-specific objects created by hand in migrations (R*Tree, FTS5, PostGIS columns and
 # indexes) that the ORM does not model; autogenerate and the drift test leave them alone.
 ENGINE_SPECIFIC_TABLE_PREFIXES = ("service_point_rtree", "service_point_fts", "spatial_ref_sys")
-ENGINE_SPECIFIC_COLUMNS = {("service_point", "geog")}
+ENGINE_SPECIFIC_COLUMNS = {("service_point", "geog"), ("service_point", "search_vector")}
 ENGINE_SPECIFIC_INDEXES = {
     "ix_service_point_geog",
     "ix_service_point_geom",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.countries.seed import load_countries
+from app.feedback.catalogue import load_tags as load_feedback_tags
 from app.languages.models import Language
 from app.organizations.models import Organization, OrganizationTranslation
 from app.service_points import writing
@@ -145,6 +146,7 @@ def load_all(session: Session, seed_dir: Path = SEED_DIR) -> dict[str, int]:
     """Every seed file, in dependency order. Safe to run again: it updates in place."""
     load_languages(session, set(BASE_LANGUAGES))
     langs = load_taxonomy(session, seed_dir)
+    langs |= load_feedback_tags(session, seed_dir / "feedback_tags.json")
     load_languages(session, langs)
     created, updated = load_points(session, seed_dir)
     log.info("seed: %d points created, %d updated", created, updated)

@@ -71,3 +71,15 @@ class SearchBackend(Protocol):
     def text_match(self, query: str) -> ColumnElement[bool]:
         """A clause true for points whose search document matches ``query``."""
         ...
+
+    def text_ids(
+        self,
+        session: Session,
+        query: str,
+        *,
+        where: Sequence[ColumnElement[bool]],
+        after_id: int | None,
+        limit: int,
+    ) -> list[int]:
+        """Up to ``limit`` visible points matching ``query`` (and ``where``), by id."""
+        ...

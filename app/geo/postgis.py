@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import geoalchemy2  # noqa: F401  (registers PostGIS types, e.g. for reflection)
-from sqlalchemy import ColumnClause, ColumnElement, column, func, select
+from sqlalchemy import ColumnClause, ColumnElement, Float, bindparam, column, func, select
 from sqlalchemy.orm import Session
 
 from app.geo.base import Candidate, NearestCursor, PostFilter
@@ -22,13 +22,30 @@ __all__ = ["PostgisBackend"]
 
 _sp = ServicePoint.__table__
 _geog: ColumnClause[Any] = column("geog")
+_search_vector: ColumnClause[Any] = column("search_vector")
 _VISIBLE = _sp.c.status.in_(("published", "temporarily_closed")) & _sp.c.deleted_at.is_(None)
 # Slack (metres) between PostGIS's sphere arithmetic and ours at the radius boundary.
 _SLACK_M = 0.5
 
 
-def _point(lat: float, lon: float) -> ColumnElement[object]:
+def _point(lat: Any, lon: Any) -> ColumnElement[object]:
     return func.geography(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326))
+
+
+# Nearest without filters, built once: a plain KNN scan of the GiST index (``<->`` alone
+# in ORDER BY, no ST_DWithin: with it, the planner misjudges dense towns and sorts
+# thousands of rows). LIMIT bounds the scan; the radius is applied to what it returns.
+_HERE = _point(bindparam("lat", type_=Float), bindparam("lon", type_=Float))
+_KNN = (
+    select(_sp.c.id, _sp.c.lat, _sp.c.lon)
+    .where(_VISIBLE)
+    .order_by(_geog.op("<->")(_HERE))
+    .limit(bindparam("n"))
+)
+_KNN_AFTER = _KNN.where(func.ST_Distance(_geog, _HERE, False) >= bindparam("floor", type_=Float))
+# Two candidates closer than this (metres) are a tie: PostGIS and haversine may order them
+# either way, so a page never ends inside a tie.
+_TIE_M = 0.01
 
 
 class PostgisBackend:
@@ -46,18 +63,30 @@ class PostgisBackend:
         after: NearestCursor | None = None,
         post_filter: PostFilter | None = None,
     ) -> list[Candidate]:
-        here = _point(lat, lon)
-        stmt = (
-            select(_sp.c.id, _sp.c.lat, _sp.c.lon)
-            .where(_VISIBLE, func.ST_DWithin(_geog, here, radius_m + _SLACK_M, False), *where)
-            .order_by(_geog.op("<->")(here), _sp.c.id)
-        )
-        if after is not None:
-            stmt = stmt.where(func.ST_Distance(_geog, here, False) >= after.distance_m - _SLACK_M)
+        params: dict[str, Any] = {"lat": lat, "lon": lon}
+        if where:
+            # Filters: bound the scan by the radius (the filter may reject most points).
+            here = _point(lat, lon)
+            stmt = (
+                select(_sp.c.id, _sp.c.lat, _sp.c.lon)
+                .where(_VISIBLE, func.ST_DWithin(_geog, here, radius_m + _SLACK_M, False), *where)
+                .order_by(_geog.op("<->")(here))
+                .limit(bindparam("n"))
+            )
+            if after is not None:
+                stmt = stmt.where(
+                    func.ST_Distance(_geog, here, False) >= after.distance_m - _SLACK_M
+                )
+        elif after is not None:
+            stmt, params["floor"] = _KNN_AFTER, after.distance_m - _SLACK_M
+        else:
+            stmt = _KNN
+        conn = session.connection()
         batch = limit + 8
         while True:
-            rows = session.execute(stmt.limit(batch)).all()
+            rows = conn.execute(stmt, {**params, "n": batch}).all()
             scored = sorted((haversine_m(lat, lon, plat, plon), pid) for pid, plat, plon in rows)
+            farthest = scored[-1][0] if scored else 0.0
             scored = [
                 (d, pid)
                 for d, pid in scored
@@ -66,10 +95,14 @@ class PostgisBackend:
             if post_filter is not None:
                 allowed = post_filter([pid for _, pid in scored])
                 scored = [(d, pid) for d, pid in scored if pid in allowed]
-            found = [Candidate(id=pid, distance_m=d) for d, pid in scored]
-            # The last KNN rows may be out of exact order by a rounding hair: keep a margin.
-            if len(rows) < batch or len(found) >= limit + 4:
-                return found[:limit]
+            # Done when the scan is exhausted, has gone past the radius, or the page ends
+            # clearly before the farthest row fetched (rows not fetched are farther still).
+            if (
+                len(rows) < batch
+                or farthest > radius_m + _SLACK_M
+                or (len(scored) >= limit and farthest - scored[limit - 1][0] > _TIE_M)
+            ):
+                return [Candidate(id=pid, distance_m=d) for d, pid in scored[:limit]]
             batch *= 4
 
     def within(
@@ -105,9 +138,8 @@ class PostgisBackend:
     def text_match(self, query: str) -> ColumnElement[bool]:
         tokens = query_tokens(query)
         tsquery = " & ".join(f"{t}:*" for t in tokens)
-        return func.to_tsvector("simple", _sp.c.search_text).op("@@")(
-            func.to_tsquery("simple", tsquery)
-        )
+        # The stored tsvector (migration 0008): checking a row costs no tsvector rebuild.
+        return _search_vector.op("@@")(func.to_tsquery("simple", tsquery))
 
     def text_ids(
         self,

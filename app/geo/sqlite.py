@@ -1,19 +1,38 @@
 """SQLite: an R*Tree of public points (kept by triggers) and an FTS5 index.
 
-Nearest-first searches growing radii (r/16, r/8, ... r) and stops at the first that
-holds ``limit`` matches, so a dense town never ranks its whole neighbourhood.
+Nearest-first adapts its search radius to the local density: it starts small, shrinks
+when a box holds more than ``DENSE_CAP`` points (a town centre), grows in proportion to
+what it found when it holds too few (the countryside), and ranks exactly (haversine on
+the exact coordinates kept as R*Tree auxiliary columns) only what it fetched. A dense
+town never ranks its whole neighbourhood, and a sparse region needs few round trips.
+
+Viewports read only the R*Tree's own (32-bit, outward-rounded) boxes to pick the first
+ids in id order, and check the exact coordinates of those few. Text searches are driven
+from FTS5 in rowid order, so a common word stops after one page of matches.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, literal_column, select, table
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Select,
+    bindparam,
+    column,
+    exists,
+    func,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session
 
 from app.geo.base import Candidate, NearestCursor, PostFilter
-from app.geo.sphere import BBox, boxes_around, haversine_m
+from app.geo.sphere import EARTH_RADIUS_M, BBox, boxes_around, haversine_m
 from app.geo.text import query_tokens
 from app.service_points.models import ServicePoint
 
@@ -30,25 +49,74 @@ _rtree = table(
     column("lon"),
 )
 _fts = table("service_point_fts", column("rowid"), column("search_text"))
+_fts_table: ColumnClause[Any] = literal_column("service_point_fts")
 _sp = ServicePoint.__table__
+_VISIBLE = _sp.c.status.in_(("published", "temporarily_closed")) & _sp.c.deleted_at.is_(None)
 
-RADIUS_STEPS = (16, 8, 4, 2, 1)
+# First radius tried (metres), the most points a box may hold before the radius shrinks,
+# and the smallest radius.
+INITIAL_RADIUS_M = 200.0
+DENSE_CAP = 120
+MIN_RADIUS_M = 1.0
+
+# Statements are built once, with bound parameters: on SQLite, building and hashing a
+# statement costs more than running it. Filters (rare) build theirs per request.
+_IN_BOX = (
+    (_rtree.c.max_lat >= bindparam("south"))
+    & (_rtree.c.min_lat <= bindparam("north"))
+    & (_rtree.c.max_lon >= bindparam("west"))
+    & (_rtree.c.min_lon <= bindparam("east"))
+)
+_BOX = select(_rtree.c.id, _rtree.c.lat, _rtree.c.lon).where(_IN_BOX)
+_COUNT = select(func.count()).select_from(
+    select(_rtree.c.id).where(_IN_BOX).limit(bindparam("cap")).subquery()
+)
+_IDS_IN_BOX = (
+    select(_rtree.c.id)
+    .where(_IN_BOX, _rtree.c.id > bindparam("after"))
+    .order_by(_rtree.c.id)
+    .limit(bindparam("n"))
+)
+_EXACT = select(_rtree.c.id, _rtree.c.lat, _rtree.c.lon).where(
+    _rtree.c.id.in_(bindparam("ids", expanding=True))
+)
 
 
-def _in_box(box: BBox) -> ColumnElement[bool]:
-    return (
-        (_rtree.c.max_lat >= box.min_lat)
-        & (_rtree.c.min_lat <= box.max_lat)
-        & (_rtree.c.max_lon >= box.min_lon)
-        & (_rtree.c.min_lon <= box.max_lon)
-    )
+def _params(box: BBox) -> dict[str, float]:
+    return {"south": box.min_lat, "north": box.max_lat, "west": box.min_lon, "east": box.max_lon}
 
 
-def _box_query(box: BBox, where: Sequence[ColumnElement[bool]]) -> Select[Any]:
-    stmt = select(_rtree.c.id, _rtree.c.lat, _rtree.c.lon).where(_in_box(box))
-    if where:
-        stmt = stmt.join(_sp, _sp.c.id == _rtree.c.id).where(*where)
-    return stmt
+def _filtered(stmt: Select[Any], where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    return stmt.join(_sp, _sp.c.id == _rtree.c.id).where(*where) if where else stmt
+
+
+def _count_query(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    if not where:
+        return _COUNT
+    inner = _filtered(select(_rtree.c.id).where(_IN_BOX), where).limit(bindparam("cap"))
+    return select(func.count()).select_from(inner.subquery())
+
+
+def _area_m2(box: BBox) -> float:
+    """Area of a lon/lat box on the sphere (square metres)."""
+    south, north = math.radians(box.min_lat), math.radians(box.max_lat)
+    width = math.radians((box.max_lon - box.min_lon) % 360.0 or 360.0)
+    return EARTH_RADIUS_M**2 * width * abs(math.sin(north) - math.sin(south))
+
+
+def _match_expression(query: str) -> str:
+    # Each word quoted (no FTS syntax can be injected) and matched as a prefix.
+    return " AND ".join(f'"{t}"*' for t in query_tokens(query))
+
+
+_MATCH = _fts_table.op("MATCH")(bindparam("match"))
+_TEXT_IDS = (
+    select(_fts.c.rowid)
+    .join(_sp, _sp.c.id == _fts.c.rowid)
+    .where(_MATCH, _VISIBLE, _fts.c.rowid > bindparam("after"))
+    .order_by(_fts.c.rowid)
+    .limit(bindparam("n"))
+)
 
 
 class SqliteBackend:
@@ -66,24 +134,50 @@ class SqliteBackend:
         after: NearestCursor | None = None,
         post_filter: PostFilter | None = None,
     ) -> list[Candidate]:
+        conn = session.connection()
+        count = _count_query(where)
+        fetch = _filtered(_BOX, where)
         floor = after.distance_m if after else 0.0
-        radii = [radius_m / step for step in RADIUS_STEPS if radius_m / step > floor]
-        found: list[Candidate] = []
-        for radius in radii or [radius_m]:
-            scored: list[tuple[float, int]] = []
-            for box in boxes_around(lat, lon, radius):
-                for pid, plat, plon in session.execute(_box_query(box, where)):
-                    d = haversine_m(lat, lon, plat, plon)
-                    if d <= radius and (after is None or (d, pid) > (after.distance_m, after.id)):
-                        scored.append((d, pid))
+        radius = min(radius_m, max(INITIAL_RADIUS_M, floor * 1.25 + INITIAL_RADIUS_M / 4))
+        too_dense = math.inf  # smallest radius known to hold more than DENSE_CAP points
+        density: float | None = None  # points per square metre of box, once measured
+        while True:
+            boxes = boxes_around(lat, lon, radius)
+            area = sum(_area_m2(b) for b in boxes)
+            capped = radius > floor and too_dense / radius > 1.1
+            # Count before fetching where the box might hold a crowd: counting in the
+            # R*Tree is cheap, fetching exact coordinates costs a lookup per row.
+            if capped and (density is None or density * area > DENSE_CAP / 2):
+                crowd = sum(
+                    conn.execute(count, {**_params(b), "cap": DENSE_CAP + 1}).scalar_one()
+                    for b in boxes
+                )
+                if crowd > DENSE_CAP:
+                    too_dense = radius
+                    # A page lies much closer: aim at about ``limit * 2.5`` points.
+                    shrunk = max(floor, MIN_RADIUS_M, radius * math.sqrt(limit * 2.5 / crowd))
+                    if shrunk < radius:
+                        radius = shrunk
+                        continue
+            rows = [row for b in boxes for row in conn.execute(fetch, _params(b))]
+            density = len(rows) / area if area else None
+            scored = []
+            for pid, plat, plon in rows:
+                d = haversine_m(lat, lon, plat, plon)
+                if d <= radius and (after is None or (d, pid) > (after.distance_m, after.id)):
+                    scored.append((d, pid))
             scored.sort()
             if post_filter is not None:
                 allowed = post_filter([pid for _, pid in scored])
                 scored = [(d, pid) for d, pid in scored if pid in allowed]
-            found = [Candidate(id=pid, distance_m=d) for d, pid in scored[:limit]]
-            if len(found) >= limit:
-                return found
-        return found
+            if len(scored) >= limit or radius >= radius_m:
+                return [Candidate(id=pid, distance_m=d) for d, pid in scored[:limit]]
+            # Grow in proportion to what was found (area ~ count), at least x1.5.
+            factor = min(8.0, max(1.5, math.sqrt(limit * 1.5 / max(len(scored), 1))))
+            grown = radius * factor
+            if grown >= too_dense:
+                grown = math.sqrt(radius * too_dense)
+            radius = min(radius_m, grown)
 
     def within(
         self,
@@ -95,27 +189,50 @@ class SqliteBackend:
         after_id: int | None = None,
         post_filter: PostFilter | None = None,
     ) -> list[Candidate]:
-        ids: list[int] = []
-        for box in bbox.parts():
-            stmt = _box_query(box, where).where(
-                _rtree.c.lat.between(box.min_lat, box.max_lat),
-                _rtree.c.lon.between(box.min_lon, box.max_lon),
-            )
-            if after_id is not None:
-                stmt = stmt.where(_rtree.c.id > after_id)
-            # Without a post filter the first ``limit`` ids of each part are enough.
-            if post_filter is None:
-                stmt = stmt.order_by(_rtree.c.id).limit(limit)
-            ids.extend(row[0] for row in session.execute(stmt))
-        ordered = sorted(set(ids))
-        if post_filter is not None:
-            allowed = post_filter(ordered)
-            ordered = [pid for pid in ordered if pid in allowed]
-        return [Candidate(id=pid) for pid in ordered[:limit]]
+        conn = session.connection()
+        stmt = _filtered(_IDS_IN_BOX, where)
+        out: list[int] = []
+        cursor = after_id if after_id is not None else -1
+        batch = limit if post_filter is None else limit * 4
+        while len(out) < limit:
+            # The R*Tree's outward-rounded boxes find a superset, in id order, without
+            # touching the exact coordinates (auxiliary columns cost a lookup per row).
+            ids: list[int] = []
+            for box in bbox.parts():
+                ids.extend(
+                    conn.execute(stmt, {**_params(box), "after": cursor, "n": batch}).scalars()
+                )
+            ordered = sorted(set(ids))[:batch]
+            if not ordered:
+                break
+            exact = conn.execute(_EXACT, {"ids": ordered})
+            inside = {pid for pid, plat, plon in exact if bbox.contains(plat, plon)}
+            if post_filter is not None and inside:
+                inside &= post_filter(sorted(inside))
+            out.extend(pid for pid in ordered if pid in inside)
+            if len(ordered) < batch:
+                break
+            cursor = ordered[-1]
+        return [Candidate(id=pid) for pid in out[:limit]]
 
     def text_match(self, query: str) -> ColumnElement[bool]:
-        tokens = query_tokens(query)
-        # Each word quoted (no FTS syntax can be injected) and matched as a prefix.
-        match = " AND ".join(f'"{t}"*' for t in tokens)
-        fts_ids = select(_fts.c.rowid).where(literal_column("service_point_fts").op("MATCH")(match))
-        return _sp.c.id.in_(fts_ids)
+        # Correlated on the rowid: checking a few spatial candidates stays cheap, where an
+        # ``IN (SELECT rowid ...)`` would first list every match of a common word.
+        return exists(
+            select(_fts.c.rowid).where(
+                _fts_table.op("MATCH")(_match_expression(query)), _fts.c.rowid == _sp.c.id
+            )
+        )
+
+    def text_ids(
+        self,
+        session: Session,
+        query: str,
+        *,
+        where: Sequence[ColumnElement[bool]],
+        after_id: int | None,
+        limit: int,
+    ) -> list[int]:
+        stmt = _TEXT_IDS.where(*where) if where else _TEXT_IDS
+        params = {"match": _match_expression(query), "after": after_id or -1, "n": limit}
+        return list(session.connection().execute(stmt, params).scalars())

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Response
 
-from app.db import ReadSessionDep
+from app.db import Database
 from app.errors import ValidationProblem
 from app.i18n.negotiation import LanguagePreference, negotiate
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
@@ -14,10 +14,9 @@ from app.i18n.tags import InvalidLanguageTag, normalise_tag
 __all__ = ["LangDep", "get_language_preference"]
 
 
-def get_language_preference(
+async def get_language_preference(
     request: Request,
     response: Response,
-    session: ReadSessionDep,
     lang: Annotated[
         str | None,
         Query(
@@ -39,12 +38,25 @@ def get_language_preference(
         lang=tag,
         accept_language=(accept_language or "")[:1000] or None,
         default=settings.default_language,
-        supported=request.app.state.languages.supported(session),
+        supported=_supported(request),
     )
     response.headers["Content-Language"] = pref.served
     response.headers["Vary"] = "Accept-Language, Accept-Encoding"
     request.state.language = pref
     return pref
+
+
+def _supported(request: Request) -> frozenset[str]:
+    """The enabled languages from the app's catalogue (cached for seconds). The session is
+    only opened when the catalogue is stale, so almost every request negotiates on the
+    event loop without a thread-pool round trip or a database connection."""
+    database: Database = request.app.state.database
+    session = database.read_sessionmaker()
+    try:
+        tags: frozenset[str] = request.app.state.languages.supported(session)
+        return tags
+    finally:
+        session.close()
 
 
 LangDep = Annotated[LanguagePreference, Depends(get_language_preference)]

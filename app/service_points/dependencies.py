@@ -119,7 +119,7 @@ def _parse_bbox(raw: str, errors: list[FieldError]) -> BBox | None:
     return None if problems else BBox(min_lon, min_lat, max_lon, max_lat)
 
 
-def get_point_query(
+async def get_point_query(
     request: Request,
     near: Annotated[
         str | None,
@@ -195,6 +195,8 @@ def get_point_query(
         str | None, Query(description="`next_cursor` of the previous page", max_length=512)
     ] = None,
 ) -> PointQuery:
+    # Async on purpose: parsing is pure CPU, so it runs on the event loop instead of
+    # costing a thread-pool round trip on every search.
     settings = request.app.state.settings
     errors: list[FieldError] = []
     centre = parse_lat_lon(near, "near", errors) if near is not None else None

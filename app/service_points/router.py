@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
+import anyio
+import anyio.to_thread
+import orjson
 from fastapi import APIRouter, Header, Path, Request
 from starlette.responses import Response
 
-from app.db import ReadSessionDep
 from app.i18n.dependencies import LangDep
-from app.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse
+from app.i18n.negotiation import LanguagePreference
+from app.responses import GEOJSON_MEDIA_TYPE
 from app.service_points import service
 from app.service_points.dependencies import PointQueryDep
+from app.service_points.rendering import RenderCache, dump
 from app.service_points.schemas import PointFeatureCollection, PointPage, ServicePointRead
 
 router = APIRouter(prefix="/v1", tags=["service points"])
+T = TypeVar("T")
 
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
@@ -24,13 +31,42 @@ def _stale_after(request: Request) -> dt.timedelta:
     return dt.timedelta(days=request.app.state.settings.stale_after_days)
 
 
-def _feature(item: ServicePointRead) -> dict[str, Any]:
-    properties = item.model_dump(mode="json", exclude_none=True, exclude={"location", "id"})
+def _readers(request: Request) -> anyio.CapacityLimiter:
+    """At most as many searches at once as the read pool has connections: past that, the
+    pool opens and closes a connection per request (on SQLite, pragmas and a fresh page
+    cache each time), so waiting on the event loop is cheaper than a thread."""
+    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "point_readers", None)
+    if limiter is None:
+        pool = request.app.state.database.read_engine.pool
+        size = pool.size() if hasattr(pool, "size") else 8
+        limiter = request.app.state.point_readers = anyio.CapacityLimiter(max(2, size))
+    return limiter
+
+
+async def _in_thread(request: Request, call: Callable[[], T]) -> T:
+    return await anyio.to_thread.run_sync(call, limiter=_readers(request))
+
+
+def _renderings(request: Request) -> RenderCache:
+    """The app's cache of rendered points (created on first use)."""
+    cache: RenderCache | None = getattr(request.app.state, "point_renderings", None)
+    if cache is None:
+        cache = request.app.state.point_renderings = RenderCache()
+    return cache
+
+
+def _headers(pref: LanguagePreference) -> dict[str, str]:
+    return {"Content-Language": pref.served, "Vary": "Accept, Accept-Language, Accept-Encoding"}
+
+
+def _feature(encoded: bytes) -> dict[str, Any]:
+    item = orjson.loads(encoded)
+    location = item["location"]
     return {
         "type": "Feature",
-        "id": item.id,
-        "geometry": {"type": "Point", "coordinates": [item.location.lon, item.location.lat]},
-        "properties": properties,
+        "id": item["id"],
+        "geometry": {"type": "Point", "coordinates": [location["lon"], location["lat"]]},
+        "properties": {k: v for k, v in item.items() if k not in ("id", "location")},
     }
 
 
@@ -48,17 +84,27 @@ def _feature(item: ServicePointRead) -> dict[str, Any]:
         422: PROBLEM,
     },
 )
-def search_points(
+async def search_points(
     request: Request,
-    session: ReadSessionDep,
     query: PointQueryDep,
     pref: LangDep,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
     """Nearest first with `near` (and `distance_m` in metres), a viewport with `bbox`, or all
     points by id. Filters combine with AND; repeated values of one filter mean "any of"."""
-    page = service.search_points(
-        session, request.app.state.search, query, pref=pref, stale_after=_stale_after(request)
+    # The parameters and languages are resolved on the event loop; the database work runs
+    # in one thread-pool call (each hand-off costs about as much as a small query).
+    page = await _in_thread(
+        request,
+        partial(
+            service.search,
+            request.app.state.database,
+            request.app.state.search,
+            query,
+            pref=pref,
+            stale_after=_stale_after(request),
+            cache=_renderings(request),
+        ),
     )
     if accept and GEOJSON_MEDIA_TYPE in accept:
         links = []
@@ -71,14 +117,8 @@ def search_points(
             "links": links,
             "lang": page.lang,
         }
-        return GeoJSONResponse(
-            body,
-            headers={
-                "Content-Language": pref.served,
-                "Vary": "Accept, Accept-Language, Accept-Encoding",
-            },
-        )
-    return page
+        return Response(dump(body), media_type=GEOJSON_MEDIA_TYPE, headers=_headers(pref))
+    return Response(page.body(), media_type="application/json", headers=_headers(pref))
 
 
 @router.get(
@@ -89,23 +129,26 @@ def search_points(
     response_model_exclude_none=True,
     responses={404: PROBLEM, 422: PROBLEM},
 )
-def get_point(
+async def get_point(
     request: Request,
-    session: ReadSessionDep,
     pref: LangDep,
     point_id: Annotated[str, Path(description="Public id (UUID)", max_length=36)],
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
-    item = service.get_point(session, point_id, pref=pref, stale_after=_stale_after(request))
+    item = await _in_thread(
+        request,
+        partial(
+            service.get_item,
+            request.app.state.database,
+            point_id,
+            pref=pref,
+            stale_after=_stale_after(request),
+            cache=_renderings(request),
+        ),
+    )
     if accept and GEOJSON_MEDIA_TYPE in accept:
-        return GeoJSONResponse(
-            _feature(item),
-            headers={
-                "Content-Language": pref.served,
-                "Vary": "Accept, Accept-Language, Accept-Encoding",
-            },
-        )
-    return item
+        return Response(dump(_feature(item)), media_type=GEOJSON_MEDIA_TYPE, headers=_headers(pref))
+    return Response(item, media_type="application/json", headers=_headers(pref))
 
 
-__all__ = ["Response", "router"]
+__all__ = ["router"]

@@ -1,33 +1,102 @@
-"""Public reads of service points: search, one point, rendering in a language."""
+"""Public reads of service points: search, one point, rendering in a language.
+
+The read path is built for phones on slow links hitting a two-core server: candidates come
+from the search backend as ids, the page's points are loaded set-based as plain records
+(three queries, no ORM objects), their language-dependent rendering is cached per (point
+version, language preference), and the page is returned as JSON-ready dicts that the router
+serialises once with orjson (no pydantic re-validation on the hot path).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.db import Database
 from app.errors import NotFound
-from app.geo.base import Candidate, NearestCursor, SearchBackend
-from app.i18n.fallback import localise
+from app.geo.base import Candidate, NearestCursor, PostFilter, SearchBackend
 from app.i18n.negotiation import LanguagePreference
 from app.service_points import repository
 from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
 from app.service_points.dependencies import PointQuery
-from app.service_points.hours import is_open
-from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus, ServicePoint
-from app.service_points.schemas import (
-    Contact,
-    Location,
-    OrganizationRef,
-    PointPage,
-    ServicePointRead,
-    Source,
-    Verification,
+from app.service_points.models import ServicePoint
+from app.service_points.rendering import (
+    OrganizationStamp,
+    PointRecord,
+    RenderCache,
+    Rendered,
+    dump,
+    finish,
+    open_at,
 )
+from app.service_points.schemas import ServicePointRead
+from app.tasks import service as tasks_service
 from app.taxonomy import service as taxonomy_service
 
-__all__ = ["get_point", "render_point", "search_points"]
+__all__ = [
+    "PageOut",
+    "get_item",
+    "get_point",
+    "get_point_item",
+    "render_point",
+    "search",
+    "search_points",
+]
+
+
+@dataclass(slots=True)
+class PageOut:
+    """One page of public points: each item already JSON (``ServicePointRead`` shape)."""
+
+    items: list[bytes]
+    next_cursor: str | None
+    lang: str
+
+    def body(self) -> bytes:
+        """The page as JSON (``PointPage`` shape)."""
+        cursor = b'"next_cursor":' + dump(self.next_cursor) + b"," if self.next_cursor else b""
+        return (
+            b'{"items":['
+            + b",".join(self.items)
+            + b"],"
+            + cursor
+            + b'"lang":'
+            + dump(self.lang)
+            + b"}"
+        )
+
+
+def search(
+    database: Database,
+    backend: SearchBackend,
+    query: PointQuery,
+    *,
+    pref: LanguagePreference,
+    stale_after: dt.timedelta,
+    cache: RenderCache,
+) -> PageOut:
+    """:func:`search_points` in a read session of its own (read replica when configured)."""
+    with database.read_sessionmaker() as session:
+        return search_points(
+            session, backend, query, pref=pref, stale_after=stale_after, cache=cache
+        )
+
+
+def get_item(
+    database: Database,
+    public_id: str,
+    *,
+    pref: LanguagePreference,
+    stale_after: dt.timedelta,
+    cache: RenderCache,
+) -> bytes:
+    """:func:`get_point_item` in a read session of its own."""
+    with database.read_sessionmaker() as session:
+        return get_point_item(session, public_id, pref=pref, stale_after=stale_after, cache=cache)
 
 
 def search_points(
@@ -37,7 +106,8 @@ def search_points(
     *,
     pref: LanguagePreference,
     stale_after: dt.timedelta,
-) -> PointPage:
+    cache: RenderCache,
+) -> PageOut:
     """One page of public points matching ``query``, nearest first when ``near`` is given."""
     categories = (
         taxonomy_service.expand_categories(session, query.categories, parameter="category")
@@ -55,8 +125,10 @@ def search_points(
         countries=query.countries,
         free=query.free,
         verified_since=query.verified_since,
-        text=backend.text_match(query.q) if query.q else None,
     )
+    spatial = query.near is not None or query.bbox is not None
+    if query.q and spatial:
+        where.append(backend.text_match(query.q))
     fingerprint = query_fingerprint(query.fingerprint_parts())
     position = decode_cursor(query.cursor, fingerprint=fingerprint) if query.cursor else {}
     post_filter = _open_filter(session, query.at) if query.open_now else None
@@ -89,7 +161,7 @@ def search_points(
             post_filter=post_filter,
         )
     else:
-        candidates = _list_all(session, where, position, fetch, post_filter)
+        candidates = _list_all(session, backend, query.q, where, position, fetch, post_filter)
     page, extra = candidates[: query.limit], candidates[query.limit :]
     next_cursor = None
     if extra and page:
@@ -98,62 +170,166 @@ def search_points(
         if last.distance_m is not None:
             payload["d"] = last.distance_m
         next_cursor = encode_cursor(payload)
-    points = repository.load_points(session, [c.id for c in page])
+    rendered, flagged = _rendered(session, [c.id for c in page], pref=pref, cache=cache)
+    warnings = tasks_service.warnings_for(session, flagged) if flagged else {}
     now = dt.datetime.now(dt.UTC)
     items = [
-        render_point(
-            points[c.id],
-            pref=pref,
+        finish(
+            rendered[c.id],
             distance_m=c.distance_m,
             at=query.at,
             now=now,
             stale_after=stale_after,
+            warnings=warnings.get(c.id),
         )
         for c in page
-        if c.id in points
+        if c.id in rendered
     ]
-    return PointPage(items=items, next_cursor=next_cursor, lang=pref.served)
+    return PageOut(items=items, next_cursor=next_cursor, lang=pref.served)
+
+
+def _rendered(
+    session: Session, ids: Sequence[int], *, pref: LanguagePreference, cache: RenderCache
+) -> tuple[dict[int, Rendered], set[int]]:
+    """The renderings of ``ids`` (cached ones whose stamps still match, the others rendered
+    from their rows and children, and cached), and the ids that may carry warnings."""
+    rows = repository.load_rows(session, ids)
+    out: dict[int, Rendered] = {}
+    missing: dict[int, PointRecord] = {}
+    for point_id, row in rows.items():
+        found = cache.get(row.stamp, pref)
+        if found is None:
+            missing[point_id] = row.record()
+        else:
+            out[point_id] = found
+    if missing:
+        repository.load_children(session, missing)
+        for point_id, record in missing.items():
+            out[point_id] = cache.put(rows[point_id].stamp, record, pref)
+    return out, {point_id for point_id, row in rows.items() if row.open_task}
 
 
 def _list_all(
     session: Session,
-    where: Sequence[object],
+    backend: SearchBackend,
+    text: str | None,
+    where: Sequence[Any],
     position: dict[str, object],
     fetch: int,
-    post_filter: object,
+    post_filter: PostFilter | None,
 ) -> list[Candidate]:
+    """Points by id; a text search is driven by the full-text index (matches in id order)."""
     after_id = int(str(position["i"])) if position else None
     out: list[Candidate] = []
+    batch = fetch if post_filter is None else fetch * 2
     while len(out) < fetch:
-        ids = repository.list_ids(session, where=where, after_id=after_id, limit=fetch * 2)  # type: ignore[arg-type]
+        ids = (
+            backend.text_ids(session, text, where=where, after_id=after_id, limit=batch)
+            if text
+            else repository.list_ids(session, where=where, after_id=after_id, limit=batch)
+        )
         if not ids:
             break
-        allowed = set(ids) if post_filter is None else post_filter(ids)  # type: ignore[operator]
+        allowed = set(ids) if post_filter is None else post_filter(ids)
         out.extend(Candidate(id=i) for i in ids if i in allowed)
+        if len(ids) < batch:
+            break
         after_id = ids[-1]
     return out[:fetch]
 
 
-def _open_filter(session: Session, at: dt.datetime):  # type: ignore[no-untyped-def]
+def _open_filter(session: Session, at: dt.datetime) -> PostFilter:
     def keep_open(ids: Sequence[int]) -> set[int]:
         return {
             pid
             for pid, hours, tz, country in repository.hours_of(session, ids)
-            if is_open(hours, tz, country, at)
+            if open_at(hours, tz, country, at)
         }
 
     return keep_open
 
 
+def get_point_item(
+    session: Session,
+    public_id: str,
+    *,
+    pref: LanguagePreference,
+    stale_after: dt.timedelta,
+    cache: RenderCache,
+) -> bytes:
+    """A public point by id, as JSON; drafts and deleted points are not found."""
+    point_id = repository.id_by_public_id(session, public_id)
+    rendered, flagged = (
+        _rendered(session, [point_id], pref=pref, cache=cache) if point_id else ({}, set())
+    )
+    if point_id is None or point_id not in rendered:
+        raise NotFound(f"no service point with id {public_id!r}")
+    now = dt.datetime.now(dt.UTC)
+    warnings = tasks_service.warnings_for(session, flagged).get(point_id) if flagged else None
+    return finish(
+        rendered[point_id],
+        distance_m=None,
+        at=now,
+        now=now,
+        stale_after=stale_after,
+        warnings=warnings,
+    )
+
+
 def get_point(
     session: Session, public_id: str, *, pref: LanguagePreference, stale_after: dt.timedelta
 ) -> ServicePointRead:
-    """A public point by id; drafts and deleted points are not found."""
-    point = repository.by_public_id(session, public_id)
-    if point is None or point.deleted_at is not None or point.status == PointStatus.draft:
-        raise NotFound(f"no service point with id {public_id!r}")
-    now = dt.datetime.now(dt.UTC)
-    return render_point(point, pref=pref, distance_m=None, at=now, now=now, stale_after=stale_after)
+    """A public point by id as ``ServicePointRead``; drafts and deleted points are not found."""
+    item = get_point_item(
+        session, public_id, pref=pref, stale_after=stale_after, cache=RenderCache(max_entries=1)
+    )
+    return ServicePointRead.model_validate_json(item)
+
+
+def _record_of(point: ServicePoint) -> PointRecord:
+    def stamp(org: Any) -> OrganizationStamp:
+        return OrganizationStamp(org.slug, org.name, org.updated_at)
+
+    return PointRecord(
+        id=point.id,
+        public_id=point.public_id,
+        version=point.version,
+        external_id=point.external_id,
+        lat=point.lat,
+        lon=point.lon,
+        country=point.country,
+        locality=point.locality,
+        timezone=point.timezone,
+        phones=point.phones,
+        email=point.email,
+        website=point.website,
+        whatsapp=point.whatsapp,
+        opening_hours=point.opening_hours,
+        free=point.free,
+        status=point.status,
+        original_language=point.original_language,
+        source_title=point.source_title,
+        source_url=point.source_url,
+        source_publisher=point.source_publisher,
+        is_sample=point.is_sample,
+        last_verified_at=point.last_verified_at,
+        updated_at=point.updated_at,
+        organization=stamp(point.organization),
+        verified_by=stamp(point.verified_by) if point.verified_by else None,
+        translations={
+            t.lang: {
+                "name": t.name,
+                "description": t.description,
+                "address": t.address,
+                "documents_required": t.documents_required,
+                "accessibility": t.accessibility,
+            }
+            for t in point.translations
+        },
+        categories=point.category_codes,
+        audiences=[a.audience_code for a in point.audiences],
+        spoken_languages=[lang.lang for lang in point.spoken_languages],
+    )
 
 
 def render_point(
@@ -164,63 +340,19 @@ def render_point(
     at: dt.datetime,
     now: dt.datetime,
     stale_after: dt.timedelta,
+    warnings: list[str] | None = None,
 ) -> ServicePointRead:
-    """A point in the best language for ``pref``, each field falling back on its own."""
-    translations = {
-        t.lang: {f: getattr(t, f) for f in TRANSLATABLE_FIELDS} for t in point.translations
-    }
-    text = localise(translations, TRANSLATABLE_FIELDS, pref.chain_for(point.original_language))
-    served = text.lang or point.original_language
-    verified_by = point.verified_by
-    stale = point.status == PointStatus.published and (
-        point.last_verified_at is None or now - point.last_verified_at > stale_after
+    """A point in the best language for ``pref``, each field falling back on its own.
+
+    The same rules as the search (``app.service_points.rendering``), from an ORM object.
+    ``warnings``: public warning codes from ``app.tasks`` (e.g. ``reported_closed``).
+    """
+    item = finish(
+        Rendered.of(_record_of(point), pref),
+        distance_m=distance_m,
+        at=at,
+        now=now,
+        stale_after=stale_after,
+        warnings=warnings,
     )
-    contact = Contact(
-        phones=list(point.phones) or None,
-        email=point.email,
-        website=point.website,
-        whatsapp=point.whatsapp,
-    )
-    return ServicePointRead(
-        id=point.public_id,
-        external_id=point.external_id,
-        name=text.values.get("name", ""),
-        description=text.values.get("description"),
-        address=text.values.get("address"),
-        documents_required=text.values.get("documents_required"),
-        accessibility=text.values.get("accessibility"),
-        lang=served,
-        lang_fallback=not pref.requested_expanded or served not in pref.requested_expanded,
-        field_lang=text.field_lang or None,
-        languages_available=text.available,
-        location=Location(lat=point.lat, lon=point.lon),
-        distance_m=round(distance_m, 1) if distance_m is not None else None,
-        country=point.country,
-        locality=point.locality,
-        timezone=point.timezone,
-        categories=point.category_codes,
-        audiences=[a.audience_code for a in point.audiences] or None,
-        spoken_languages=[lang.lang for lang in point.spoken_languages] or None,
-        contact=contact if contact.model_dump(exclude_none=True) else None,
-        opening_hours=point.opening_hours,
-        open_now=is_open(point.opening_hours, point.timezone, point.country, at)
-        if point.status == PointStatus.published
-        else False,
-        free=point.free,
-        status=PointStatus(point.status).value,
-        organization=OrganizationRef(id=point.organization.slug, name=point.organization.name),
-        source=Source(
-            title=point.source_title,
-            url=point.source_url,
-            publisher=point.source_publisher,
-            sample=point.is_sample,
-        ),
-        verification=Verification(
-            last_verified_at=point.last_verified_at,
-            verified_by=OrganizationRef(id=verified_by.slug, name=verified_by.name)
-            if verified_by
-            else None,
-            stale=stale,
-        ),
-        updated_at=point.updated_at,
-    )
+    return ServicePointRead.model_validate_json(item)

@@ -13,6 +13,7 @@ __all__ = [
     "HistoryActor",
     "HistoryEntry",
     "HistoryPage",
+    "PossibleDuplicateRead",
     "StaffPointPage",
     "StaffPointRead",
     "StatusChange",
@@ -32,6 +33,15 @@ class TranslationRead(BaseModel):
     updated_at: dt.datetime
 
 
+class PossibleDuplicateRead(BaseModel):
+    """An existing point that looks like the same place (same category, near, similar name)."""
+
+    point_id: str
+    name: str = Field(description="Its name that matched")
+    distance_m: float
+    similarity: float = Field(description="Name similarity, 0-100")
+
+
 class StaffPointRead(ServicePointRead):
     """A point as its staff see it: every translation, its version, and its tombstone."""
 
@@ -42,6 +52,11 @@ class StaffPointRead(ServicePointRead):
     created_at: dt.datetime
     deleted_at: dt.datetime | None = Field(
         default=None, description="Set when the point was deleted (a tombstone)"
+    )
+    possible_duplicates: list[PossibleDuplicateRead] | None = Field(
+        default=None,
+        description="On create: points of the same category within ~50 m with a similar name "
+        "(reported, never merged)",
     )
 
 

@@ -32,6 +32,7 @@ from app.errors import (
     PreconditionRequired,
     ValidationProblem,
 )
+from app.exchange import checks as duplicate_checks
 from app.http_cache import ENCODING_SUFFIXES
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
@@ -44,6 +45,7 @@ from app.service_points.staff_schemas import (
     HistoryActor,
     HistoryEntry,
     HistoryPage,
+    PossibleDuplicateRead,
     StaffPointPage,
     StaffPointRead,
     StatusChange,
@@ -413,7 +415,25 @@ def create_point(
     organization_id = _organization_for_create(session, principal, organization)
     point = writing.create_point(session, data, organization_id=organization_id)
     _record(session, principal, point, "create", {})
-    return staff_view(point, stale_after=stale_after)
+    view = staff_view(point, stale_after=stale_after)
+    # Same category within ~50 m and a similar name: reported to the editor, never merged.
+    found = duplicate_checks.find_possible_duplicates(
+        session,
+        lat=point.lat,
+        lon=point.lon,
+        categories=point.category_codes,
+        names=[t.name for t in data.translations.values()],
+        organization_id=organization_id,
+        exclude_point_id=point.id,
+    )
+    if found:
+        view.possible_duplicates = [
+            PossibleDuplicateRead(
+                point_id=d.point_id, name=d.name, distance_m=d.distance_m, similarity=d.similarity
+            )
+            for d in found
+        ]
+    return view
 
 
 def update_point(

@@ -1,7 +1,9 @@
 """Creating and changing service points: the one path every write goes through.
 
 Used by the staff API, the seed loader and imports. Functions only ``flush``; the caller's
-unit of work commits. Every change bumps ``updated_at`` and so the row's ``version``.
+unit of work commits. Every change bumps ``updated_at`` and so the row's ``version``, and
+each flush is logged for offline sync under the transaction's change sequence number
+(``app.sync.tracking``, a session listener, so functions added here are covered too).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from app.service_points.models import (
     ServicePointLanguage,
     ServicePointTranslation,
 )
+from app.sync import tracking as _sync_tracking  # noqa: F401  (its listener logs each flush)
 from app.taxonomy.models import Audience, Category, CategoryTranslation
 
 __all__ = [
@@ -97,9 +100,13 @@ def _set_categories(point: ServicePoint, codes: Iterable[str]) -> None:
 
 
 def create_point(
-    session: Session, data: ServicePointCreate, *, organization_id: str
+    session: Session,
+    data: ServicePointCreate,
+    *,
+    organization_id: str,
+    public_id: str | None = None,
 ) -> ServicePoint:
-    """Add a point owned by ``organization_id``."""
+    """Add a point owned by ``organization_id`` (imports may keep the ``public_id`` they bring)."""
     _check_codes(session, data)
     now = utcnow()
     point = ServicePoint(
@@ -115,6 +122,8 @@ def create_point(
         created_at=now,
         updated_at=now,
     )
+    if public_id is not None:
+        point.public_id = public_id
     for name in _SCALARS:
         setattr(point, name, getattr(data, name))
     _apply_source(point, data.source)

@@ -7,7 +7,9 @@ import pytest
 NECOCLI = "8.4265,-76.7848"
 
 
-@pytest.mark.parametrize("word", ["abri", "shelter", "albergue", "ALBERGUE", "hébergement", "hebergement"])
+@pytest.mark.parametrize(
+    "word", ["abri", "shelter", "albergue", "ALBERGUE", "hébergement", "hebergement"]
+)
 def test_shelter_words_in_any_language_find_shelters(client, word):
     body = client.get("/v1/points", params={"q": word, "limit": 50}).json()
     assert body["items"], word
@@ -18,7 +20,10 @@ def test_shelter_words_in_any_language_find_shelters(client, word):
 
 
 def test_parent_category_words_find_children(client):
-    salud = {i["id"] for i in client.get("/v1/points", params={"q": "salud", "limit": 200}).json()["items"]}
+    salud = {
+        i["id"]
+        for i in client.get("/v1/points", params={"q": "salud", "limit": 200}).json()["items"]
+    }
     primary = client.get("/v1/points", params={"category": "health_primary", "limit": 200}).json()
     assert {i["id"] for i in primary["items"]} <= salud
 

@@ -1,0 +1,311 @@
+"""The public shape of a point, built fast: plain records in, JSON-ready dicts out.
+
+This is the one place that decides what a public point looks like (``ServicePointRead``,
+with ``exclude_none``). The hot path (search) renders from :class:`PointRecord` rows loaded
+set-based by the repository, keeps the language-dependent part of each rendering in a
+bounded cache keyed by the point's stamps (id, version, public id, organisation update
+times) and the language preference, and adds the parts that change with the request
+(distance, open now, staleness, warnings) to a shallow copy. ``render_point`` in the
+service builds the same dict from an ORM object and validates it into ``ServicePointRead``,
+so both paths share every rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import orjson
+
+from app.i18n.fallback import localise
+from app.i18n.negotiation import LanguagePreference
+from app.service_points.hours import is_open
+from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus
+
+__all__ = [
+    "OrganizationStamp",
+    "PointRecord",
+    "RenderCache",
+    "Rendered",
+    "dump",
+    "finish",
+    "open_at",
+    "render_static",
+]
+
+_PUBLISHED = PointStatus.published.value
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationStamp:
+    """An organisation as a point shows it; ``updated_at`` invalidates cached renderings."""
+
+    slug: str
+    name: str
+    updated_at: dt.datetime | None
+
+
+@dataclass(slots=True)
+class PointRecord:
+    """Everything the public shape of one point needs, as plain values."""
+
+    id: int
+    public_id: str
+    version: int
+    external_id: str | None
+    lat: float
+    lon: float
+    country: str
+    locality: str | None
+    timezone: str | None
+    phones: Sequence[str] | None
+    email: str | None
+    website: str | None
+    whatsapp: str | None
+    opening_hours: str | None
+    free: bool | None
+    status: str
+    original_language: str
+    source_title: str | None
+    source_url: str | None
+    source_publisher: str | None
+    is_sample: bool
+    last_verified_at: dt.datetime | None
+    updated_at: dt.datetime
+    organization: OrganizationStamp
+    verified_by: OrganizationStamp | None
+    translations: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    categories: list[str] = field(default_factory=list)
+    audiences: list[str] = field(default_factory=list)
+    spoken_languages: list[str] = field(default_factory=list)
+
+
+def _org(stamp: OrganizationStamp) -> dict[str, str]:
+    return {"id": stamp.slug, "name": stamp.name}
+
+
+def render_static(record: PointRecord, pref: LanguagePreference) -> dict[str, Any]:
+    """The parts of a point's public shape that depend only on the record and languages.
+
+    ``None`` values are left out (the API serialises with ``exclude_none``); the result
+    holds ``verification`` without ``stale``, and no ``distance_m``/``open_now``/``warnings``.
+    """
+    text = localise(
+        record.translations, TRANSLATABLE_FIELDS, pref.chain_for(record.original_language)
+    )
+    served = text.lang or record.original_language
+    values = text.values
+    out: dict[str, Any] = {"id": record.public_id}
+    if record.external_id is not None:
+        out["external_id"] = record.external_id
+    out["name"] = values.get("name", "")
+    for name in TRANSLATABLE_FIELDS[1:]:
+        value = values.get(name)
+        if value is not None:
+            out[name] = value
+    out["lang"] = served
+    out["lang_fallback"] = pref.is_fallback(served)
+    if text.field_lang:
+        out["field_lang"] = text.field_lang
+    out["languages_available"] = text.available
+    out["location"] = {"lat": record.lat, "lon": record.lon}
+    out["country"] = record.country
+    if record.locality is not None:
+        out["locality"] = record.locality
+    if record.timezone is not None:
+        out["timezone"] = record.timezone
+    out["categories"] = list(record.categories)
+    if record.audiences:
+        out["audiences"] = list(record.audiences)
+    if record.spoken_languages:
+        out["spoken_languages"] = list(record.spoken_languages)
+    contact: dict[str, Any] = {}
+    if record.phones:
+        contact["phones"] = list(record.phones)
+    for key in ("email", "website", "whatsapp"):
+        value = getattr(record, key)
+        if value is not None:
+            contact[key] = value
+    if contact:
+        out["contact"] = contact
+    if record.opening_hours is not None:
+        out["opening_hours"] = record.opening_hours
+    if record.free is not None:
+        out["free"] = record.free
+    out["status"] = PointStatus(record.status).value
+    out["organization"] = _org(record.organization)
+    source: dict[str, Any] = {}
+    for key, value in (
+        ("title", record.source_title),
+        ("url", record.source_url),
+        ("publisher", record.source_publisher),
+    ):
+        if value is not None:
+            source[key] = value
+    source["sample"] = record.is_sample
+    out["source"] = source
+    verification: dict[str, Any] = {}
+    if record.last_verified_at is not None:
+        verification["last_verified_at"] = record.last_verified_at
+    if record.verified_by is not None:
+        verification["verified_by"] = _org(record.verified_by)
+    out["verification"] = verification
+    out["updated_at"] = record.updated_at
+    return out
+
+
+@lru_cache(maxsize=16_384)
+def _open_in_minute(
+    expression: str, timezone: str | None, country: str | None, minute: dt.datetime
+) -> bool | None:
+    try:
+        return is_open(expression, timezone, country, minute)
+    except Exception:  # the library raises its own errors for unknown countries/zones
+        return None
+
+
+def open_at(
+    expression: str | None, timezone: str | None, country: str | None, at: dt.datetime
+) -> bool | None:
+    """``is_open`` memoised per minute: opening hours have minute resolution, so every
+    instant of one minute has the same answer."""
+    if not expression:
+        return None
+    minute = at.astimezone(dt.UTC).replace(second=0, microsecond=0)
+    return _open_in_minute(expression, timezone, country, minute)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A cached rendering, already encoded: the JSON of the static public shape without its
+    closing brace, the JSON of ``verification`` without its closing brace, and what the
+    per-request fields need. Bytes keep the cache out of the garbage collector's way (a
+    cache of dicts is hundreds of thousands of objects to traverse on every full pass)."""
+
+    head: bytes
+    verification: bytes
+    published: bool
+    opening_hours: str | None
+    timezone: str | None
+    country: str
+    last_verified_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, record: PointRecord, pref: LanguagePreference) -> Rendered:
+        static = render_static(record, pref)
+        verification = static.pop("verification")
+        return cls(
+            head=dump(static)[:-1],
+            verification=dump(verification)[:-1],
+            published=record.status == _PUBLISHED,
+            opening_hours=record.opening_hours,
+            timezone=record.timezone,
+            country=record.country,
+            last_verified_at=record.last_verified_at,
+        )
+
+
+_TRUE_FALSE = {True: b"true", False: b"false"}
+
+
+def finish(
+    rendered: Rendered,
+    *,
+    distance_m: float | None,
+    at: dt.datetime,
+    now: dt.datetime,
+    stale_after: dt.timedelta,
+    warnings: list[str] | None,
+) -> bytes:
+    """The JSON of one point: its static shape plus the fields that depend on the request
+    and the time (``distance_m``, ``open_now``, ``verification.stale``, ``warnings``)."""
+    published = rendered.published
+    parts = [rendered.head]
+    if distance_m is not None:
+        parts.append(b',"distance_m":' + dump(round(distance_m, 1)))
+    opened = (
+        open_at(rendered.opening_hours, rendered.timezone, rendered.country, at)
+        if published
+        else False
+    )
+    if opened is not None:
+        parts.append(b',"open_now":' + _TRUE_FALSE[opened])
+    verified = rendered.last_verified_at
+    stale = published and (verified is None or now - verified > stale_after)
+    parts.append(b',"verification":' + rendered.verification)
+    parts.append(b',"stale":' if len(rendered.verification) > 1 else b'"stale":')
+    parts.append(_TRUE_FALSE[stale] + b"}")
+    if warnings:
+        parts.append(b',"warnings":' + dump(warnings))
+    parts.append(b"}")
+    return b"".join(parts)
+
+
+class _Lru:
+    """A bounded LRU mapping (callers hold the lock)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self.entries: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def get(self, key: Hashable) -> Any:
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+        return found
+
+    def put(self, key: Hashable, value: Any) -> None:
+        self.entries[key] = value
+        if len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)
+
+
+class RenderCache:
+    """Bounded, thread-safe LRU caches of what the search loads and renders, keyed by a
+    point's stamp (id, version, public id, its organisations' update times; see
+    ``repository.load_rows``): its full record (texts in every language and links, so a
+    request in another language needs no query), and its rendering per language
+    preference."""
+
+    def __init__(self, max_entries: int = 16_384, max_records: int = 2048) -> None:
+        self._records = _Lru(max_records)
+        self._renderings = _Lru(max_entries)
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, stamp: Hashable, pref: LanguagePreference) -> Rendered | None:
+        """The cached rendering, or one made from the cached record; None if neither."""
+        with self._lock:
+            found: Rendered | None = self._renderings.get((stamp, pref))
+            record: PointRecord | None = None if found else self._records.get(stamp)
+            if found is not None:
+                self.hits += 1
+                return found
+        if record is None:
+            with self._lock:
+                self.misses += 1
+            return None
+        return self.put(stamp, record, pref)
+
+    def put(self, stamp: Hashable, record: PointRecord, pref: LanguagePreference) -> Rendered:
+        rendered = Rendered.of(record, pref)
+        with self._lock:
+            self._records.put(stamp, record)
+            self._renderings.put((stamp, pref), rendered)
+        return rendered
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.entries.clear()
+            self._renderings.entries.clear()
+
+
+def dump(body: Any) -> bytes:
+    """Compact JSON as the API serialises it (UTC times with ``Z``, like pydantic)."""
+    return orjson.dumps(body, option=orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS)

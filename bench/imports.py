@@ -1,0 +1,144 @@
+"""CSV import through the real path (``rumbo import FILE``): rows per second and peak memory.
+
+The file uses the import layout (the same columns ``rumbo export csv`` writes) with rows
+from the generator under new external ids, so every row is created and every rule of
+``ServicePointCreate`` (phones, hours, languages, categories...) runs. Each import runs in
+a subprocess on a freshly migrated and seeded database; its peak resident memory comes
+from the kernel (``wait4``), its time from the wall clock around the whole command.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from app.countries.boundaries import Surface, load_boundaries
+from bench.data import generate
+from bench.load import load_sqlite, sqlite_url
+from bench.server import RUMBO
+
+__all__ = ["ImportResult", "run_import", "write_csv"]
+
+LANGS = ("es", "en", "fr", "pt")
+COLUMNS = [
+    "external_id",
+    "status",
+    "lat",
+    "lon",
+    "country",
+    "locality",
+    "categories",
+    "audiences",
+    "spoken_languages",
+    "phones",
+    "whatsapp",
+    "email",
+    "website",
+    "opening_hours",
+    "free",
+    "original_language",
+    "source_title",
+    "source_url",
+    "source_publisher",
+    "sample",
+    *[f"{field}:{lang}" for lang in LANGS for field in ("name", "description", "address")],
+]
+
+
+@dataclass
+class ImportResult:
+    rows: int
+    seconds: float
+    rows_per_second: float
+    peak_rss_mib: float
+    file_mib: float
+    exit_code: int
+    output: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def write_csv(path: Path, rows: int, *, seed: int = 4242) -> Path:
+    """A CSV of ``rows`` new points (external ids ``import-<seed>-<n>``).
+
+    The import checks that a point lies in its country; generated points near borders or
+    coasts are given the country they fall in, and those at sea are replaced."""
+    boundaries = load_boundaries()
+    written = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for p in generate(rows * 2, seed=seed):
+            if written == rows:
+                break
+            where = boundaries.locate(p.lat, p.lon)
+            if where.surface is not Surface.LAND or not where.code:
+                continue
+            written += 1
+            record = {
+                "external_id": f"import-{seed}-{p.id}",
+                "status": p.status,
+                "lat": p.lat,
+                "lon": p.lon,
+                "country": where.code,
+                "locality": p.locality,
+                "categories": "; ".join(p.categories),
+                "audiences": "; ".join(p.audiences),
+                "spoken_languages": "; ".join(p.spoken_languages),
+                "phones": "; ".join(p.phones),
+                "whatsapp": p.whatsapp or "",
+                "email": p.email or "",
+                "website": p.website or "",
+                "opening_hours": p.opening_hours,
+                "free": "true" if p.free else "false",
+                "original_language": p.original_language,
+                "source_title": "Rumbo benchmark import",
+                "source_url": "",
+                "source_publisher": "Rumbo",
+                "sample": "true",
+            }
+            for lang in LANGS:
+                text = p.translations.get(lang, {})
+                for field in ("name", "description", "address"):
+                    record[f"{field}:{lang}"] = text.get(field) or ""
+            writer.writerow([record[c] for c in COLUMNS])
+    return path
+
+
+def run_import(csv_path: Path, work_dir: Path, *, database_url: str | None = None) -> ImportResult:
+    """Import ``csv_path`` with ``rumbo import`` into a fresh database (SQLite in
+    ``work_dir`` unless ``database_url`` names an empty, migrated and seeded one)."""
+    if database_url is None:
+        db_path = work_dir / f"import-{csv_path.stem}.db"
+        for suffix in ("", "-wal", "-shm", ".json"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        load_sqlite(0, path=db_path)
+        database_url = sqlite_url(db_path)
+    env = {**os.environ, "RUMBO_DATABASE_URL": database_url, "RUMBO_LOG_LEVEL": "WARNING"}
+    command = [str(RUMBO), "import", str(csv_path), "--organization", "bench-org-00"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    output = process.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    rows = sum(1 for _ in csv_path.open(encoding="utf-8")) - 1
+    match = re.search(r"(\d+) rows \(", output)
+    imported = int(match.group(1)) if match else 0
+    return ImportResult(
+        rows=imported,
+        seconds=round(elapsed, 2),
+        rows_per_second=round(rows / elapsed, 1) if imported else 0.0,
+        peak_rss_mib=round(usage.ru_maxrss / 1024, 1),
+        file_mib=round(csv_path.stat().st_size / 2**20, 1),
+        exit_code=process.returncode,
+        output=output.strip()[-2000:],
+    )

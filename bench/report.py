@@ -1,0 +1,223 @@
+"""The benchmark report: targets checked against the figures, written as JSON and Markdown."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+__all__ = ["Target", "evaluate", "write_report"]
+
+
+@dataclass
+class Target:
+    name: str
+    wanted: str
+    value: float | None
+    met: bool | None
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _ratio_target(run: dict[str, Any], scenario: str, minimum: float) -> Target:
+    engine, points = run["engine"], run["points"]
+    result = run["http"].get(scenario) or {}
+    ratio = result.get("ratio")
+    name = f"{scenario} / ceiling, {engine}, {points:,} points"
+    if ratio is None:
+        return Target(name, f">= {minimum}", None, None, result.get("skipped", "not measured"))
+    met = ratio >= minimum
+    note = "" if met else f"missed by {minimum - ratio:.3f} ({(minimum - ratio) / minimum:.0%})"
+    return Target(name, f">= {minimum}", ratio, met, note)
+
+
+def evaluate(report: dict[str, Any]) -> list[Target]:
+    """Every target of issue #8 that this report can answer."""
+    targets: list[Target] = []
+    for run in report["runs"]:
+        engine, points = run["engine"], run["points"]
+        http = run["http"]
+        if points >= 1_000_000:
+            targets.append(_ratio_target(run, "nearest", 0.15 if engine == "sqlite" else 0.10))
+            targets.append(_ratio_target(run, "bbox", 0.10))
+            targets.append(_ratio_target(run, "text", 0.10))
+            limit_us = 500 if engine == "sqlite" else 2000
+            for timing in run.get("query_alone", []):
+                if timing["name"].startswith("nearest"):
+                    value = timing["median_us"]
+                    met = value <= limit_us
+                    note = "" if met else f"missed by {value - limit_us:.0f} us"
+                    targets.append(
+                        Target(
+                            f"nearest-20 query alone (median), {engine}, {points:,} points",
+                            f"<= {limit_us} us",
+                            value,
+                            met,
+                            note,
+                        )
+                    )
+        elif points >= 100_000 and engine == "sqlite":
+            targets.append(_ratio_target(run, "nearest", 0.35))
+        nearest, ceiling = http.get("nearest") or {}, http.get("ceiling") or {}
+        if nearest.get("p99_ms") and ceiling.get("p99_ms"):
+            allowed = 10 * ceiling["p99_ms"]
+            met = nearest["p99_ms"] <= allowed
+            targets.append(
+                Target(
+                    f"nearest p99 within 10x the ceiling's p99, {engine}, {points:,} points",
+                    f"<= {allowed:.2f} ms",
+                    nearest["p99_ms"],
+                    met,
+                    "" if met else f"{nearest['p99_ms'] / ceiling['p99_ms']:.1f}x",
+                )
+            )
+        sizes = run.get("bytes") or {}
+        if "brotli" in sizes:
+            met = sizes["brotli"] <= 1600
+            targets.append(
+                Target(
+                    f"20 points, one language, brotli on the wire, {engine}, {points:,} points",
+                    "<= 1600 B",
+                    sizes["brotli"],
+                    met,
+                    "" if met else f"missed by {sizes['brotli'] - 1600} B",
+                )
+            )
+    imports = report.get("import") or {}
+    big = imports.get("100000")
+    if big:
+        met = big["exit_code"] == 0 and big["rows_per_second"] >= 20_000
+        targets.append(
+            Target(
+                "CSV import, 100,000 rows, real validation path",
+                ">= 20000 rows/s",
+                big["rows_per_second"],
+                met,
+                "" if met else f"missed by {20_000 - big['rows_per_second']:.0f} rows/s",
+            )
+        )
+        small = imports.get("10000")
+        if small and small["peak_rss_mib"]:
+            growth = big["peak_rss_mib"] / small["peak_rss_mib"]
+            targets.append(
+                Target(
+                    "CSV import peak memory independent of file size (100k vs 10k rows)",
+                    "<= 1.25x",
+                    round(growth, 2),
+                    growth <= 1.25,
+                    f"{small['peak_rss_mib']} MiB -> {big['peak_rss_mib']} MiB",
+                )
+            )
+    return targets
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if value < 10 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = [
+        "# Rumbo benchmark report",
+        "",
+        f"Run at {report['started_at']} on {report['machine']['cpu']} "
+        f"({report['machine']['cores']} cores, {report['machine']['memory_gib']} GiB), "
+        f"load average {report['machine']['load_before']} before and "
+        f"{report['machine']['load_after']} after the run.",
+        "",
+        f"Server: `rumbo serve`, production settings, 1 worker, "
+        f"{report['settings']['server']}. Load: {report['settings']['load_generator']}, "
+        f"{report['settings']['seconds']} s per scenario after a "
+        f"{report['settings']['warmup_seconds']} s warm-up. Ratios are to the framework "
+        "ceiling measured in the same run (mean of before and after the scenarios).",
+        "",
+        "## Targets",
+        "",
+        "| Target | Wanted | Measured | Met | Note |",
+        "|---|---|---|---|---|",
+    ]
+    for t in report["targets"]:
+        met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
+        lines.append(f"| {t['name']} | {t['wanted']} | {_fmt(t['value'])} | {met} | {t['note']} |")
+    for run in report["runs"]:
+        lines += [
+            "",
+            f"## {run['engine']}, {run['points']:,} points",
+            "",
+            f"Loaded in {run['load']['total_seconds']} s"
+            + (" (cached)" if run["load"]["cached"] else "")
+            + f": {run['load']['seconds']}. Server memory {run['server_rss_mib']['start']} MiB "
+            f"at start, {run['server_rss_mib']['end']} MiB at the end.",
+            "",
+            "| Scenario | req/s | p50 ms | p99 ms | ratio to ceiling | errors |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in run["http"].values():
+            if r.get("skipped"):
+                lines.append(f"| {r['title']} | – | – | – | – | {r['skipped']} |")
+                continue
+            lines.append(
+                f"| {r['title']} | {_fmt(r['rps'])} | {_fmt(r['p50_ms'])} | {_fmt(r['p99_ms'])} "
+                f"| {_fmt(r.get('ratio'))} | {r['errors'] or 0} |"
+            )
+        if run.get("query_alone"):
+            lines += [
+                "",
+                "Query alone, in process (µs):",
+                "",
+                "| Query | median | p90 | p99 | results |",
+                "|---|---|---|---|---|",
+            ]
+            for q in run["query_alone"]:
+                lines.append(
+                    f"| {q['name']} | {q['median_us']} | {q['p90_us']} | {q['p99_us']} "
+                    f"| {q['mean_results']} |"
+                )
+        if run.get("bytes"):
+            b = run["bytes"]
+            lines += [
+                "",
+                f"Response bytes for {b.get('items')} points, one language: raw {b['raw']:,} B, "
+                f"gzip {b['gzip']:,} B, brotli {b['brotli']:,} B on the wire "
+                f"(offline brotli q11: {b['brotli_q11_offline']:,} B).",
+            ]
+            if b.get("fields"):
+                f = b["fields"]
+                lines.append(f"With `{f['fields']}`: raw {f['raw']:,} B, brotli {f['brotli']:,} B.")
+    imports = report.get("import") or {}
+    if imports:
+        lines += [
+            "",
+            "## CSV import (`rumbo import`, one transaction, real validation)",
+            "",
+            "| Rows | seconds | rows/s | peak RSS MiB | file MiB | exit |",
+            "|---|---|---|---|---|---|",
+        ]
+        for rows, r in imports.items():
+            if isinstance(r, dict) and "rows_per_second" in r:
+                lines.append(
+                    f"| {int(rows):,} | {r['seconds']} | {_fmt(r['rows_per_second'])} "
+                    f"| {r['peak_rss_mib']} | {r['file_mib']} | {r['exit_code']} |"
+                )
+    if report.get("notes"):
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in report["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(report: dict[str, Any], directory: Path, stem: str = "latest") -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    report["targets"] = [t.as_dict() for t in evaluate(report)]
+    json_path = directory / f"{stem}.json"
+    md_path = directory / f"{stem}.md"
+    json_path.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    md_path.write_text(markdown(report))
+    return [json_path, md_path]

@@ -1,0 +1,311 @@
+"""``make bench``: the whole benchmark in one run, printed and written to ``bench/results``.
+
+    .venv/bin/python -m bench.run [--sizes 100000 1000000] [--postgres-url URL]
+                                  [--seconds 20] [--connections 32] [--skip-import]
+
+For each engine (SQLite, and PostGIS when a URL is given) and each size: load the
+generated data set (cached under ``var/bench``), time the query alone in process, start
+the real server (``rumbo serve``, production settings, one worker) and drive it with wrk
+from a separate process through every scenario, measuring the framework ceiling before
+and after. Then the CSV import, at 10,000 and 100,000 rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.signing import keyring
+from bench import imports, inprocess, load
+from bench.report import write_report
+from bench.scenarios import Scenario, build_scenarios, sample_points
+from bench.server import Server
+from bench.wrk import find_wrk, run_wrk
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+KEYS = ROOT / "var" / "bench" / "keys"
+# The load is generated on the same machine: one wrk thread, like the anchors.
+THREADS = 1
+
+
+def _machine() -> dict[str, Any]:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = 0.0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    wrk = find_wrk()
+    wrk_version = ""
+    if wrk:
+        done = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False)
+        wrk_version = (
+            (done.stdout or done.stderr).splitlines()[0] if (done.stdout or done.stderr) else ""
+        )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": memory,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "wrk": wrk_version,
+        "load_before": _loadavg(),
+    }
+
+
+def _loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+# Scenarios that run after the closing ceiling measurement: writes, and sync pages, which
+# are large (hundreds of records) and run with fewer connections so the queue stays bounded.
+LATE = ("feedback", "sync")
+SYNC_CONNECTIONS = 4
+
+
+def _drain(server: Server, timeout: float = 120.0) -> None:
+    """Wait until the server answers a probe promptly (the previous scenario's queue is
+    gone), so one scenario's backlog is not charged to the next."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            httpx.get(f"{server.base_url}/healthz", timeout=5)
+            if time.monotonic() - started < 0.05:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+
+
+def _http_runs(
+    server: Server,
+    scenarios: list[Scenario],
+    *,
+    seconds: int,
+    warmup: int,
+    connections: int,
+    workdir: Path,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    ceilings: list[Any] = []
+
+    def drive(scenario: Scenario, headers: dict[str, str] | None = None, conns: int = 0) -> Any:
+        path = scenario.write(workdir)
+        conns = conns or connections
+        _drain(server)
+        run_wrk(server.base_url, path, seconds=warmup, connections=conns, headers=headers)
+        _drain(server)
+        return run_wrk(server.base_url, path, seconds=seconds, connections=conns, headers=headers)
+
+    def record(scenario: Scenario, conns: int = 0) -> None:
+        if scenario.skipped:
+            out[scenario.name] = {"title": scenario.title, "skipped": scenario.skipped}
+            _say(f"  {scenario.name:10s} skipped: {scenario.skipped}")
+            return
+        result = drive(scenario, conns=conns)
+        title = scenario.title + (f" ({conns} connections)" if conns else "")
+        out[scenario.name] = {"title": title, **_summary(result)}
+        _say(f"  {scenario.name:10s} {_line(result)}")
+
+    ceiling = scenarios[0]
+    ceilings.append(drive(ceiling))
+    _say(f"  {'ceiling':10s} {_line(ceilings[0])}")
+    for scenario in scenarios[1:]:
+        if scenario.name in LATE:
+            continue
+        record(scenario)
+        if scenario.name == "nearest":
+            compressed = drive(scenario, headers={"Accept-Encoding": "br"})
+            out["nearest_br"] = {
+                "title": "Nearest 20 within 25 km, Accept-Encoding: br",
+                **_summary(compressed),
+            }
+            _say(f"  {'nearest_br':10s} {_line(compressed)}")
+    ceilings.append(drive(ceiling))
+    _say(f"  {'ceiling':10s} {_line(ceilings[1])}")
+    for scenario in scenarios[1:]:
+        if scenario.name in LATE:
+            record(scenario, conns=SYNC_CONNECTIONS if scenario.name == "sync" else 0)
+    rps = sum(c.rps for c in ceilings) / len(ceilings)
+    out = {
+        "ceiling": {
+            "title": ceiling.title,
+            **_summary(ceilings[0]),
+            "rps": round(rps, 1),
+            "rps_before": ceilings[0].rps,
+            "rps_after": ceilings[1].rps,
+            "p50_ms": max(c.latency_ms["p50"] for c in ceilings),
+            "p99_ms": max(c.latency_ms["p99"] for c in ceilings),
+        },
+        **out,
+    }
+    for result in out.values():
+        if "rps" in result and result is not out["ceiling"]:
+            result["ratio"] = round(result["rps"] / rps, 3) if rps else None
+    return out
+
+
+def _summary(result: Any) -> dict[str, Any]:
+    return {
+        "rps": result.rps,
+        "p50_ms": result.latency_ms["p50"],
+        "p90_ms": result.latency_ms["p90"],
+        "p99_ms": result.latency_ms["p99"],
+        "max_ms": result.latency_ms["max"],
+        "requests": result.requests,
+        "errors": result.error_count,
+        "error_kinds": result.errors,
+        "bytes_per_request": round(result.bytes / max(result.requests, 1)),
+    }
+
+
+def _line(result: Any) -> str:
+    return (
+        f"{result.rps:9.1f} req/s  p50 {result.latency_ms['p50']:7.2f} ms  "
+        f"p99 {result.latency_ms['p99']:7.2f} ms  errors {result.error_count}"
+    )
+
+
+def bench_engine(
+    engine: str,
+    database_url: str,
+    points: int,
+    load_report: load.LoadReport,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    _say(
+        f"== {engine}, {points:,} points (load {load_report.total_seconds} s"
+        f"{', cached' if load_report.cached else ''})"
+    )
+    samples = sample_points(database_url, args.samples)
+    query_alone = inprocess.time_queries(database_url, samples, runs=args.query_runs)
+    for timing in query_alone:
+        _say(f"  query alone: {timing.name}: median {timing.median_us} us, p99 {timing.p99_us} us")
+    run: dict[str, Any] = {
+        "engine": engine,
+        "points": points,
+        "load": load_report.as_dict(),
+        "query_alone": [t.as_dict() for t in query_alone],
+    }
+    env = {
+        "RUMBO_KEYS_DIR": str(KEYS),
+        # One loopback client plays thousands of phones: lift the per-client feedback
+        # limits (the throttle still runs on every request).
+        "RUMBO_FEEDBACK_LIMIT_PER_CLIENT": "100000000/hour",
+        "RUMBO_FEEDBACK_LIMIT_PER_CLIENT_POINT": "100000000/day",
+        "RUMBO_FEEDBACK_LIMIT_PER_POINT": "100000000/hour",
+    }
+    log_path = ROOT / "var" / "bench" / f"server-{engine}-{points}.log"
+    with Server(database_url, log_path=log_path, extra_env=env) as server:
+        run["server_rss_mib"] = {"start": round(server.rss_bytes() / 2**20, 1)}
+        paths = set(httpx.get(f"{server.base_url}/openapi.json", timeout=30).json()["paths"])
+        scenarios = build_scenarios(samples, paths)
+        with tempfile.TemporaryDirectory() as workdir:
+            run["http"] = _http_runs(
+                server,
+                scenarios,
+                seconds=args.seconds,
+                warmup=args.warmup,
+                connections=args.connections,
+                workdir=Path(workdir),
+            )
+        run["bytes"] = inprocess.response_sizes(server.base_url, samples[0])
+        run["server_rss_mib"]["end"] = round(server.rss_bytes() / 2**20, 1)
+    b = run["bytes"]
+    _say(f"  bytes for 20 points: raw {b['raw']}, gzip {b['gzip']}, brotli {b['brotli']}")
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL"))
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--samples", type=int, default=4000)
+    parser.add_argument("--query-runs", type=int, default=2000)
+    parser.add_argument("--import-rows", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--stem", default="latest")
+    args = parser.parse_args(argv)
+    if find_wrk() is None:
+        _say("wrk is not installed: `apt-get install wrk` (make bench does it)")
+        return 2
+    if not (KEYS / "keyring.json").exists():
+        keyring.generate(KEYS)
+    report: dict[str, Any] = {
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": _machine(),
+        "settings": {
+            "seconds": args.seconds,
+            "warmup_seconds": args.warmup,
+            "connections": args.connections,
+            "load_generator": f"wrk -t{THREADS} -c{args.connections} (Lua: bench/wrk.lua)",
+            "server": "uvicorn via `rumbo serve --workers 1`",
+            "samples": args.samples,
+        },
+        "runs": [],
+        "notes": [],
+    }
+    for points in args.sizes:
+        path, load_report = load.load_sqlite(points)
+        report["runs"].append(
+            bench_engine("sqlite", load.sqlite_url(path), points, load_report, args)
+        )
+        if args.postgres_url:
+            pg_url = load.postgres_url_for(args.postgres_url, points)
+            pg_report = load.load_postgres(pg_url, points)
+            report["runs"].append(bench_engine("postgis", pg_url, points, pg_report, args))
+    if not args.skip_import:
+        report["import"] = {}
+        with tempfile.TemporaryDirectory(dir=ROOT / "var" / "bench") as workdir:
+            for rows in args.import_rows:
+                csv_path = imports.write_csv(Path(workdir) / f"points-{rows}.csv", rows)
+                result = imports.run_import(csv_path, Path(workdir))
+                report["import"][str(rows)] = result.as_dict()
+                _say(
+                    f"== import {rows:,} rows: {result.rows_per_second:,.0f} rows/s, "
+                    f"peak {result.peak_rss_mib} MiB, exit {result.exit_code}"
+                )
+    report["machine"]["load_after"] = _loadavg()
+    written = write_report(report, args.out, args.stem)
+    for target in report["targets"]:
+        flag = {True: "ok  ", False: "MISS", None: "n/a "}[target["met"]]
+        _say(
+            f"{flag} {target['name']}: {target['value']} (wanted {target['wanted']}) "
+            f"{target['note']}"
+        )
+    _say("written: " + ", ".join(str(p) for p in written))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""A slow client cannot exhaust the server (slowloris): ``rumbo serve`` on a loopback port.
+
+One client (127.0.0.2) opens hundreds of connections and dribbles its request headers, or
+a request body, a byte at a time. Meanwhile another client (127.0.0.1) must be served
+promptly; the slow connections beyond the per-client cap are refused at once, and the
+others are closed when their read deadline passes (``app/connection_guard.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.signing import keyring
+from bench.server import Server
+
+pytestmark = pytest.mark.slow
+
+READ_TIMEOUT = 3
+PER_CLIENT = 50
+ATTACKER = "127.0.0.2"
+
+
+@pytest.fixture
+def server(
+    engine_kind: str, fresh_app: Callable[..., tuple[FastAPI, str]], tmp_path: Path
+) -> Iterator[Server]:
+    if engine_kind != "sqlite":
+        pytest.skip("the HTTP server's defences do not depend on the database engine")
+    _, url = fresh_app(seed=True)
+    keyring.generate(tmp_path / "keys")
+    env = {
+        "RUMBO_KEYS_DIR": str(tmp_path / "keys"),
+        "RUMBO_REQUEST_READ_TIMEOUT": str(READ_TIMEOUT),
+        "RUMBO_MAX_CONNECTIONS_PER_CLIENT": str(PER_CLIENT),
+    }
+    with Server(url, log_path=tmp_path / "server.log", extra_env=env) as running:
+        yield running
+
+
+def slow_socket(server: Server) -> socket.socket | None:
+    sock = socket.socket()
+    sock.settimeout(2)
+    sock.bind((ATTACKER, 0))
+    try:
+        sock.connect(("127.0.0.1", server.port))
+    except OSError:
+        sock.close()
+        return None
+    return sock
+
+
+def is_closed(sock: socket.socket) -> bool:
+    """The server closed the connection (EOF or reset)."""
+    sock.setblocking(False)
+    try:
+        return sock.recv(1024) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        sock.setblocking(True)
+
+
+def prompt(server: Server) -> float:
+    started = time.monotonic()
+    response = httpx.get(f"{server.base_url}/healthz", timeout=5)
+    assert response.status_code == 200
+    return time.monotonic() - started
+
+
+def test_dribbled_headers_do_not_starve_others(server: Server) -> None:
+    sockets = [s for s in (slow_socket(server) for _ in range(300)) if s is not None]
+    try:
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.sendall(b"GET /v1/points HTTP/1.1\r\nHost: rumbo\r\n")
+        time.sleep(0.5)
+        # Beyond the per-client cap, connections are closed as soon as they open.
+        refused = sum(is_closed(sock) for sock in sockets)
+        assert refused >= len(sockets) - PER_CLIENT
+        # The attacker keeps dribbling; everyone else is served promptly meanwhile.
+        waits = []
+        for i in range(2 * READ_TIMEOUT):
+            for sock in sockets:
+                with contextlib.suppress(OSError):
+                    sock.sendall(b"X-Slow-%d: 1\r\n" % i)
+            waits.append(prompt(server))
+            time.sleep(0.5)
+        assert max(waits) < 1.0, waits
+        # Past the read deadline every slow connection is gone.
+        time.sleep(1)
+        assert all(is_closed(sock) for sock in sockets)
+        # And the attacker's address may connect again: nothing leaked.
+        assert httpx.get(f"{server.base_url}/healthz", timeout=5).status_code == 200
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_dribbled_body_is_cut_off(server: Server) -> None:
+    points = httpx.get(f"{server.base_url}/v1/points", params={"limit": 1}, timeout=10).json()
+    target = points["items"][0]["id"]
+    sock = slow_socket(server)
+    assert sock is not None
+    try:
+        sock.sendall(
+            f"POST /v1/points/{target}/feedback HTTP/1.1\r\nHost: rumbo\r\n"
+            "Content-Type: application/json\r\nContent-Length: 400\r\n\r\n{".encode()
+        )
+        started = time.monotonic()
+        while not is_closed(sock):
+            assert time.monotonic() - started < READ_TIMEOUT + 3, "slow body never cut off"
+            with contextlib.suppress(OSError):
+                sock.sendall(b" ")
+            assert prompt(server) < 1.0
+            time.sleep(0.5)
+        assert time.monotonic() - started >= READ_TIMEOUT - 0.5
+    finally:
+        sock.close()
+
+
+def test_slow_but_steady_upload_gets_through(server: Server) -> None:
+    """A phone on a bad link: a body that keeps coming (here ~1 KB over 3.5 s, past the
+    bare read deadline) is accepted."""
+    points = httpx.get(f"{server.base_url}/v1/points", params={"limit": 1}, timeout=10).json()
+    target = points["items"][0]["id"]
+    body = b'{"rating": 4, "comment": "' + b"a" * 900 + b'", "lang": "es"}'
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    try:
+        sock.sendall(
+            f"POST /v1/points/{target}/feedback HTTP/1.1\r\nHost: rumbo\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        )
+        for start in range(0, len(body), 100):
+            time.sleep(0.35)
+            sock.sendall(body[start : start + 100])
+        reply = sock.recv(4096)
+        assert reply.startswith(b"HTTP/1.1 202"), reply[:200]
+    finally:
+        sock.close()
