@@ -11,6 +11,7 @@ from typing import Any
 
 import geoalchemy2  # noqa: F401  (registers PostGIS types, e.g. for reflection)
 from sqlalchemy import ColumnClause, ColumnElement, Float, bindparam, column, func, select
+from sqlalchemy.exc import InternalError
 from sqlalchemy.orm import Session
 
 from app.geo.base import Candidate, NearestCursor, PostFilter
@@ -84,7 +85,18 @@ class PostgisBackend:
         conn = session.connection()
         batch = limit + 8
         while True:
-            rows = conn.execute(stmt, {**params, "n": batch}).all()
+            try:
+                # A savepoint, so a failed KNN scan does not abort the caller's transaction.
+                with conn.begin_nested():
+                    rows = conn.execute(stmt, {**params, "n": batch}).all()
+            except InternalError as exc:
+                # PostGIS's geography KNN can fail with "index returned tuples in wrong
+                # order" (seen on small clusters around one spot): rank every point within
+                # the radius exactly instead.
+                if "wrong order" not in str(exc):
+                    raise
+                rows = self._within_radius(conn, lat, lon, radius_m, where)
+                batch = len(rows) + 1
             scored = sorted((haversine_m(lat, lon, plat, plon), pid) for pid, plat, plon in rows)
             farthest = scored[-1][0] if scored else 0.0
             scored = [
@@ -104,6 +116,16 @@ class PostgisBackend:
             ):
                 return [Candidate(id=pid, distance_m=d) for d, pid in scored[:limit]]
             batch *= 4
+
+    @staticmethod
+    def _within_radius(
+        conn: Any, lat: float, lon: float, radius_m: float, where: Sequence[ColumnElement[bool]]
+    ) -> list[Any]:
+        here = _point(lat, lon)
+        stmt = select(_sp.c.id, _sp.c.lat, _sp.c.lon).where(
+            _VISIBLE, func.ST_DWithin(_geog, here, radius_m + _SLACK_M, False), *where
+        )
+        return list(conn.execute(stmt).all())
 
     def within(
         self,

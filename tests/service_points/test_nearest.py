@@ -116,3 +116,17 @@ def test_nearest_without_filters_uses_the_same_ordering(client, connection, cent
         items = all_pages(client, {"near": f"{lat},{lon}", "radius": radius, "limit": 4})
         got = [i for i in items if abs(i["distance_m"] - radius) > 0.01]
         assert_same_ranking(got, expected, reference={pid: d for d, pid in expected})
+
+
+def test_many_points_on_the_centre_and_around(client, connection):
+    """A cluster on and around the query point (where PostGIS's geography KNN has been seen
+    to fail with "index returned tuples in wrong order"): still exact and complete."""
+    coords = [(0.0, 0.0)] * 5 + [destination(0.0, 0.0, b * 37.0, 10.0 + b * 40) for b in range(20)]
+    with scratch(connection) as session:
+        ids = add_points(session, coords)
+        items = all_pages(
+            client, {"near": "0,0", "radius": 1000, "country": ISOLATED_COUNTRY, "limit": 3}
+        )
+        assert sorted(i["id"] for i in items) == sorted(ids)
+        distances = [i["distance_m"] for i in items]
+        assert distances == sorted(distances) and distances[:5] == [0.0] * 5
