@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,57 +36,23 @@ from app.db import Database, normalise_url
 from app.geo.text import normalise_text
 from app.organizations.models import Organization
 from app.taxonomy.models import Category, CategoryTranslation
-from bench.data import GENERATOR_VERSION, BenchPoint, generate, organisations
+from bench.data import GENERATOR_VERSION, organisations
+from bench.rows import POINT_COLUMNS, TRANSLATION_COLUMNS, batches, rows
 
-__all__ = ["LoadReport", "load_postgres", "load_sqlite", "postgres_url_for", "sqlite_url"]
+__all__ = [
+    "LoadReport",
+    "load_postgres",
+    "load_sqlite",
+    "postgres_url_for",
+    "prewarm",
+    "sqlite_url",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
-BATCH = 20_000
 MIGRATIONS = ROOT / "migrations" / "versions"
 CORE_MIGRATION = MIGRATIONS / "2026_11_29_0001_core.py"
 SEARCH_MIGRATION = MIGRATIONS / "2026_11_29_0008_search_vector.py"
-
-POINT_COLUMNS = (
-    "id",
-    "public_id",
-    "external_id",
-    "organization_id",
-    "lat",
-    "lon",
-    "country",
-    "locality",
-    "timezone",
-    "phones",
-    "email",
-    "website",
-    "whatsapp",
-    "opening_hours",
-    "free",
-    "status",
-    "original_language",
-    "source_title",
-    "source_url",
-    "source_publisher",
-    "is_sample",
-    "last_verified_at",
-    "verified_by_organization_id",
-    "search_text",
-    "created_at",
-    "updated_at",
-    "deleted_at",
-    "version",
-)
-TRANSLATION_COLUMNS = (
-    "point_id",
-    "lang",
-    "name",
-    "description",
-    "address",
-    "documents_required",
-    "accessibility",
-    "updated_at",
-)
 
 
 @dataclass
@@ -175,87 +140,6 @@ def _prepare(url: str) -> tuple[dict[int, str], dict[str, str]]:
     return org_ids, category_text
 
 
-def _search_text(point: BenchPoint, category_text: dict[str, str]) -> str:
-    extra = " ".join(category_text.get(c, "") for c in point.categories)
-    return f"{point.search_text} {extra}"[:20000]
-
-
-def _batches(count: int, seed: int, first_id: int) -> Iterator[list[BenchPoint]]:
-    batch: list[BenchPoint] = []
-    for point in generate(count, seed=seed, first_id=first_id):
-        batch.append(point)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _rows(
-    batch: Sequence[BenchPoint],
-    org_ids: dict[int, str],
-    category_text: dict[str, str],
-    stamp: Any,
-) -> tuple[list[tuple[Any, ...]], ...]:
-    points: list[tuple[Any, ...]] = []
-    translations: list[tuple[Any, ...]] = []
-    categories: list[tuple[Any, ...]] = []
-    audiences: list[tuple[Any, ...]] = []
-    languages: list[tuple[Any, ...]] = []
-    for p in batch:
-        verified = stamp(p.last_verified_at) if p.last_verified_at else None
-        updated = stamp(p.updated_at)
-        points.append(
-            (
-                p.id,
-                p.public_id,
-                p.external_id,
-                org_ids[p.organization],
-                p.lat,
-                p.lon,
-                p.country,
-                p.locality,
-                p.timezone,
-                orjson.dumps(p.phones).decode(),
-                p.email,
-                p.website,
-                p.whatsapp,
-                p.opening_hours,
-                p.free,
-                p.status,
-                p.original_language,
-                "Rumbo benchmark data set",
-                None,
-                "Rumbo",
-                True,
-                verified,
-                org_ids[p.verified_by] if p.verified_by is not None else None,
-                _search_text(p, category_text),
-                updated,
-                updated,
-                None,
-                1,
-            )
-        )
-        for lang, t in p.translations.items():
-            translations.append(
-                (
-                    p.id,
-                    lang,
-                    t["name"],
-                    t["description"],
-                    t["address"],
-                    t["documents_required"],
-                    t["accessibility"],
-                    updated,
-                )
-            )
-        categories.extend((p.id, code, i) for i, code in enumerate(p.categories))
-        audiences.extend((p.id, code) for code in p.audiences)
-        languages.extend((p.id, lang) for lang in p.spoken_languages)
-    return points, translations, categories, audiences, languages
-
-
 def _timed(report: LoadReport, phase: str) -> contextlib.AbstractContextManager[None]:
     @contextlib.contextmanager
     def timer() -> Iterator[None]:
@@ -314,8 +198,8 @@ def load_sqlite(
         conn.execute("DROP TRIGGER service_point_fts_ai")
         (first_id,) = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM service_point").fetchone()
         with _timed(report, "generate_and_insert"):
-            for batch in _batches(count, seed, first_id):
-                points, translations, categories, audiences, languages = _rows(
+            for batch in batches(count, seed, first_id):
+                points, translations, categories, audiences, languages = rows(
                     batch, org_ids, category_text, _sqlite_stamp
                 )
                 _sqlite_insert(conn, "service_point", POINT_COLUMNS, points)
@@ -432,8 +316,8 @@ def load_postgres(url: str, count: int, *, seed: int = 2026) -> LoadReport:
         row = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM service_point").fetchone()
         first_id = int(row[0]) if row else 1
         with _timed(report, "generate_and_copy"):
-            for batch in _batches(count, seed, first_id):
-                points, translations, categories, audiences, languages = _rows(
+            for batch in batches(count, seed, first_id):
+                points, translations, categories, audiences, languages = rows(
                     batch, org_ids, category_text, lambda v: v
                 )
                 _pg_copy(conn, "service_point", POINT_COLUMNS, points)
@@ -482,5 +366,29 @@ def _pg_count(url: str) -> int:
         engine.dispose()
 
 
-def describe(report: LoadReport) -> str:
-    return json.dumps(report.as_dict())
+def prewarm(url: str) -> float:
+    """Bring a database into memory before measuring (seconds taken): the OS page cache
+    for a SQLite file, ``pg_prewarm`` of the point tables and their indexes on PostgreSQL.
+    A field server has been running for days; a first request on a cold 3 GB file has not."""
+    started = time.perf_counter()
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        with open(parsed.database, "rb") as handle:
+            while handle.read(16 * 2**20):
+                pass
+        return round(time.perf_counter() - started, 2)
+    engine = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))
+            conn.execute(
+                text(
+                    "SELECT pg_prewarm(c.oid) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') "
+                    "AND (c.relname LIKE 'service_point%' OR c.relname LIKE '%_service_point%')"
+                )
+            )
+    finally:
+        engine.dispose()
+    return round(time.perf_counter() - started, 2)

@@ -203,6 +203,8 @@ def bench_engine(
         f"== {engine}, {points:,} points (load {load_report.total_seconds} s"
         f"{', cached' if load_report.cached else ''})"
     )
+    warmed = load.prewarm(database_url)
+    _say(f"  prewarmed the database in {warmed} s")
     samples = sample_points(database_url, args.samples)
     query_alone = inprocess.time_queries(database_url, samples, runs=args.query_runs)
     for timing in query_alone:

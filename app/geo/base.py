@@ -62,10 +62,11 @@ class SearchBackend(Protocol):
         bbox: BBox,
         limit: int,
         where: Sequence[ColumnElement[bool]],
-        after_id: int | None = None,
+        after: NearestCursor | None = None,
         post_filter: PostFilter | None = None,
     ) -> list[Candidate]:
-        """Up to ``limit`` points inside ``bbox``, by id."""
+        """Up to ``limit`` points inside ``bbox``, nearest to its centre first (ties by id):
+        the middle of the map first, and every page costs what a nearest search costs."""
         ...
 
     def text_match(self, query: str) -> ColumnElement[bool]:

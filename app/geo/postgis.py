@@ -64,6 +64,21 @@ class PostgisBackend:
         after: NearestCursor | None = None,
         post_filter: PostFilter | None = None,
     ) -> list[Candidate]:
+        return self._ranked(session, lat, lon, radius_m, limit, where, after, post_filter, None)
+
+    def _ranked(
+        self,
+        session: Session,
+        lat: float,
+        lon: float,
+        radius_m: float,
+        limit: int,
+        where: Sequence[ColumnElement[bool]],
+        after: NearestCursor | None,
+        post_filter: PostFilter | None,
+        inside: BBox | None,
+    ) -> list[Candidate]:
+        """Nearest first from (lat, lon) within ``radius_m`` (and ``inside``, if given)."""
         params: dict[str, Any] = {"lat": lat, "lon": lon}
         if where:
             # Filters: bound the scan by the radius (the filter may reject most points).
@@ -134,28 +149,15 @@ class PostgisBackend:
         bbox: BBox,
         limit: int,
         where: Sequence[ColumnElement[bool]],
-        after_id: int | None = None,
+        after: NearestCursor | None = None,
         post_filter: PostFilter | None = None,
     ) -> list[Candidate]:
-        geom = func.geometry(_geog)
-        boxes = [
-            geom.op("&&")(func.ST_MakeEnvelope(b.min_lon, b.min_lat, b.max_lon, b.max_lat, 4326))
-            for b in bbox.parts()
-        ]
-        inside = boxes[0] if len(boxes) == 1 else (boxes[0] | boxes[1])
-        stmt = select(_sp.c.id).where(_VISIBLE, inside, *where).order_by(_sp.c.id)
-        if after_id is not None:
-            stmt = stmt.where(_sp.c.id > after_id)
-        out: list[Candidate] = []
-        offset, batch = 0, limit if post_filter is None else limit * 4
-        while len(out) < limit:
-            ids = list(session.execute(stmt.offset(offset).limit(batch)).scalars().all())
-            allowed = set(ids) if post_filter is None else post_filter(ids)
-            out.extend(Candidate(id=pid) for pid in ids if pid in allowed)
-            if len(ids) < batch:
-                break
-            offset += batch
-        return out[:limit]
+        # The KNN scan from the centre, keeping the points inside the box. Ordering all the
+        # points of a dense viewport by id (or a bitmap on the box) reads every one of them.
+        lat, lon = bbox.centre()
+        return self._ranked(
+            session, lat, lon, bbox.reach_m(), limit, where, after, post_filter, bbox
+        )
 
     def text_match(self, query: str) -> ColumnElement[bool]:
         tokens = query_tokens(query)

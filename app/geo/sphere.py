@@ -49,6 +49,24 @@ class BBox:
             return lon >= self.min_lon or lon <= self.max_lon
         return self.min_lon <= lon <= self.max_lon
 
+    def centre(self) -> tuple[float, float]:
+        """(lat, lon) of the middle of the box, across the antimeridian too."""
+        width = (self.max_lon - self.min_lon) % 360.0 or (
+            360.0 if self.min_lon != self.max_lon else 0.0
+        )
+        lon = (self.min_lon + width / 2 + 540.0) % 360.0 - 180.0
+        return (self.min_lat + self.max_lat) / 2, lon
+
+    def reach_m(self) -> float:
+        """A radius around :meth:`centre` that holds the whole box (metres)."""
+        lat, lon = self.centre()
+        edges = [
+            (y, x) for y in (self.min_lat, self.max_lat) for x in (self.min_lon, self.max_lon, lon)
+        ]
+        return min(
+            math.pi * EARTH_RADIUS_M, max(haversine_m(lat, lon, y, x) for y, x in edges) + 1.0
+        )
+
 
 # A margin (degrees) added to search boxes so 32-bit R*Tree rounding never drops a point.
 _MARGIN_DEG = 1e-4

@@ -6,9 +6,9 @@ what it found when it holds too few (the countryside), and ranks exactly (havers
 the exact coordinates kept as R*Tree auxiliary columns) only what it fetched. A dense
 town never ranks its whole neighbourhood, and a sparse region needs few round trips.
 
-Viewports read only the R*Tree's own (32-bit, outward-rounded) boxes to pick the first
-ids in id order, and check the exact coordinates of those few. Text searches are driven
-from FTS5 in rowid order, so a common word stops after one page of matches.
+A viewport is the same search from the centre of the box, keeping the points inside it:
+the middle of the map first, at the cost of a nearest search whatever the zoom. Text
+searches are driven from FTS5 in rowid order, so a common word stops after one page.
 """
 
 from __future__ import annotations
@@ -71,15 +71,6 @@ _BOX = select(_rtree.c.id, _rtree.c.lat, _rtree.c.lon).where(_IN_BOX)
 _COUNT = select(func.count()).select_from(
     select(_rtree.c.id).where(_IN_BOX).limit(bindparam("cap")).subquery()
 )
-_IDS_IN_BOX = (
-    select(_rtree.c.id)
-    .where(_IN_BOX, _rtree.c.id > bindparam("after"))
-    .order_by(_rtree.c.id)
-    .limit(bindparam("n"))
-)
-_EXACT = select(_rtree.c.id, _rtree.c.lat, _rtree.c.lon).where(
-    _rtree.c.id.in_(bindparam("ids", expanding=True))
-)
 
 
 def _params(box: BBox) -> dict[str, float]:
@@ -134,6 +125,21 @@ class SqliteBackend:
         after: NearestCursor | None = None,
         post_filter: PostFilter | None = None,
     ) -> list[Candidate]:
+        return self._ranked(session, lat, lon, radius_m, limit, where, after, post_filter, None)
+
+    def _ranked(
+        self,
+        session: Session,
+        lat: float,
+        lon: float,
+        radius_m: float,
+        limit: int,
+        where: Sequence[ColumnElement[bool]],
+        after: NearestCursor | None,
+        post_filter: PostFilter | None,
+        inside: BBox | None,
+    ) -> list[Candidate]:
+        """Nearest first from (lat, lon) within ``radius_m`` (and ``inside``, if given)."""
         conn = session.connection()
         count = _count_query(where)
         fetch = _filtered(_BOX, where)
@@ -163,6 +169,8 @@ class SqliteBackend:
             density = len(rows) / area if area else None
             scored = []
             for pid, plat, plon in rows:
+                if inside is not None and not inside.contains(plat, plon):
+                    continue
                 d = haversine_m(lat, lon, plat, plon)
                 if d <= radius and (after is None or (d, pid) > (after.distance_m, after.id)):
                     scored.append((d, pid))
@@ -186,34 +194,13 @@ class SqliteBackend:
         bbox: BBox,
         limit: int,
         where: Sequence[ColumnElement[bool]],
-        after_id: int | None = None,
+        after: NearestCursor | None = None,
         post_filter: PostFilter | None = None,
     ) -> list[Candidate]:
-        conn = session.connection()
-        stmt = _filtered(_IDS_IN_BOX, where)
-        out: list[int] = []
-        cursor = after_id if after_id is not None else -1
-        batch = limit if post_filter is None else limit * 4
-        while len(out) < limit:
-            # The R*Tree's outward-rounded boxes find a superset, in id order, without
-            # touching the exact coordinates (auxiliary columns cost a lookup per row).
-            ids: list[int] = []
-            for box in bbox.parts():
-                ids.extend(
-                    conn.execute(stmt, {**_params(box), "after": cursor, "n": batch}).scalars()
-                )
-            ordered = sorted(set(ids))[:batch]
-            if not ordered:
-                break
-            exact = conn.execute(_EXACT, {"ids": ordered})
-            inside = {pid for pid, plat, plon in exact if bbox.contains(plat, plon)}
-            if post_filter is not None and inside:
-                inside &= post_filter(sorted(inside))
-            out.extend(pid for pid in ordered if pid in inside)
-            if len(ordered) < batch:
-                break
-            cursor = ordered[-1]
-        return [Candidate(id=pid) for pid in out[:limit]]
+        lat, lon = bbox.centre()
+        return self._ranked(
+            session, lat, lon, bbox.reach_m(), limit, where, after, post_filter, bbox
+        )
 
     def text_match(self, query: str) -> ColumnElement[bool]:
         # Correlated on the rowid: checking a few spatial candidates stays cheap, where an

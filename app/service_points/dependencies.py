@@ -139,7 +139,10 @@ async def get_point_query(
     bbox: Annotated[
         str | None,
         Query(
-            description="Map viewport `minLon,minLat,maxLon,maxLat`; may cross the antimeridian",
+            description=(
+                "Map viewport `minLon,minLat,maxLon,maxLat`; may cross the antimeridian. "
+                "Points come from the centre of the box outwards"
+            ),
             examples=["-77.2,7.9,-76.4,8.8"],
             max_length=128,
         ),

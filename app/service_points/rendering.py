@@ -1,13 +1,13 @@
-"""The public shape of a point, built fast: plain records in, JSON-ready dicts out.
+"""The public shape of a point, built fast: plain records in, JSON bytes out.
 
 This is the one place that decides what a public point looks like (``ServicePointRead``,
-with ``exclude_none``). The hot path (search) renders from :class:`PointRecord` rows loaded
-set-based by the repository, keeps the language-dependent part of each rendering in a
-bounded cache keyed by the point's stamps (id, version, public id, organisation update
-times) and the language preference, and adds the parts that change with the request
-(distance, open now, staleness, warnings) to a shallow copy. ``render_point`` in the
-service builds the same dict from an ORM object and validates it into ``ServicePointRead``,
-so both paths share every rule.
+with ``exclude_none``). The search renders from :class:`PointRecord` rows loaded
+set-based by the repository and keeps each rendering, already encoded, in a bounded cache
+keyed by the point's stamp (id, version, public id, its organisations' update times) and
+the language preference; :func:`finish` splices in what changes with the request and the
+time (distance, open now, staleness, warnings). ``render_point`` in the service renders
+an ORM object through the same functions and validates it into ``ServicePointRead``, so
+both paths share every rule.
 """
 
 from __future__ import annotations

@@ -32,14 +32,12 @@ def _stale_after(request: Request) -> dt.timedelta:
 
 
 def _readers(request: Request) -> anyio.CapacityLimiter:
-    """At most as many searches at once as the read pool has connections: past that, the
-    pool opens and closes a connection per request (on SQLite, pragmas and a fresh page
-    cache each time), so waiting on the event loop is cheaper than a thread."""
+    """At most as many searches at once as the read pool holds connections (waiting on the
+    event loop is cheaper than what the pool does beyond its size; see ``read_slots``)."""
     limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "point_readers", None)
     if limiter is None:
-        pool = request.app.state.database.read_engine.pool
-        size = pool.size() if hasattr(pool, "size") else 8
-        limiter = request.app.state.point_readers = anyio.CapacityLimiter(max(2, size))
+        slots = service.read_slots(request.app.state.database)
+        limiter = request.app.state.point_readers = anyio.CapacityLimiter(slots)
     return limiter
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "get_item",
     "get_point",
     "get_point_item",
+    "read_slots",
     "render_point",
     "search",
     "search_points",
@@ -68,6 +69,13 @@ class PageOut:
             + dump(self.lang)
             + b"}"
         )
+
+
+def read_slots(database: Database) -> int:
+    """How many searches may run at once: the read pool's size. Past it the pool opens and
+    closes a connection per request (on SQLite: pragmas and a cold page cache each time)."""
+    size = getattr(database.read_engine.pool, "size", None)
+    return max(2, int(size())) if callable(size) else 8
 
 
 def search(
@@ -135,12 +143,12 @@ def search_points(
     # One extra row tells whether a next page exists.
     fetch = query.limit + 1
     candidates: list[Candidate]
+    after = (
+        NearestCursor(distance_m=float(position["d"]), id=int(position["i"]))
+        if position and "d" in position
+        else None
+    )
     if query.near is not None:
-        after = (
-            NearestCursor(distance_m=float(position["d"]), id=int(position["i"]))
-            if position
-            else None
-        )
         candidates = backend.nearest(
             session,
             lat=query.near[0],
@@ -157,7 +165,7 @@ def search_points(
             bbox=query.bbox,
             limit=fetch,
             where=where,
-            after_id=int(position["i"]) if position else None,
+            after=after,
             post_filter=post_filter,
         )
     else:
@@ -176,7 +184,8 @@ def search_points(
     items = [
         finish(
             rendered[c.id],
-            distance_m=c.distance_m,
+            # A viewport ranks by distance to its centre, but only ``near`` shows it.
+            distance_m=c.distance_m if query.near is not None else None,
             at=query.at,
             now=now,
             stale_after=stale_after,

@@ -1,0 +1,113 @@
+"""The fast public read path: cached renderings never go stale, items are exactly the
+published ``ServicePointRead`` shape, and viewports page from their centre outwards."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from app.service_points import writing
+from app.service_points.inputs import TranslationInput
+from app.service_points.models import ServicePoint
+from app.service_points.schemas import PointPage, ServicePointRead
+from tests.factories import make_organization, make_point
+from tests.service_points.helpers import (
+    ISOLATED_COUNTRY,
+    destination,
+    reference_distance_m,
+    scratch,
+)
+
+
+def _search(client: Any, **params: Any) -> dict[str, Any]:
+    response = client.get("/v1/points", params={"country": ISOLATED_COUNTRY, **params})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_a_write_is_seen_by_the_next_read(client, connection):
+    with scratch(connection) as session:
+        org = make_organization(session, name="Before")
+        point = make_point(session, org, lat=-71.0, lon=10.0, country=ISOLATED_COUNTRY)
+        session.commit()
+        first = _search(client, lang="es")["items"][0]
+        assert first["name"] == "Albergue de prueba"
+        assert first["organization"]["name"] == "Before"
+        # Texts (the version bumps) and the organisation (its update time) both change.
+        stored = session.get(ServicePoint, point.id)
+        assert stored is not None
+        writing.put_translation(session, stored, "es", TranslationInput(name="Albergue nuevo"))
+        org.name = "After"
+        session.commit()
+        for body in (
+            _search(client, lang="es"),
+            client.get(f"/v1/points/{point.public_id}").json(),
+        ):
+            item = body["items"][0] if "items" in body else body
+            assert item["name"] == "Albergue nuevo"
+            assert item["organization"]["name"] == "After"
+
+
+def test_items_are_the_published_shape(client, connection):
+    with scratch(connection) as session:
+        org = make_organization(session)
+        make_point(
+            session,
+            org,
+            lat=-71.0,
+            lon=10.0,
+            country=ISOLATED_COUNTRY,
+            phones=["+50761234567"],
+            audiences=["women"],
+            spoken_languages=["es", "ht"],
+        )
+        make_point(
+            session,
+            org,
+            lat=-71.01,
+            lon=10.0,
+            country=ISOLATED_COUNTRY,
+            status="temporarily_closed",
+        )
+        session.commit()
+        body = _search(client, near="-71,10", lang="fr")
+        assert len(body["items"]) == 2
+        page = PointPage.model_validate(body)
+        assert page.model_dump(mode="json", exclude_none=True) == body
+        for item in body["items"]:
+            assert (
+                ServicePointRead.model_validate(item).model_dump(mode="json", exclude_none=True)
+                == item
+            )
+
+
+def test_viewport_pages_from_its_centre_outwards(client, connection):
+    centre = (-70.0, 20.0)
+    with scratch(connection) as session:
+        org = make_organization(session)
+        coords = [
+            destination(*centre, bearing, km * 1000)
+            for km in range(1, 9)
+            for bearing in (0, 90, 200)
+        ]
+        for lat, lon in coords:
+            make_point(session, org, lat=lat, lon=lon, country=ISOLATED_COUNTRY)
+        make_point(session, org, lat=-69.0, lon=20.0, country=ISOLATED_COUNTRY)  # outside
+        session.commit()
+        box = "19.5,-70.2,20.5,-69.8"
+        seen: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"bbox": box, "limit": 5}
+        while True:
+            body = _search(client, **params)
+            seen.extend(body["items"])
+            if "next_cursor" not in body:
+                break
+            params = {"bbox": box, "limit": 5, "cursor": body["next_cursor"]}
+        assert len(seen) == len(coords) == len({item["id"] for item in seen})
+        assert all("distance_m" not in item for item in seen)
+        distances = [
+            reference_distance_m(*centre, item["location"]["lat"], item["location"]["lon"])
+            for item in seen
+        ]
+        assert all(b >= a - 1e-6 for a, b in itertools.pairwise(distances))
