@@ -14,6 +14,7 @@ from app.errors import FieldError, ValidationProblem
 from app.geo.sphere import BBox
 from app.geo.text import query_tokens
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
+from app.service_points.rendering import PointView
 
 __all__ = ["PointQuery", "PointQueryDep", "parse_lat_lon"]
 
@@ -34,8 +35,11 @@ class PointQuery:
     q: str | None
     limit: int
     cursor: str | None
+    view: PointView = "full"
 
     def fingerprint_parts(self) -> dict[str, object]:
+        # The view is left out: it changes the shape of the items, not which points come in
+        # which order, so a cursor stays valid when a client switches views.
         return {
             "near": self.near,
             "r": self.radius_m,
@@ -197,6 +201,15 @@ async def get_point_query(
     cursor: Annotated[
         str | None, Query(description="`next_cursor` of the previous page", max_length=512)
     ] = None,
+    view: Annotated[
+        PointView,
+        Query(
+            description="`full` (default): every public field of each point "
+            "(`ServicePointRead`); `summary`: what a list row or a map pin needs "
+            "(`ServicePointSummary`: id, name, lang, lang_fallback, location, categories, "
+            "status, distance_m, open_now, verification.stale, warnings)",
+        ),
+    ] = "full",
 ) -> PointQuery:
     # Async on purpose: parsing is pure CPU, so it runs on the event loop instead of
     # costing a thread-pool round trip on every search.
@@ -262,6 +275,7 @@ async def get_point_query(
         q=text or None,
         limit=limit or settings.default_page_size,
         cursor=cursor,
+        view=view,
     )
 
 

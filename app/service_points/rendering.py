@@ -1,13 +1,18 @@
 """The public shape of a point, built fast: plain records in, JSON bytes out.
 
-This is the one place that decides what a public point looks like (``ServicePointRead``,
-with ``exclude_none``). The search renders from :class:`PointRecord` rows loaded
+This is the one place that decides what a public point looks like: in full
+(``ServicePointRead``, with ``exclude_none``) or as the list summary
+(``ServicePointSummary``: the full shape's fields a list row or a map pin needs, with the
+same names and meanings). The search renders from :class:`PointRecord` rows loaded
 set-based by the repository and keeps each rendering, already encoded, in a bounded cache
-keyed by the point's stamp (id, version, public id, its organisations' update times) and
-the language preference; :func:`finish` splices in what changes with the request and the
-time (distance, open now, staleness, warnings). ``render_point`` in the service renders
-an ORM object through the same functions and validates it into ``ServicePointRead``, so
-both paths share every rule.
+keyed by the point's stamp (id, version, public id, its organisations' update times), the
+language preference and the view; :func:`finish` splices in what changes with the request
+and the time (distance, open now, staleness, warnings). ``render_point`` in the service
+renders an ORM object through the same functions and validates it into
+``ServicePointRead``, so both paths share every rule.
+
+Numbers carry no more precision than they mean: coordinates at most 6 decimals (about
+10 cm, RFC 7946 section 11.2), distances in whole metres, times in whole seconds.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -28,17 +33,43 @@ from app.service_points.hours import is_open
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus
 
 __all__ = [
+    "COORDINATE_DECIMALS",
+    "SUMMARY_FIELDS",
     "OrganizationStamp",
     "PointRecord",
+    "PointView",
     "RenderCache",
     "Rendered",
     "dump",
     "finish",
     "open_at",
     "render_static",
+    "render_summary",
 ]
 
 _PUBLISHED = PointStatus.published.value
+
+PointView = Literal["full", "summary"]
+"""``full``: every public field (``ServicePointRead``); ``summary``: what a list row or a
+map pin needs (``ServicePointSummary``)."""
+
+SUMMARY_FIELDS = (
+    "id",
+    "name",
+    "lang",
+    "lang_fallback",
+    "location",
+    "categories",
+    "status",
+    "distance_m",
+    "open_now",
+    "verification",
+    "warnings",
+)
+"""The summary's fields, in order; each is the full shape's field of the same name
+(``verification`` holds only ``stale``)."""
+
+COORDINATE_DECIMALS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +120,17 @@ def _org(stamp: OrganizationStamp) -> dict[str, str]:
     return {"id": stamp.slug, "name": stamp.name}
 
 
+def _location(record: PointRecord) -> dict[str, float]:
+    return {
+        "lat": round(record.lat, COORDINATE_DECIMALS),
+        "lon": round(record.lon, COORDINATE_DECIMALS),
+    }
+
+
+def _seconds(stamp: dt.datetime) -> dt.datetime:
+    return stamp.replace(microsecond=0)
+
+
 def render_static(record: PointRecord, pref: LanguagePreference) -> dict[str, Any]:
     """The parts of a point's public shape that depend only on the record and languages.
 
@@ -113,7 +155,7 @@ def render_static(record: PointRecord, pref: LanguagePreference) -> dict[str, An
     if text.field_lang:
         out["field_lang"] = text.field_lang
     out["languages_available"] = text.available
-    out["location"] = {"lat": record.lat, "lon": record.lon}
+    out["location"] = _location(record)
     out["country"] = record.country
     if record.locality is not None:
         out["locality"] = record.locality
@@ -151,12 +193,32 @@ def render_static(record: PointRecord, pref: LanguagePreference) -> dict[str, An
     out["source"] = source
     verification: dict[str, Any] = {}
     if record.last_verified_at is not None:
-        verification["last_verified_at"] = record.last_verified_at
+        verification["last_verified_at"] = _seconds(record.last_verified_at)
     if record.verified_by is not None:
         verification["verified_by"] = _org(record.verified_by)
     out["verification"] = verification
-    out["updated_at"] = record.updated_at
+    out["updated_at"] = _seconds(record.updated_at)
     return out
+
+
+_NAME_ONLY = TRANSLATABLE_FIELDS[:1]
+
+
+def render_summary(record: PointRecord, pref: LanguagePreference) -> dict[str, Any]:
+    """The static part of the summary (``SUMMARY_FIELDS`` without ``distance_m``,
+    ``open_now``, ``verification`` and ``warnings``, which :func:`finish` adds): the same
+    values as :func:`render_static` gives those fields."""
+    text = localise(record.translations, _NAME_ONLY, pref.chain_for(record.original_language))
+    served = text.lang or record.original_language
+    return {
+        "id": record.public_id,
+        "name": text.values.get("name", ""),
+        "lang": served,
+        "lang_fallback": pref.is_fallback(served),
+        "location": _location(record),
+        "categories": list(record.categories),
+        "status": PointStatus(record.status).value,
+    }
 
 
 @lru_cache(maxsize=16_384)
@@ -182,8 +244,9 @@ def open_at(
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A cached rendering, already encoded: the JSON of the static public shape without its
-    closing brace, the JSON of ``verification`` without its closing brace, and what the
+    """A cached rendering, already encoded: the JSON of the static public shape (full or
+    summary) without its closing brace, the JSON of ``verification`` without its closing
+    brace (only ``{`` in the summary, which shows ``stale`` alone), and what the
     per-request fields need. Bytes keep the cache out of the garbage collector's way (a
     cache of dicts is hundreds of thousands of objects to traverse on every full pass)."""
 
@@ -196,9 +259,15 @@ class Rendered:
     last_verified_at: dt.datetime | None
 
     @classmethod
-    def of(cls, record: PointRecord, pref: LanguagePreference) -> Rendered:
-        static = render_static(record, pref)
-        verification = static.pop("verification")
+    def of(
+        cls, record: PointRecord, pref: LanguagePreference, view: PointView = "full"
+    ) -> Rendered:
+        if view == "summary":
+            static = render_summary(record, pref)
+            verification: dict[str, Any] = {}
+        else:
+            static = render_static(record, pref)
+            verification = static.pop("verification")
         return cls(
             head=dump(static)[:-1],
             verification=dump(verification)[:-1],
@@ -223,11 +292,12 @@ def finish(
     warnings: list[str] | None,
 ) -> bytes:
     """The JSON of one point: its static shape plus the fields that depend on the request
-    and the time (``distance_m``, ``open_now``, ``verification.stale``, ``warnings``)."""
+    and the time (``distance_m`` in whole metres, ``open_now``, ``verification.stale``,
+    ``warnings``)."""
     published = rendered.published
     parts = [rendered.head]
     if distance_m is not None:
-        parts.append(b',"distance_m":' + dump(round(distance_m, 1)))
+        parts.append(b',"distance_m":' + b"%d" % round(distance_m))
     opened = (
         open_at(rendered.opening_hours, rendered.timezone, rendered.country, at)
         if published
@@ -269,8 +339,8 @@ class RenderCache:
     """Bounded, thread-safe LRU caches of what the search loads and renders, keyed by a
     point's stamp (id, version, public id, its organisations' update times; see
     ``repository.load_rows``): its full record (texts in every language and links, so a
-    request in another language needs no query), and its rendering per language
-    preference."""
+    request in another language or view needs no query), and its rendering per language
+    preference and view."""
 
     def __init__(self, max_entries: int = 16_384, max_records: int = 2048) -> None:
         self._records = _Lru(max_records)
@@ -279,10 +349,12 @@ class RenderCache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, stamp: Hashable, pref: LanguagePreference) -> Rendered | None:
+    def get(
+        self, stamp: Hashable, pref: LanguagePreference, view: PointView = "full"
+    ) -> Rendered | None:
         """The cached rendering, or one made from the cached record; None if neither."""
         with self._lock:
-            found: Rendered | None = self._renderings.get((stamp, pref))
+            found: Rendered | None = self._renderings.get((stamp, pref, view))
             record: PointRecord | None = None if found else self._records.get(stamp)
             if found is not None:
                 self.hits += 1
@@ -291,13 +363,19 @@ class RenderCache:
             with self._lock:
                 self.misses += 1
             return None
-        return self.put(stamp, record, pref)
+        return self.put(stamp, record, pref, view)
 
-    def put(self, stamp: Hashable, record: PointRecord, pref: LanguagePreference) -> Rendered:
-        rendered = Rendered.of(record, pref)
+    def put(
+        self,
+        stamp: Hashable,
+        record: PointRecord,
+        pref: LanguagePreference,
+        view: PointView = "full",
+    ) -> Rendered:
+        rendered = Rendered.of(record, pref, view)
         with self._lock:
             self._records.put(stamp, record)
-            self._renderings.put((stamp, pref), rendered)
+            self._renderings.put((stamp, pref, view), rendered)
         return rendered
 
     def clear(self) -> None:

@@ -19,7 +19,11 @@ from app.responses import GEOJSON_MEDIA_TYPE
 from app.service_points import service
 from app.service_points.dependencies import PointQueryDep
 from app.service_points.rendering import RenderCache, dump
-from app.service_points.schemas import PointFeatureCollection, PointPage, ServicePointRead
+from app.service_points.schemas import (
+    PointFeatureCollection,
+    PointSearchPage,
+    ServicePointRead,
+)
 
 router = APIRouter(prefix="/v1", tags=["service points"])
 T = TypeVar("T")
@@ -57,6 +61,12 @@ def _headers(pref: LanguagePreference) -> dict[str, str]:
     return {"Content-Language": pref.served, "Vary": "Accept, Accept-Language, Accept-Encoding"}
 
 
+def _next_href(request: Request, cursor: str) -> str:
+    """The next page's URL reference: this request's path and query with the new cursor."""
+    url = request.url.include_query_params(cursor=cursor)
+    return f"{url.path}?{url.query}"
+
+
 def _feature(encoded: bytes) -> dict[str, Any]:
     item = orjson.loads(encoded)
     location = item["location"]
@@ -72,12 +82,13 @@ def _feature(encoded: bytes) -> dict[str, Any]:
     "/points",
     operation_id="searchServicePoints",
     summary="Search service points: nearest first, in a map viewport, or by filters",
-    response_model=PointPage,
+    response_model=PointSearchPage,
     response_model_exclude_none=True,
     responses={
         200: {
             "content": {GEOJSON_MEDIA_TYPE: {"schema": PointFeatureCollection.model_json_schema()}},
-            "description": "A page of points (JSON, or GeoJSON with Accept: application/geo+json)",
+            "description": "A page of points (JSON, or GeoJSON with Accept: application/geo+json): "
+            "`PointPage` in full, `PointSummaryPage` with `view=summary`",
         },
         422: PROBLEM,
     },
@@ -89,7 +100,9 @@ async def search_points(
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
     """Nearest first with `near` (and `distance_m` in metres), a viewport with `bbox`, or all
-    points by id. Filters combine with AND; repeated values of one filter mean "any of"."""
+    points by id. Filters combine with AND; repeated values of one filter mean "any of".
+    `view=summary` gives each point's list fields only (about a third of the bytes); the
+    detail of one point is `GET /v1/points/{id}`."""
     # The parameters and languages are resolved on the event loop; the database work runs
     # in one thread-pool call (each hand-off costs about as much as a small query).
     page = await _in_thread(
@@ -107,7 +120,7 @@ async def search_points(
     if accept and GEOJSON_MEDIA_TYPE in accept:
         links = []
         if page.next_cursor:
-            links.append({"rel": "next", "href": f"?cursor={page.next_cursor}"})
+            links.append({"rel": "next", "href": _next_href(request, page.next_cursor)})
         body = {
             "type": "FeatureCollection",
             "features": [_feature(item) for item in page.items],

@@ -1,4 +1,4 @@
-"""Public shapes of service points (JSON and GeoJSON)."""
+"""Public shapes of service points (JSON and GeoJSON): in full, and the list summary."""
 
 from __future__ import annotations
 
@@ -14,13 +14,25 @@ __all__ = [
     "PointFeature",
     "PointFeatureCollection",
     "PointPage",
+    "PointSearchPage",
+    "PointSummaryPage",
     "ServicePointRead",
+    "ServicePointSummary",
     "Source",
     "Verification",
+    "VerificationSummary",
 ]
+
+_STATUS = Literal["draft", "published", "temporarily_closed", "permanently_closed"]
+_DISTANCE = "Great-circle distance from `near`, in whole metres"
+_OPEN_NOW = "Open at the request time (or `at`), in the point's time zone; absent when unknown"
+_WARNINGS = "Public warnings, e.g. recent reports that it closed"
+_STALE = "Published and not verified in the last 180 days (`RUMBO_STALE_AFTER_DAYS`)"
 
 
 class Location(BaseModel):
+    """WGS 84 degrees, at most 6 decimals (about 10 cm)."""
+
     lat: float = Field(examples=[8.5126])
     lon: float = Field(examples=[-76.7821])
 
@@ -49,7 +61,7 @@ class Source(BaseModel):
 class Verification(BaseModel):
     last_verified_at: dt.datetime | None = None
     verified_by: OrganizationRef | None = None
-    stale: bool = Field(description="Published and not verified in the last 180 days")
+    stale: bool = Field(description=_STALE)
 
 
 class ServicePointRead(BaseModel):
@@ -63,7 +75,7 @@ class ServicePointRead(BaseModel):
                 "lang": "es",
                 "languages_available": ["en", "es", "fr"],
                 "location": {"lat": 8.5126, "lon": -76.7821},
-                "distance_m": 412.7,
+                "distance_m": 413,
                 "categories": ["shelter"],
                 "status": "published",
                 "open_now": True,
@@ -85,7 +97,7 @@ class ServicePointRead(BaseModel):
     )
     languages_available: list[str]
     location: Location
-    distance_m: float | None = Field(default=None, description="Great-circle metres from `near`")
+    distance_m: int | None = Field(default=None, description=_DISTANCE)
     country: str
     locality: str | None = None
     timezone: str | None = None
@@ -94,37 +106,92 @@ class ServicePointRead(BaseModel):
     spoken_languages: list[str] | None = None
     contact: Contact | None = None
     opening_hours: str | None = Field(default=None, description="OSM opening_hours syntax")
-    open_now: bool | None = Field(
-        default=None, description="Open at the request time (or `at`), in the point's time zone"
-    )
+    open_now: bool | None = Field(default=None, description=_OPEN_NOW)
     free: bool | None = None
-    status: Literal["draft", "published", "temporarily_closed", "permanently_closed"]
+    status: _STATUS
     organization: OrganizationRef
     source: Source
     verification: Verification
-    warnings: list[str] | None = Field(
-        default=None, description="Public warnings, e.g. recent reports that it closed"
+    warnings: list[str] | None = Field(default=None, description=_WARNINGS)
+    updated_at: dt.datetime = Field(description="Last change, in whole seconds (UTC)")
+
+
+class VerificationSummary(BaseModel):
+    stale: bool = Field(description=_STALE)
+
+
+class ServicePointSummary(BaseModel):
+    """A point as a list row or a map pin shows it (`view=summary`): each field is the full
+    shape's field of the same name and meaning; the rest comes from `GET /v1/points/{id}`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "3f0c6a2e-9a43-4bfb-9a39-6f0e3c7c2a11",
+                "name": "Albergue de paso",
+                "lang": "es",
+                "lang_fallback": False,
+                "location": {"lat": 8.5126, "lon": -76.7821},
+                "categories": ["shelter"],
+                "status": "published",
+                "distance_m": 413,
+                "open_now": True,
+                "verification": {"stale": False},
+            }
+        }
     )
-    updated_at: dt.datetime
+
+    id: str = Field(description="Stable public id (UUID)")
+    name: str
+    lang: str = Field(description="Language the name was served in")
+    lang_fallback: bool = Field(description="True when the requested language was not available")
+    location: Location
+    categories: list[str]
+    status: _STATUS
+    distance_m: int | None = Field(default=None, description=_DISTANCE)
+    open_now: bool | None = Field(default=None, description=_OPEN_NOW)
+    verification: VerificationSummary
+    warnings: list[str] | None = Field(default=None, description=_WARNINGS)
+
+
+_NEXT_CURSOR = "Pass as `cursor` to get the next page; absent on the last"
+_PAGE_LANG = "The response language (also in Content-Language)"
 
 
 class PointPage(BaseModel):
+    """A page of points in full (`view=full`, the default)."""
+
     items: list[ServicePointRead]
-    next_cursor: str | None = Field(
-        default=None, description="Pass as `cursor` to get the next page; absent on the last"
-    )
-    lang: str = Field(description="The response language (also in Content-Language)")
+    next_cursor: str | None = Field(default=None, description=_NEXT_CURSOR)
+    lang: str = Field(description=_PAGE_LANG)
+
+
+class PointSummaryPage(BaseModel):
+    """A page of point summaries (`view=summary`)."""
+
+    items: list[ServicePointSummary]
+    next_cursor: str | None = Field(default=None, description=_NEXT_CURSOR)
+    lang: str = Field(description=_PAGE_LANG)
+
+
+PointSearchPage = PointPage | PointSummaryPage
 
 
 class PointFeature(BaseModel):
     type: Literal["Feature"] = "Feature"
     id: str
-    geometry: dict[str, Any]
-    properties: dict[str, Any]
+    geometry: dict[str, Any] = Field(description="A GeoJSON Point, `[lon, lat]`")
+    properties: dict[str, Any] = Field(
+        description="The point's fields but `id` and `location`: `ServicePointRead`'s, or "
+        "`ServicePointSummary`'s with `view=summary`"
+    )
 
 
 class PointFeatureCollection(BaseModel):
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[PointFeature]
     numberReturned: int
-    links: list[dict[str, str]]
+    links: list[dict[str, str]] = Field(
+        description="`rel: next` with the `href` of the next page (same query, new `cursor`)"
+    )
+    lang: str = Field(description=_PAGE_LANG)

@@ -3,8 +3,8 @@
 The read path is built for phones on slow links hitting a two-core server: candidates come
 from the search backend as ids, the page's points are loaded set-based as plain records
 (three queries, no ORM objects), their language-dependent rendering is cached per (point
-version, language preference), and the page is returned as JSON-ready dicts that the router
-serialises once with orjson (no pydantic re-validation on the hot path).
+version, language preference, view) as JSON bytes, and the page is assembled from those
+bytes (no pydantic re-validation on the hot path).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from app.service_points.models import ServicePoint
 from app.service_points.rendering import (
     OrganizationStamp,
     PointRecord,
+    PointView,
     RenderCache,
     Rendered,
     dump,
@@ -51,14 +52,15 @@ __all__ = [
 
 @dataclass(slots=True)
 class PageOut:
-    """One page of public points: each item already JSON (``ServicePointRead`` shape)."""
+    """One page of public points: each item already JSON (``ServicePointRead`` shape, or
+    ``ServicePointSummary`` with ``view=summary``)."""
 
     items: list[bytes]
     next_cursor: str | None
     lang: str
 
     def body(self) -> bytes:
-        """The page as JSON (``PointPage`` shape)."""
+        """The page as JSON (``PointPage`` or ``PointSummaryPage`` shape)."""
         cursor = b'"next_cursor":' + dump(self.next_cursor) + b"," if self.next_cursor else b""
         return (
             b'{"items":['
@@ -178,7 +180,9 @@ def search_points(
         if last.distance_m is not None:
             payload["d"] = last.distance_m
         next_cursor = encode_cursor(payload)
-    rendered, flagged = _rendered(session, [c.id for c in page], pref=pref, cache=cache)
+    rendered, flagged = _rendered(
+        session, [c.id for c in page], pref=pref, cache=cache, view=query.view
+    )
     warnings = tasks_service.warnings_for(session, flagged) if flagged else {}
     now = dt.datetime.now(dt.UTC)
     items = [
@@ -198,15 +202,21 @@ def search_points(
 
 
 def _rendered(
-    session: Session, ids: Sequence[int], *, pref: LanguagePreference, cache: RenderCache
+    session: Session,
+    ids: Sequence[int],
+    *,
+    pref: LanguagePreference,
+    cache: RenderCache,
+    view: PointView = "full",
 ) -> tuple[dict[int, Rendered], set[int]]:
-    """The renderings of ``ids`` (cached ones whose stamps still match, the others rendered
-    from their rows and children, and cached), and the ids that may carry warnings."""
+    """The renderings of ``ids`` in ``view`` (cached ones whose stamps still match, the
+    others rendered from their rows and children, and cached), and the ids that may carry
+    warnings."""
     rows = repository.load_rows(session, ids)
     out: dict[int, Rendered] = {}
     missing: dict[int, PointRecord] = {}
     for point_id, row in rows.items():
-        found = cache.get(row.stamp, pref)
+        found = cache.get(row.stamp, pref, view)
         if found is None:
             missing[point_id] = row.record()
         else:
@@ -214,7 +224,7 @@ def _rendered(
     if missing:
         repository.load_children(session, missing)
         for point_id, record in missing.items():
-            out[point_id] = cache.put(rows[point_id].stamp, record, pref)
+            out[point_id] = cache.put(rows[point_id].stamp, record, pref, view)
     return out, {point_id for point_id, row in rows.items() if row.open_task}
 
 
