@@ -86,8 +86,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA cache_size=-65536")
-    cursor.execute("PRAGMA mmap_size=268435456")
+    # Reads go through a memory map of the file (the OS page cache, shared by every
+    # connection and process, capped by SQLite at 2 GiB); each connection's own page cache
+    # (pages written, or beyond the map) stays small, as a pool holds several connections.
+    cursor.execute("PRAGMA cache_size=-8192")
+    cursor.execute("PRAGMA mmap_size=2147418112")
     cursor.close()
 
 

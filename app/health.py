@@ -26,7 +26,7 @@ class Readiness(BaseModel):
 
 
 @router.get("/healthz", operation_id="getHealth", summary="The process is alive")
-def healthz() -> Health:
+async def healthz() -> Health:
     return Health(status="ok")
 
 

@@ -25,7 +25,7 @@ from app.http_cache import HttpCache
 from app.languages.router import router as languages_router
 from app.languages.service import LanguageCatalog
 from app.limits import RequestLimits
-from app.observability import access_log_middleware, configure_logging
+from app.observability import AccessLog, configure_logging
 from app.openapi import document_problems
 from app.responses import CompactJSONResponse
 from app.service_points.router import router as points_router
@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     install_console(app)  # /console: server-rendered staff pages and their static files
     app.add_middleware(HttpCache, max_age=settings.cache_max_age)
-    app.middleware("http")(access_log_middleware)
+    app.add_middleware(AccessLog)
     app.add_middleware(Compression, minimum_size=settings.compression_min_bytes)
     app.add_middleware(
         RequestLimits,

@@ -87,14 +87,28 @@ class Server:
 
     def rss_bytes(self) -> int:
         """Resident memory of the server process (0 once it has exited)."""
+        return self.memory().get("VmRSS", 0)
+
+    def memory(self) -> dict[str, int]:
+        """Resident memory in bytes: ``VmRSS`` in all, ``RssAnon`` the process's own (heap,
+        page caches of connections), ``RssFile`` file pages mapped from the page cache
+        (SQLite's memory map of the database: shared, and the kernel may drop them)."""
         try:
             status = Path(f"/proc/{self.pid}/status").read_text()
         except OSError:
-            return 0
+            return {}
+        out: dict[str, int] = {}
         for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        return 0
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
+                out[key] = int(value.split()[0]) * 1024
+        return out
+
+    def memory_mib(self) -> dict[str, float]:
+        """:meth:`memory` in MiB, keyed ``rss``, ``own`` (RssAnon) and ``mapped`` (RssFile)."""
+        memory = self.memory()
+        names = {"VmRSS": "rss", "RssAnon": "own", "RssFile": "mapped"}
+        return {name: round(memory.get(key, 0) / 2**20, 1) for key, name in names.items()}
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler runs (the fault tests' crash)."""

@@ -211,9 +211,11 @@ def _markdown(result: dict[str, Any]) -> str:
         f"({result['mix']}), {result['points']:,} points on SQLite, `rumbo serve` with "
         "production settings and one worker, loopback.",
         "",
-        f"**Errors: {result['errors']}** of {result['requests']} requests. Server memory: "
-        f"{result['rss_mib']['start']} MiB at start, {result['rss_mib']['end']} MiB at the end "
-        f"(peak seen {result['rss_mib']['peak']} MiB).",
+        f"**Errors: {result['errors']}** of {result['requests']} requests. Server memory, "
+        f"its own (RssAnon): {result['own_mib']['start']} MiB at start, "
+        f"{result['own_mib']['end']} MiB at the end (peak seen {result['own_mib']['peak']} "
+        f"MiB); resident in all (VmRSS, with the database pages SQLite maps): "
+        f"{result['rss_mib']['start']} -> {result['rss_mib']['end']} MiB.",
         "",
         "| minute | requests | errors | p50 ms | p90 ms | p99 ms | max ms |",
         "|---|---|---|---|---|---|---|",
@@ -226,17 +228,17 @@ def _markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def _sample_rss(server: Server, peak: list[int], stop: asyncio.Event) -> None:
+async def _sample_own(server: Server, peak: list[float], stop: asyncio.Event) -> None:
     while not stop.is_set():
-        peak[0] = max(peak[0], server.rss_bytes())
+        peak[0] = max(peak[0], server.memory_mib()["own"])
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=5)
 
 
-async def _soak(server: Server, soak: Soak, seconds: int, rate: float) -> int:
-    peak = [server.rss_bytes()]
+async def _soak(server: Server, soak: Soak, seconds: int, rate: float) -> float:
+    peak = [server.memory_mib()["own"]]
     stop = asyncio.Event()
-    sampler = asyncio.create_task(_sample_rss(server, peak, stop))
+    sampler = asyncio.create_task(_sample_own(server, peak, stop))
     await soak.run(seconds, rate)
     stop.set()
     await sampler
@@ -272,11 +274,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with Server(url, log_path=VAR / "soak-server.log", extra_env=env) as server:
-        rss_start = server.rss_bytes()
+        start = server.memory_mib()
         soak = Soak(server.base_url, samples, headers, args.seed)
         print(f"soak: {args.seconds} s at {args.rate} req/s on {args.points:,} points", flush=True)
         peak = asyncio.run(_soak(server, soak, args.seconds, args.rate))
-        rss_end = server.rss_bytes()
+        end = server.memory_mib()
     minutes = soak.report()
     result = {
         "started_at": started_at,
@@ -286,11 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         "mix": ", ".join(f"{k} {w}%" for k, w in MIX),
         "requests": sum(m["requests"] for m in minutes),
         "errors": sum(m["errors"] for m in minutes),
-        "rss_mib": {
-            "start": round(rss_start / 2**20, 1),
-            "end": round(rss_end / 2**20, 1),
-            "peak": round(peak / 2**20, 1),
-        },
+        "own_mib": {"start": start["own"], "end": end["own"], "peak": peak},
+        "rss_mib": {"start": start["rss"], "end": end["rss"]},
         "minutes": minutes,
     }
     args.out.mkdir(parents=True, exist_ok=True)
@@ -302,8 +301,8 @@ def main(argv: list[str] | None = None) -> int:
             f"p50 {m['p50_ms']} ms, p99 {m['p99_ms']} ms"
         )
     print(
-        f"errors: {result['errors']}; server memory {result['rss_mib']['start']} MiB -> "
-        f"{result['rss_mib']['end']} MiB; written {args.out / 'soak.md'}"
+        f"errors: {result['errors']}; server memory (own) {result['own_mib']['start']} MiB -> "
+        f"{result['own_mib']['end']} MiB; written {args.out / 'soak.md'}"
     )
     return 1 if result["errors"] else 0
 
