@@ -1,4 +1,4 @@
-"""Measurements inside one process: the search query alone, and response sizes.
+"""Measurements inside one process: the search query alone (response sizes: ``bench.sizes``).
 
 The query alone is the search backend's own call (``nearest`` / ``within``) on a session of
 the real application, over many different centres, without HTTP, dependency resolution,
@@ -10,33 +10,15 @@ from __future__ import annotations
 import random
 import statistics
 import time
-import zlib
 from dataclasses import dataclass
 from typing import Any
-
-import brotli
-import httpx
-import orjson
 
 from app.db import Database
 from app.geo import backend_for
 from app.geo.sphere import BBox
 from bench.scenarios import Sample
 
-__all__ = ["LIST_FIELDS", "QueryTiming", "response_sizes", "time_queries"]
-
-LIST_FIELDS = (
-    "id",
-    "name",
-    "location",
-    "distance_m",
-    "categories",
-    "open_now",
-    "status",
-    "opening_hours",
-    "address",
-    "lang",
-)
+__all__ = ["QueryTiming", "time_queries"]
 
 
 @dataclass
@@ -107,43 +89,4 @@ def time_queries(
             out.append(_timing("bbox viewport, 20 points", took, found))
     finally:
         database.dispose()
-    return out
-
-
-def response_sizes(base_url: str, sample: Sample) -> dict[str, Any]:
-    """Bytes of a 20-point page in one language: raw, and over the wire with gzip and
-    brotli (as the server compresses it), plus brotli at its best quality for reference."""
-    params: dict[str, str | int] = {
-        "near": f"{sample.lat},{sample.lon}",
-        "limit": 20,
-        "lang": "es",
-    }
-    out: dict[str, Any] = {"request": "/v1/points?near=…&limit=20&lang=es"}
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        for label, encoding in (("raw", "identity"), ("gzip", "gzip"), ("brotli", "br")):
-            response = client.get(
-                "/v1/points", params=params, headers={"Accept-Encoding": encoding}
-            )
-            response.read()
-            out[label] = response.num_bytes_downloaded
-            out[f"{label}_content_encoding"] = response.headers.get("content-encoding", "identity")
-            if label == "raw":
-                body = response.content
-                out["items"] = len(response.json()["items"])
-        out["brotli_q11_offline"] = len(brotli.compress(body, quality=11))
-        out["gzip_9_offline"] = len(zlib.compress(body, 9)) + 18
-    # For comparison with a list view's needs (the prototype's 10 fields): the same page
-    # projected to them, compressed like the server does (brotli quality 4).
-    page = orjson.loads(body)
-    projected = orjson.dumps(
-        {
-            "items": [{k: item[k] for k in LIST_FIELDS if k in item} for item in page["items"]],
-            "lang": page["lang"],
-        }
-    )
-    out["list_fields"] = {
-        "fields": ",".join(LIST_FIELDS),
-        "raw": len(projected),
-        "brotli": len(brotli.compress(projected, quality=4)),
-    }
     return out

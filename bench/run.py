@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from app.signing import keyring
-from bench import imports, inprocess, load
+from bench import imports, inprocess, load, sizes
 from bench.report import write_report
 from bench.scenarios import Scenario, build_scenarios, sample_points
 from bench.server import Server
@@ -237,10 +237,11 @@ def bench_engine(
                 connections=args.connections,
                 workdir=Path(workdir),
             )
-        run["bytes"] = inprocess.response_sizes(server.base_url, samples[0])
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            run["bytes"] = sizes.page_sizes(client, sizes.nearest_queries(samples))
         run["server_rss_mib"]["end"] = round(server.rss_bytes() / 2**20, 1)
-    b = run["bytes"]
-    _say(f"  bytes for 20 points: raw {b['raw']}, gzip {b['gzip']}, brotli {b['brotli']}")
+    table = sizes.format_pages(run["bytes"], "nearest 20 around sampled points, lang=es")
+    _say("  " + table.replace("\n", "\n  "))
     return run
 
 

@@ -1,12 +1,16 @@
-"""Payload sizes on the seed data: a 20-point answer and each country's offline bundle.
+"""Payload sizes on the seed data: 20-point pages and each country's offline bundle.
 
     .venv/bin/python -m bench.sizes [--json]
 
 Builds a throwaway SQLite database with the seed, then asks the app in process (no network)
 for each response with ``Accept-Encoding: identity``, ``gzip`` and ``br`` and prints the bytes
-on the wire. Bundles are also timed: the first request builds and stores the bundle, the
-second is served from storage. Last, the cost per request of the caching and compression
-middleware around a bare ASGI app (microseconds, one core).
+on the wire. 20-point pages are measured in every shape (full, ``view=summary``, the summary
+as GeoJSON) by :func:`page_sizes`, which ``bench.run`` also uses against the real server on
+the bench data; issue #8's target (20 points in one language, <= 1,600 B with brotli) is
+checked against the summary, the shape a list or a map asks for. Bundles are also timed:
+the first request builds and stores the bundle, the second is served from storage. Last,
+the cost per request of the caching and compression middleware around a bare ASGI app
+(microseconds, one core).
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from starlette.types import Message, Receive, Scope, Send
@@ -32,17 +39,72 @@ from app.http_cache import HttpCache
 from app.main import create_app
 from app.service_points.models import ServicePoint
 from app.settings import Settings
+from bench.scenarios import Sample
 
 ENCODINGS = ("identity", "gzip", "br")
+# Issue #8: 20 points in one language, over the wire with brotli.
+TARGET_BROTLI_BYTES = 1600
+# The shapes of a 20-point page: extra query parameters and headers.
+SHAPES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "full": ({}, {}),
+    "summary": ({"view": "summary"}, {}),
+    "summary, GeoJSON": ({"view": "summary"}, {"Accept": "application/geo+json"}),
+}
+_LABELS = {"identity": "raw", "gzip": "gzip", "br": "brotli"}
 
 
-def _sizes(client: TestClient, path: str, params: dict[str, Any] | None = None) -> dict[str, int]:
+def _sizes(
+    client: httpx.Client,
+    path: str,
+    params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, int]:
+    """Bytes of the body on the wire per ``Accept-Encoding`` (as the server encoded it)."""
     out: dict[str, int] = {}
     for encoding in ENCODINGS:
-        with client.stream("GET", path, params=params, headers={"Accept-Encoding": encoding}) as r:
+        wanted = {**(headers or {}), "Accept-Encoding": encoding}
+        with client.stream("GET", path, params=params, headers=wanted) as r:
             r.raise_for_status()
             out[encoding] = len(b"".join(r.iter_raw()))
     return out
+
+
+def page_sizes(client: httpx.Client, queries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Bytes on the wire of ``GET /v1/points`` for each query (nearest 20 around many
+    centres) in every shape of :data:`SHAPES`: per shape and encoding, the median and the
+    largest page. Only full pages count (``limit`` points; ``skipped`` says how many were
+    not)."""
+    full = [
+        q
+        for q in queries
+        if len(client.get("/v1/points", params={**q, "view": "summary"}).json()["items"])
+        == int(q["limit"])
+    ]
+    out: dict[str, Any] = {"pages": len(full), "skipped": len(queries) - len(full), "shapes": {}}
+    for shape, (extra, headers) in SHAPES.items():
+        measured = [_sizes(client, "/v1/points", {**q, **extra}, headers) for q in full]
+        sizes: dict[str, int] = {}
+        for encoding, label in _LABELS.items():
+            values = [m[encoding] for m in measured]
+            sizes[label] = round(statistics.median(values))
+            sizes[f"{label}_max"] = max(values)
+        out["shapes"][shape] = sizes
+    return out
+
+
+def nearest_queries(samples: Sequence[Sample], count: int = 25) -> list[dict[str, Any]]:
+    """Nearest 20 in Spanish around the first ``count`` sampled points (within 500 km, so
+    that points scattered far from a town still fill a page)."""
+    return [
+        {"near": f"{s.lat},{s.lon}", "radius": 500_000, "limit": 20, "lang": "es"}
+        for s in samples[:count]
+    ]
+
+
+def page_target(pages: dict[str, Any]) -> tuple[int, bool]:
+    """The summary's median brotli bytes and whether they meet issue #8's target."""
+    value = int(pages["shapes"]["summary"]["brotli"])
+    return value, value <= TARGET_BROTLI_BYTES
 
 
 def measure(workdir: Path) -> dict[str, Any]:
@@ -65,15 +127,18 @@ def measure(workdir: Path) -> dict[str, Any]:
         secret_key="bench-secret-key-0123456789",
     )
     client = TestClient(create_app(settings))
-    answers = {
-        "points, 20, JSON": _sizes(client, "/v1/points", {"limit": 20}),
-        "points, 20, near Necoclí": _sizes(
-            client, "/v1/points", {"limit": 20, "near": "8.42,-76.78", "radius": 500000}
-        ),
-        "sync page 1, 20 points, es": _sizes(
-            client, "/v1/sync", {"country": "CO", "lang": "es", "limit": 20}
-        ),
-    }
+    listed = {"limit": 20, "lang": "es"}
+    near = {**listed, "near": "8.42,-76.78", "radius": 500000}
+    answers = {}
+    for label, params in (("points, 20", listed), ("points, 20, near Necoclí", near)):
+        for shape, (extra, headers) in SHAPES.items():
+            name = label if shape == "full" else f"{label}, {shape}"
+            answers[name] = _sizes(client, "/v1/points", {**params, **extra}, headers)
+    answers["sync page 1, 20 points, es"] = _sizes(
+        client, "/v1/sync", {"country": "CO", "lang": "es", "limit": 20}
+    )
+    # Nearest 20 (500 km: the seed is sparse) around each town of the route it covers.
+    pages = page_sizes(client, [{**near, "near": f"{lat},{lon}"} for lat, lon in SEED_TOWNS])
     bundles: dict[str, dict[str, Any]] = {}
     for code in countries:
         started = time.perf_counter()
@@ -95,9 +160,22 @@ def measure(workdir: Path) -> dict[str, Any]:
     ).content
     return {
         "answers": answers,
+        "pages": pages,
         "bundles": bundles,
         "middleware_us": {"body_bytes": len(body), **_middleware_overhead(body)},
     }
+
+
+# Towns of the seed's route (lat, lon): Necoclí, Panama City, Paso Canoas, Tegucigalpa,
+# Tapachula, Mexico City.
+SEED_TOWNS = (
+    (8.4265, -76.7848),
+    (8.9824, -79.5199),
+    (8.5336, -82.8401),
+    (14.0723, -87.1921),
+    (14.9060, -92.2634),
+    (19.4326, -99.1332),
+)
 
 
 def _middleware_overhead(body: bytes) -> dict[str, float]:
@@ -144,9 +222,11 @@ def _middleware_overhead(body: bytes) -> dict[str, float]:
 
 
 def _print(result: dict[str, Any]) -> None:
-    print(f"{'answer':<28}{'raw':>10}{'gzip':>10}{'brotli':>10}")
+    print(f"{'answer (lang=es)':<46}{'raw':>10}{'gzip':>10}{'brotli':>10}")
     for name, size in result["answers"].items():
-        print(f"{name:<28}{size['identity']:>10}{size['gzip']:>10}{size['br']:>10}")
+        print(f"{name:<46}{size['identity']:>10}{size['gzip']:>10}{size['br']:>10}")
+    print()
+    print(format_pages(result["pages"], "nearest 20 around each seed town, lang=es"))
     print()
     print(
         f"{'bundle':<8}{'points':>8}{'raw':>10}{'gzip':>10}{'brotli':>10}"
@@ -162,6 +242,27 @@ def _print(result: dict[str, Any]) -> None:
     print(f"middleware, per request, {overhead.pop('body_bytes')} B body (microseconds)")
     for name, value in overhead.items():
         print(f"  {name:<22}{value:>8}")
+
+
+def format_pages(pages: dict[str, Any], what: str) -> str:
+    """The page sizes as a plain-text table, and the target line."""
+    lines = [
+        f"20-point pages, {what}: median (max) of {pages['pages']} pages"
+        + (f" ({pages['skipped']} not full, left out)" if pages["skipped"] else ""),
+        f"{'shape':<20}{'raw':>16}{'gzip':>16}{'brotli':>16}",
+    ]
+    for shape, size in pages["shapes"].items():
+        cells = ""
+        for label in ("raw", "gzip", "brotli"):
+            cell = f"{size[label]} ({size[label + '_max']})"
+            cells += f"{cell:>16}"
+        lines.append(f"{shape:<20}{cells}")
+    value, met = page_target(pages)
+    lines.append(
+        f"target (issue #8, checked on the summary): brotli <= {TARGET_BROTLI_BYTES} B: "
+        f"{value} B, {'met' if met else f'missed by {value - TARGET_BROTLI_BYTES} B'}"
+    )
+    return "\n".join(lines)
 
 
 def main() -> None:
