@@ -7,6 +7,8 @@ returns and rolls back when it raises. Services and repositories only ``flush``.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
@@ -37,6 +40,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# SQLite's busy timeout (seconds): how long a writer waits for the write lock.
+SQLITE_BUSY_TIMEOUT_S = 10.0
 
 
 class Base(DeclarativeBase):
@@ -85,7 +92,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
     # Reads go through a memory map of the file (the OS page cache, shared by every
     # connection and process, capped by SQLite at 2 GiB); each connection's own page cache
     # (pages written, or beyond the map) stays small, as a pool holds several connections.
@@ -102,12 +109,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 10}, **kwargs
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
+            **kwargs,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Let SQLAlchemy emit BEGIN itself, so write transactions can be ``BEGIN IMMEDIATE``.
+        # Let SQLAlchemy emit BEGIN itself, so write transactions can be ``BEGIN IMMEDIATE``
+        # (queued behind the other writers of this process).
         event.listen(engine, "connect", _disable_pysqlite_begin)
-        event.listen(engine, "begin", _emit_begin)
+        SqliteWriteGate().install(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     if "poolclass" not in kwargs:
@@ -122,9 +132,57 @@ def _disable_pysqlite_begin(dbapi_connection: Any, _record: ConnectionPoolEntry)
     dbapi_connection.isolation_level = None
 
 
-def _emit_begin(conn: Any) -> None:
-    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
+class SqliteWriteGate:
+    """One writer at a time within a process, queued in order on a lock.
+
+    SQLite has one write lock per database. Writers that all try ``BEGIN IMMEDIATE`` at once
+    wait in SQLite's busy handler, which sleeps and retries with growing pauses: under a
+    burst (a crowd sending feedback) most of them sleep past the moment the lock is free and
+    some reach the busy timeout. Queued here instead, the next writer starts the moment the
+    previous one commits. Other processes (a second worker, the CLI) still meet at SQLite's
+    own lock.
+    """
+
+    def __init__(self, timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
+        self._lock = threading.Lock()
+        self.timeout_s = timeout_s
+
+    def install(self, engine: Engine) -> None:
+        event.listen(engine, "begin", self._begin)
+        event.listen(engine, "commit", self._end)
+        event.listen(engine, "rollback", self._end)
+        # A connection returned to the pool mid-transaction (an error) lets go as well.
+        event.listen(engine.pool, "checkin", self._checkin)
+
+    def _begin(self, conn: Any) -> None:
+        if conn.get_execution_options().get("sqlite_begin", "DEFERRED") != "IMMEDIATE":
+            conn.exec_driver_sql("BEGIN")
+            return
+        if not self._lock.acquire(timeout=self.timeout_s):
+            # What SQLite itself would say after its busy timeout: answered as a 503.
+            raise OperationalError(
+                "BEGIN IMMEDIATE",
+                {},
+                sqlite3.OperationalError(
+                    "database is locked (waited for the other writers of this process)"
+                ),
+            )
+        conn.info["rumbo_write_gate"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release(conn.info)
+            raise
+
+    def _end(self, conn: Any) -> None:
+        self._release(conn.info)
+
+    def _checkin(self, _dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        self._release(record.info)
+
+    def _release(self, info: dict[Any, Any]) -> None:
+        if info.pop("rumbo_write_gate", False):
+            self._lock.release()
 
 
 class Database:

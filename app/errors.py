@@ -261,7 +261,10 @@ def install_error_handlers(app: FastAPI) -> None:
             and not isinstance(exc, OperationalError)
         ):
             return await on_unexpected(request, exc)
-        log.warning("database unavailable: %s", type(exc).__name__)
+        # The driver's own words ("database is locked", "connection refused"...) say which
+        # fault it is; they carry no request data.
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0][:200]
+        log.warning("database unavailable: %s: %s", type(exc).__name__, reason)
         problem = ServiceUnavailable("The database is unreachable; retry shortly.")
         return problem_response(problem.body(request.url.path), 503, problem.headers)
 

@@ -68,6 +68,10 @@ def run_wrk(
     if done.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     raw = orjson.loads(line.removeprefix("RUMBO "))
+    if not raw["requests"]:
+        # wrk counts a request that never completed nowhere (not even as a timeout when
+        # the run ends first): a scenario where nothing came back failed, visibly.
+        raw["errors"]["none_completed"] = 1
     elapsed = raw["duration_us"] / 1e6
     return LoadResult(
         requests=raw["requests"],

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.feedback.models import Feedback, FeedbackStatus, FeedbackTag, FeedbackTagChoice
 from app.service_points.models import ServicePoint
@@ -54,6 +54,18 @@ def tags_by_code(session: Session, codes: Collection[str]) -> dict[str, Feedback
         return {}
     rows = session.scalars(select(FeedbackTag).where(FeedbackTag.code.in_(sorted(codes))))
     return {t.code: t for t in rows}
+
+
+def point_by_public_id(session: Session, public_id: str) -> ServicePoint | None:
+    """The point feedback is about, without its texts and lists (a submission needs its id,
+    status, country and published numbers; anything else loads when touched)."""
+    stmt = (
+        select(ServicePoint)
+        .where(ServicePoint.public_id == public_id)
+        .options(lazyload(ServicePoint.translations), lazyload(ServicePoint.categories))
+        .options(lazyload(ServicePoint.audiences), lazyload(ServicePoint.spoken_languages))
+    )
+    return session.scalars(stmt).first()
 
 
 def by_id(session: Session, feedback_id: int) -> Feedback | None:

@@ -40,7 +40,6 @@ from app.feedback.throttling import FeedbackThrottle
 from app.i18n.fallback import localise
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.tags import base_language
-from app.service_points import repository as points_repository
 from app.service_points.models import PointStatus, ServicePoint
 from app.settings import Settings
 from app.tasks import service as tasks_service
@@ -107,7 +106,7 @@ def list_tags(
 
 
 def _public_point(session: Session, public_id: str) -> ServicePoint:
-    point = points_repository.by_public_id(session, public_id)
+    point = repository.point_by_public_id(session, public_id)
     if point is None or point.deleted_at is not None or point.status == PointStatus.draft:
         raise NotFound.for_field("path", "point_id", f"no service point with id {public_id!r}")
     return point
