@@ -273,7 +273,9 @@ def postgres_url_for(base_url: str, count: int) -> str:
     so runs at several sizes keep their loaded data sets."""
     base = make_url(normalise_url(base_url))
     name = f"{base.database}_{count}"
-    admin = create_engine(normalise_url(base_url), isolation_level="AUTOCOMMIT")
+    # The server's maintenance database: the one named in ``base_url`` need not exist.
+    maintenance = base.set(database="postgres").render_as_string(hide_password=False)
+    admin = create_engine(maintenance, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             exists = conn.execute(
