@@ -34,7 +34,6 @@ from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus
 
 __all__ = [
     "COORDINATE_DECIMALS",
-    "SUMMARY_FIELDS",
     "OrganizationStamp",
     "PointRecord",
     "PointView",
@@ -52,22 +51,6 @@ _PUBLISHED = PointStatus.published.value
 PointView = Literal["full", "summary"]
 """``full``: every public field (``ServicePointRead``); ``summary``: what a list row or a
 map pin needs (``ServicePointSummary``)."""
-
-SUMMARY_FIELDS = (
-    "id",
-    "name",
-    "lang",
-    "lang_fallback",
-    "location",
-    "categories",
-    "status",
-    "distance_m",
-    "open_now",
-    "verification",
-    "warnings",
-)
-"""The summary's fields, in order; each is the full shape's field of the same name
-(``verification`` holds only ``stale``)."""
 
 COORDINATE_DECIMALS = 6
 
@@ -205,9 +188,9 @@ _NAME_ONLY = TRANSLATABLE_FIELDS[:1]
 
 
 def render_summary(record: PointRecord, pref: LanguagePreference) -> dict[str, Any]:
-    """The static part of the summary (``SUMMARY_FIELDS`` without ``distance_m``,
-    ``open_now``, ``verification`` and ``warnings``, which :func:`finish` adds): the same
-    values as :func:`render_static` gives those fields."""
+    """The static part of the summary (``ServicePointSummary`` without ``distance_m``,
+    ``open_now``, ``verification`` and ``warnings``, which :func:`finish` adds): the values
+    :func:`render_static` gives the same fields."""
     text = localise(record.translations, _NAME_ONLY, pref.chain_for(record.original_language))
     served = text.lang or record.original_language
     return {
