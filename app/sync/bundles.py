@@ -74,7 +74,7 @@ def build_payload(
         ids = repository.visible_point_ids(session, scope=scope, after_id=after, limit=_BATCH)
         if not ids:
             break
-        loaded = points_repository.load_points(session, ids)
+        loaded = points_repository.load_records(session, ids)
         points.extend(records.point_record(loaded[i], languages) for i in ids if i in loaded)
         session.expunge_all()
         after = ids[-1]

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from app.countries import service as countries_service
 from app.feedback.models import FeedbackTag
 from app.i18n.negotiation import negotiate
-from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus, ServicePoint
+from app.service_points.models import PointStatus, ServicePoint
+from app.service_points.rendering import PointRecord
 from app.service_points.repository import PUBLIC_SEARCH_STATUSES
 from app.sync.scope import Languages
 from app.taxonomy.models import Audience, Category
@@ -66,11 +67,11 @@ def _texts(
     return {lang: dict(translations[lang]) for lang in langs}
 
 
-def point_record(point: ServicePoint, languages: Languages) -> dict[str, Any]:
-    translations = {
-        t.lang: {f: getattr(t, f) for f in TRANSLATABLE_FIELDS} for t in point.translations
-    }
+def point_record(point: PointRecord, languages: Languages) -> dict[str, Any]:
+    """A point's offline record, from its plain record (``repository.load_records``: loaded
+    set-based, without ORM objects, as the search does)."""
     verified_by = point.verified_by
+    translations = point.translations
     return {
         "id": point.public_id,
         "external_id": point.external_id,
@@ -78,9 +79,9 @@ def point_record(point: ServicePoint, languages: Languages) -> dict[str, Any]:
         "country": point.country,
         "locality": point.locality,
         "timezone": point.timezone,
-        "categories": point.category_codes,
-        "audiences": sorted(a.audience_code for a in point.audiences),
-        "spoken_languages": sorted(lang.lang for lang in point.spoken_languages),
+        "categories": list(point.categories),
+        "audiences": sorted(point.audiences),
+        "spoken_languages": sorted(point.spoken_languages),
         "contact": {
             "phones": list(point.phones or []),
             "email": point.email,

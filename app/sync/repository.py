@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.countries.models import CountryProfile
 from app.feedback.models import FeedbackTag
@@ -244,8 +244,9 @@ def points_by_public_id(session: Session, public_ids: Iterable[str]) -> dict[str
     keys = sorted(set(public_ids))
     if not keys:
         return {}
-    points = session.scalars(select(ServicePoint).where(ServicePoint.public_id.in_(keys)))
-    return {p.public_id: p for p in points}
+    # Only the row (visibility and place are checked on it; the record loads set-based).
+    stmt = select(ServicePoint).where(ServicePoint.public_id.in_(keys)).options(lazyload("*"))
+    return {p.public_id: p for p in session.scalars(stmt)}
 
 
 def categories(session: Session, codes: Iterable[str] | None = None) -> list[Category]:

@@ -92,7 +92,7 @@ def _snapshot_page(
     )
     more = len(ids) > limit
     ids = ids[:limit]
-    loaded = points_repository.load_points(session, ids)
+    loaded = points_repository.load_records(session, ids)
     payload["points"] = [records.point_record(loaded[i], languages) for i in ids if i in loaded]
     if more:
         return payload, replace(position, after_point=ids[-1]), True
@@ -135,14 +135,15 @@ def _resolve(
         out: list[dict[str, Any]] = []
         if kind == "point":
             points = repository.points_by_public_id(session, wanted)
+            shown = {
+                key: point.id
+                for key, point in points.items()
+                if records.is_public(point) and scope.contains(point.country, point.lat, point.lon)
+            }
+            loaded = points_repository.load_records(session, list(shown.values()))
             for key in wanted:
-                point = points.get(key)
-                if (
-                    point is not None
-                    and records.is_public(point)
-                    and scope.contains(point.country, point.lat, point.lon)
-                ):
-                    out.append(records.point_record(point, languages))
+                if key in shown and shown[key] in loaded:
+                    out.append(records.point_record(loaded[shown[key]], languages))
                 else:
                     deleted[name].append(key)
         elif kind == "country":
