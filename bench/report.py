@@ -164,8 +164,8 @@ def markdown(report: dict[str, Any]) -> str:
             "",
             f"Loaded in {run['load']['total_seconds']} s"
             + (" (cached)" if run["load"]["cached"] else "")
-            + f": {run['load']['seconds']}. Server memory {run['server_rss_mib']['start']} MiB "
-            f"at start, {run['server_rss_mib']['end']} MiB at the end.",
+            + f": {run['load']['seconds']}. "
+            + _memory_sentence(run["server_memory_mib"], run["engine"]),
             "",
             "| Scenario | req/s | p50 ms | p99 ms | ratio to ceiling | errors |",
             "|---|---|---|---|---|---|",
@@ -239,3 +239,18 @@ def write_report(report: dict[str, Any], directory: Path, stem: str = "latest") 
     json_path.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
     md_path.write_text(markdown(report))
     return [json_path, md_path]
+
+
+def _memory_sentence(memory: dict[str, dict[str, float]], engine: str) -> str:
+    start, end = memory["start"], memory["end"]
+    mapped = (
+        "pages of the database file mapped by SQLite (the OS page cache, counted once per "
+        "pooled connection that maps them, shared and reclaimable)"
+        if engine == "sqlite"
+        else "mapped files (code and libraries)"
+    )
+    return (
+        f"Server memory: its own (RssAnon) {start['own']} MiB at start, {end['own']} MiB at "
+        f"the end; resident in all (VmRSS) {start['rss']} -> {end['rss']} MiB, of which "
+        f"{end['mapped']} MiB are {mapped}."
+    )

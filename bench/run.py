@@ -225,7 +225,7 @@ def bench_engine(
     }
     log_path = ROOT / "var" / "bench" / f"server-{engine}-{points}.log"
     with Server(database_url, log_path=log_path, extra_env=env) as server:
-        run["server_rss_mib"] = {"start": round(server.rss_bytes() / 2**20, 1)}
+        run["server_memory_mib"] = {"start": server.memory_mib()}
         paths = set(httpx.get(f"{server.base_url}/openapi.json", timeout=30).json()["paths"])
         scenarios = build_scenarios(samples, paths)
         with tempfile.TemporaryDirectory() as workdir:
@@ -239,7 +239,7 @@ def bench_engine(
             )
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             run["bytes"] = sizes.page_sizes(client, sizes.nearest_queries(samples))
-        run["server_rss_mib"]["end"] = round(server.rss_bytes() / 2**20, 1)
+        run["server_memory_mib"]["end"] = server.memory_mib()
     table = sizes.format_pages(run["bytes"], "nearest 20 around sampled points, lang=es")
     _say("  " + table.replace("\n", "\n  "))
     return run
