@@ -36,7 +36,7 @@ from app.exchange import checks as duplicate_checks
 from app.http_cache import ENCODING_SUFFIXES
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
-from app.service_points import repository, staff_repository, writing
+from app.service_points import repository, staff_repository, state, writing
 from app.service_points.cursor import decode_cursor, encode_cursor
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus, ServicePoint
@@ -88,30 +88,6 @@ ALLOWED_TRANSITIONS: dict[PointStatus, frozenset[PointStatus]] = {
     PointStatus.permanently_closed: frozenset({PointStatus.published}),
 }
 
-_SNAPSHOT_FIELDS = (
-    "external_id",
-    "lat",
-    "lon",
-    "country",
-    "locality",
-    "timezone",
-    "email",
-    "website",
-    "whatsapp",
-    "opening_hours",
-    "free",
-    "status",
-    "original_language",
-    "source_title",
-    "source_url",
-    "source_publisher",
-    "is_sample",
-    "last_verified_at",
-    "verified_by_organization_id",
-    "deleted_at",
-)
-
-
 # --- helpers -------------------------------------------------------------------------------
 
 
@@ -126,15 +102,7 @@ def _etag(public_id: str, version: int) -> str:
 
 def snapshot(point: ServicePoint) -> dict[str, Any]:
     """Every audited field of a point, translations flattened as ``translations.<lang>.<f>``."""
-    data: dict[str, Any] = {name: getattr(point, name) for name in _SNAPSHOT_FIELDS}
-    data["phones"] = list(point.phones or [])
-    data["categories"] = list(point.category_codes)
-    data["audiences"] = sorted(a.audience_code for a in point.audiences)
-    data["spoken_languages"] = sorted(lang.lang for lang in point.spoken_languages)
-    for t in point.translations:
-        for field in TRANSLATABLE_FIELDS:
-            data[f"translations.{t.lang}.{field}"] = getattr(t, field)
-    return data
+    return state.snapshot(state.state_of(point))
 
 
 def _load(

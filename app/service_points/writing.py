@@ -15,12 +15,10 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, FieldError, ValidationProblem
-from app.geo.text import normalise_text
-from app.service_points.hours import timezone_at
+from app.service_points import state
 from app.service_points.inputs import (
     ServicePointCreate,
     ServicePointUpdate,
-    SourceInput,
     TranslationInput,
 )
 from app.service_points.models import (
@@ -31,10 +29,13 @@ from app.service_points.models import (
     ServicePointLanguage,
     ServicePointTranslation,
 )
+from app.service_points.state import SCALARS, PointState
 from app.sync import tracking as _sync_tracking  # noqa: F401  (its listener logs each flush)
-from app.taxonomy.models import Audience, Category, CategoryTranslation
+from app.taxonomy import repository as taxonomy_repository
+from app.taxonomy.models import Audience, Category
 
 __all__ = [
+    "category_texts",
     "code_errors",
     "create_point",
     "delete_translation",
@@ -45,8 +46,6 @@ __all__ = [
     "update_point",
     "verify",
 ]
-
-_SCALARS = ("external_id", "locality", "email", "website", "whatsapp", "opening_hours", "free")
 
 
 def code_errors(
@@ -87,16 +86,24 @@ def _check_codes(session: Session, data: ServicePointCreate | ServicePointUpdate
         raise ValidationProblem("; ".join(e.detail for e in errors), errors=errors)
 
 
-def _apply_source(point: ServicePoint, source: SourceInput | None) -> None:
-    point.source_title = source.title if source else None
-    point.source_url = source.url if source else None
-    point.source_publisher = source.publisher if source else None
+def _categories_of(codes: Iterable[str]) -> list[ServicePointCategory]:
+    return [ServicePointCategory(category_code=code, position=i) for i, code in enumerate(codes)]
 
 
-def _set_categories(point: ServicePoint, codes: Iterable[str]) -> None:
-    point.categories = [
-        ServicePointCategory(category_code=code, position=i) for i, code in enumerate(codes)
-    ]
+def _assign(point: ServicePoint, before: PointState, after: PointState) -> None:
+    """Set on the ORM object what differs between two states (texts excepted)."""
+    for name in SCALARS:
+        value = getattr(after, name)
+        if value != getattr(before, name):
+            setattr(point, name, value)
+    if after.phones != before.phones:
+        point.phones = list(after.phones)
+    if after.categories != before.categories:
+        point.categories = _categories_of(after.categories)
+    if after.audiences != before.audiences:
+        point.audiences = [ServicePointAudience(audience_code=c) for c in after.audiences]
+    if after.spoken_languages != before.spoken_languages:
+        point.spoken_languages = [ServicePointLanguage(lang=t) for t in after.spoken_languages]
 
 
 def create_point(
@@ -109,30 +116,21 @@ def create_point(
     """Add a point owned by ``organization_id`` (imports may keep the ``public_id`` they bring)."""
     _check_codes(session, data)
     now = utcnow()
+    new = state.created(data)
     point = ServicePoint(
+        **state.point_columns(new),
         organization_id=organization_id,
-        lat=data.lat,
-        lon=data.lon,
-        country=data.country,
-        timezone=timezone_at(data.lat, data.lon),
-        phones=list(data.phones or []),
-        status=data.status,
-        original_language=data.original_language,
-        is_sample=bool(data.is_sample),
         created_at=now,
         updated_at=now,
     )
     if public_id is not None:
         point.public_id = public_id
-    for name in _SCALARS:
-        setattr(point, name, getattr(data, name))
-    _apply_source(point, data.source)
-    _set_categories(point, data.categories)
-    point.audiences = [ServicePointAudience(audience_code=c) for c in data.audiences or []]
-    point.spoken_languages = [ServicePointLanguage(lang=t) for t in data.spoken_languages or []]
+    point.categories = _categories_of(new.categories)
+    point.audiences = [ServicePointAudience(audience_code=c) for c in new.audiences]
+    point.spoken_languages = [ServicePointLanguage(lang=t) for t in new.spoken_languages]
     point.translations = [
-        ServicePointTranslation(lang=lang, updated_at=now, **text.model_dump())
-        for lang, text in data.translations.items()
+        ServicePointTranslation(lang=lang, updated_at=now, **texts)
+        for lang, texts in new.translations.items()
     ]
     session.add(point)
     refresh_search_text(session, point)
@@ -143,36 +141,14 @@ def create_point(
 def update_point(session: Session, point: ServicePoint, data: ServicePointUpdate) -> ServicePoint:
     """Apply the fields present in ``data`` (PATCH semantics)."""
     _check_codes(session, data)
-    sent = data.model_fields_set
-    for name in _SCALARS:
-        if name in sent:
-            setattr(point, name, getattr(data, name))
-    if "lat" in sent and data.lat is not None and data.lon is not None:
-        point.lat, point.lon = data.lat, data.lon
-        point.timezone = timezone_at(data.lat, data.lon)
-    if "country" in sent and data.country:
-        point.country = data.country
-    if "phones" in sent:
-        point.phones = list(data.phones or [])
-    if "categories" in sent and data.categories:
-        _set_categories(point, data.categories)
-    if "audiences" in sent:
-        point.audiences = [ServicePointAudience(audience_code=c) for c in data.audiences or []]
-    if "spoken_languages" in sent:
-        point.spoken_languages = [ServicePointLanguage(lang=t) for t in data.spoken_languages or []]
-    if "original_language" in sent and data.original_language:
-        if data.original_language not in {t.lang for t in point.translations}:
-            raise ValidationProblem.for_field(
-                "body",
-                "original_language",
-                "no translation exists in that language",
-                pointer="/original_language",
-            )
-        point.original_language = data.original_language
-    if "source" in sent:
-        _apply_source(point, data.source)
-    if "is_sample" in sent and data.is_sample is not None:
-        point.is_sample = data.is_sample
+    before = state.state_of(point)
+    try:
+        after = state.updated(before, data)
+    except state.StateError as exc:
+        raise ValidationProblem.for_field(
+            "body", exc.field, exc.detail, pointer=f"/{exc.field}"
+        ) from None
+    _assign(point, before, after)
     point.updated_at = utcnow()
     refresh_search_text(session, point)
     session.flush()
@@ -208,32 +184,14 @@ def delete_translation(session: Session, point: ServicePoint, lang: str) -> None
     session.flush()
 
 
+def category_texts(session: Session) -> state.CategoryTexts:
+    """The category words search documents include (two small queries)."""
+    return state.CategoryTexts(*taxonomy_repository.category_words(session))
+
+
 def refresh_search_text(session: Session, point: ServicePoint) -> None:
     """Rebuild the search document: every translation, the locality, category names."""
-    parts: list[str] = []
-    for t in point.translations:
-        parts.extend(v for v in (t.name, t.description, t.address) if v)
-    if point.locality:
-        parts.append(point.locality)
-    codes = {c.category_code for c in point.categories}
-    # Parents too: a primary-care post is found by "salud" / "health" / "santé".
-    parents = dict(session.execute(select(Category.code, Category.parent_code)).all())
-    for code in list(codes):
-        parent = parents.get(code)
-        while parent and parent not in codes:
-            codes.add(parent)
-            parent = parents.get(parent)
-    if codes:
-        rows = session.execute(
-            select(CategoryTranslation.name, CategoryTranslation.keywords).where(
-                CategoryTranslation.category_code.in_(codes)
-            )
-        )
-        for name, keywords in rows:
-            parts.append(name)
-            if keywords:
-                parts.append(keywords)
-    point.search_text = normalise_text(" ".join(parts))[:20000]
+    point.search_text = state.search_document(state.state_of(point), category_texts(session))
 
 
 def soft_delete(session: Session, point: ServicePoint) -> None:
