@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 
-__all__ = ["add", "events_for"]
+__all__ = ["add", "add_many", "events_for"]
 
 
 def add(session: Session, event: AuditEvent) -> AuditEvent:
     session.add(event)
     session.flush()
     return event
+
+
+def add_many(session: Session, events: Sequence[dict[str, Any]]) -> None:
+    """Append many events (column values) in one executemany, without ORM objects."""
+    if events:
+        session.execute(insert(AuditEvent), list(events))
 
 
 def events_for(

@@ -10,8 +10,9 @@ plus a row for its *old* place when a point moved or a record was deleted, so cl
 old scope receive a tombstone.
 
 Writes through the ORM are covered wherever they come from (``writing.py``, seed, staff
-routes, imports). Bulk ``UPDATE``/``DELETE`` statements bypass the ORM: code that issues them
-must call :func:`log_points` for the ids it touched.
+routes). Bulk ``INSERT``/``UPDATE``/``DELETE`` statements bypass the ORM: code that issues them
+must call :func:`log_points` for the ids it touched, or :func:`log_changes` with the rows the
+listener would have written (``app.service_points.bulk`` does, for imports).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from app.sync import repository
 from app.sync.repository import ChangeRow
 from app.taxonomy.models import Audience, AudienceTranslation, Category, CategoryTranslation
 
-__all__ = ["current_seq", "log_points", "take_seq"]
+__all__ = ["current_seq", "log_changes", "log_points", "take_seq"]
 
 _SEQ = "rumbo.sync.seq"
 _PENDING = "rumbo.sync.pending"
@@ -106,6 +107,20 @@ def log_points(session: Session, point_ids: Iterable[int]) -> None:
         repository.log_points_where(
             session.connection(), seq=take_seq(session), at=utcnow(), point_ids=ids
         )
+
+
+def log_changes(session: Session, rows: Iterable[ChangeRow], *, remember: bool = True) -> None:
+    """Log records changed by bulk statements, as the listener logs ORM flushes: under this
+    transaction's sequence number, each row once per transaction. ``remember=False`` keeps
+    the rows out of the transaction's memory of what it logged (an import of a million
+    points): only for callers that log each record once and write it no more."""
+    logged: set[ChangeRow] = session.info.setdefault(_LOGGED, set())
+    fresh = [row for row in dict.fromkeys(rows) if row not in logged]
+    if fresh:
+        seq = take_seq(session)
+        repository.insert_changes(session.connection(), seq=seq, at=utcnow(), rows=fresh)
+        if remember:
+            logged.update(fresh)
 
 
 def _point_row(point: ServicePoint) -> ChangeRow:
