@@ -71,8 +71,13 @@ class BulkWriter:
         now = utcnow()
         self._insert([i for i in items if isinstance(i, NewPoint)], now)
         self._update([i for i in items if isinstance(i, PointChange)], now)
-        # Each point is in one batch item (the importer names a point once per import).
-        tracking.log_changes(self.session, _change_rows(items), remember=False)
+        rows = list(_change_rows(items))
+        # A new point is written once; a changed one may be changed again by a later batch.
+        tracking.log_changes(
+            self.session,
+            [row for row, _ in rows],
+            remember=[row for row, change in rows if change],
+        )
 
     def _columns(self, state: PointState, now: Any) -> dict[str, Any]:
         return {
@@ -156,14 +161,14 @@ def _list_rows(relation: str, point_id: int, values: Sequence[str]) -> Iterator[
         yield {"point_id": point_id, column: value}
 
 
-def _change_rows(items: Sequence[NewPoint | PointChange]) -> Iterator[ChangeRow]:
+def _change_rows(items: Sequence[NewPoint | PointChange]) -> Iterator[tuple[ChangeRow, bool]]:
     """The sync rows of a batch, in its order: each point where it is, and where it was
-    when it moved."""
+    when it moved (with whether it is a change of an existing point)."""
     for item in items:
         if isinstance(item, NewPoint):
-            yield ChangeRow("point", item.public_id, *item.state.place)
+            yield ChangeRow("point", item.public_id, *item.state.place), False
             continue
         before, after = item.point.state.place, item.after.place
         if before != after:
-            yield ChangeRow("point", item.point.public_id, *before)
-        yield ChangeRow("point", item.point.public_id, *after)
+            yield ChangeRow("point", item.point.public_id, *before), True
+        yield ChangeRow("point", item.point.public_id, *after), True

@@ -3,8 +3,9 @@
 Both write paths use this module: ``writing.py`` (one point through the ORM: the staff API,
 the console, the seed) and ``bulk.py`` (imports: thousands of points in a few statements).
 A new point's state comes from :class:`ServicePointCreate` (:func:`created`), a change
-applies :class:`ServicePointUpdate` with PATCH semantics (:func:`updated`) or replaces one
-language's texts (:func:`with_texts`); the audit snapshot (:func:`snapshot`) and the search
+applies :class:`ServicePointUpdate` with PATCH semantics (:func:`updated`, once
+:func:`update_problem` found nothing against it) or replaces one language's texts
+(:func:`with_texts`); the audit snapshot (:func:`snapshot`) and the search
 document (:func:`search_document`) are computed from a state. So both paths store, audit
 and index exactly the same thing.
 """
@@ -30,12 +31,13 @@ __all__ = [
     "SCALARS",
     "CategoryTexts",
     "PointState",
-    "StateError",
+    "StateProblem",
     "created",
     "point_columns",
     "search_document",
     "snapshot",
     "state_of",
+    "update_problem",
     "updated",
     "with_texts",
 ]
@@ -71,12 +73,12 @@ _MAX_MEMOISED = 10000
 Texts = dict[str, str | None]
 
 
-class StateError(ValueError):
-    """A change that the point's current state does not allow (``field``: what to fix)."""
+@dataclass(frozen=True, slots=True)
+class StateProblem:
+    """A change the point's current state does not allow (``field``: what to fix)."""
 
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(detail)
-        self.field, self.detail = field, detail
+    field: str
+    detail: str
 
 
 @dataclass(slots=True)
@@ -151,9 +153,18 @@ def created(data: ServicePointCreate) -> PointState:
     )
 
 
+def update_problem(state: PointState, data: ServicePointUpdate) -> StateProblem | None:
+    """Why ``data`` cannot be applied to ``state``: ``original_language`` must name a
+    language the point has texts in (None when it can)."""
+    wanted = data.original_language
+    if "original_language" in data.model_fields_set and wanted and wanted not in state.translations:
+        return StateProblem("original_language", "no translation exists in that language")
+    return None
+
+
 def updated(state: PointState, data: ServicePointUpdate) -> PointState:
-    """``state`` with the fields sent in ``data`` applied (PATCH semantics); raises
-    :class:`StateError` when ``original_language`` names a language without texts."""
+    """``state`` with the fields sent in ``data`` applied (PATCH semantics; the caller has
+    checked :func:`update_problem`)."""
     sent = data.model_fields_set
     changes: dict[str, Any] = {name: getattr(data, name) for name in _PLAIN if name in sent}
     if "lat" in sent and data.lat is not None and data.lon is not None:
@@ -169,8 +180,6 @@ def updated(state: PointState, data: ServicePointUpdate) -> PointState:
     if "spoken_languages" in sent:
         changes["spoken_languages"] = list(data.spoken_languages or [])
     if "original_language" in sent and data.original_language:
-        if data.original_language not in state.translations:
-            raise StateError("original_language", "no translation exists in that language")
         changes["original_language"] = data.original_language
     if "source" in sent:
         changes.update(_source(data.source))

@@ -142,13 +142,12 @@ def update_point(session: Session, point: ServicePoint, data: ServicePointUpdate
     """Apply the fields present in ``data`` (PATCH semantics)."""
     _check_codes(session, data)
     before = state.state_of(point)
-    try:
-        after = state.updated(before, data)
-    except state.StateError as exc:
+    problem = state.update_problem(before, data)
+    if problem is not None:
         raise ValidationProblem.for_field(
-            "body", exc.field, exc.detail, pointer=f"/{exc.field}"
-        ) from None
-    _assign(point, before, after)
+            "body", problem.field, problem.detail, pointer=f"/{problem.field}"
+        )
+    _assign(point, before, state.updated(before, data))
     point.updated_at = utcnow()
     refresh_search_text(session, point)
     session.flush()

@@ -109,18 +109,20 @@ def log_points(session: Session, point_ids: Iterable[int]) -> None:
         )
 
 
-def log_changes(session: Session, rows: Iterable[ChangeRow], *, remember: bool = True) -> None:
+def log_changes(
+    session: Session, rows: Iterable[ChangeRow], *, remember: Iterable[ChangeRow] | None = None
+) -> None:
     """Log records changed by bulk statements, as the listener logs ORM flushes: under this
-    transaction's sequence number, each row once per transaction. ``remember=False`` keeps
-    the rows out of the transaction's memory of what it logged (an import of a million
-    points): only for callers that log each record once and write it no more."""
+    transaction's sequence number, each row once per transaction. ``remember``: the rows to
+    keep in the transaction's memory of what it logged (all of them by default); an import
+    leaves out its new points, which nothing else writes in the transaction, so that memory
+    does not grow with the file."""
     logged: set[ChangeRow] = session.info.setdefault(_LOGGED, set())
     fresh = [row for row in dict.fromkeys(rows) if row not in logged]
     if fresh:
         seq = take_seq(session)
         repository.insert_changes(session.connection(), seq=seq, at=utcnow(), rows=fresh)
-        if remember:
-            logged.update(fresh)
+    logged.update(fresh if remember is None else remember)
 
 
 def _point_row(point: ServicePoint) -> ChangeRow:
