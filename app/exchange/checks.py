@@ -16,8 +16,9 @@ the importer may see are compared: public ones, and its own organisation's draft
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,10 +27,19 @@ from sqlalchemy.orm import Session
 
 from app.countries import boundaries
 from app.exchange import repository
+from app.exchange.repository import Box, Nearby
 from app.geo.sphere import haversine_m
 from app.geo.text import normalise_text
 
-__all__ = ["CountryCheck", "PossibleDuplicate", "check_country", "find_possible_duplicates"]
+__all__ = [
+    "BatchDuplicates",
+    "BatchPoint",
+    "CountryCheck",
+    "PossibleDuplicate",
+    "check_country",
+    "find_possible_duplicates",
+    "score_duplicates",
+]
 
 BORDER_SLACK_KM = 15.0
 DUPLICATE_RADIUS_M = 50.0
@@ -103,35 +113,21 @@ class PossibleDuplicate:
     similarity: float
 
 
-def find_possible_duplicates(
-    session: Session,
-    *,
+def _wanted(names: Iterable[str]) -> list[str]:
+    return [n for n in (normalise_text(x).strip() for x in names) if n]
+
+
+def score_duplicates(
     lat: float,
     lon: float,
-    categories: Sequence[str],
-    names: Iterable[str],
-    organization_id: str,
-    exclude_point_id: int | None = None,
+    wanted: Sequence[str],
+    candidates: Iterable[Nearby],
+    *,
     radius_m: float = DUPLICATE_RADIUS_M,
     min_similarity: float = DUPLICATE_MIN_SIMILARITY,
 ) -> list[PossibleDuplicate]:
-    """Points that look like the same place: same category, within ``radius_m``, similar name.
-
-    Usable by any write path (imports call it for every new row; the staff create API can
-    report its result as a warning). Nothing is merged: the caller reports.
-    """
-    wanted = [n for n in (normalise_text(x).strip() for x in names) if n]
-    if not wanted or not categories:
-        return []
-    candidates = repository.nearby_points(
-        session,
-        lat=lat,
-        lon=lon,
-        radius_m=radius_m,
-        categories=categories,
-        organization_id=organization_id,
-        exclude_id=exclude_point_id,
-    )
+    """The candidates within ``radius_m`` whose name, in any language, is similar to one of
+    ``wanted`` (normalised names), most similar first."""
     found: list[PossibleDuplicate] = []
     for candidate in candidates:
         distance = haversine_m(lat, lon, candidate.lat, candidate.lon)
@@ -153,3 +149,149 @@ def find_possible_duplicates(
                 )
             )
     return sorted(found, key=lambda d: (-d.similarity, d.distance_m))
+
+
+def find_possible_duplicates(
+    session: Session,
+    *,
+    lat: float,
+    lon: float,
+    categories: Sequence[str],
+    names: Iterable[str],
+    organization_id: str,
+    exclude_point_id: int | None = None,
+    radius_m: float = DUPLICATE_RADIUS_M,
+    min_similarity: float = DUPLICATE_MIN_SIMILARITY,
+) -> list[PossibleDuplicate]:
+    """Points that look like the same place: same category, within ``radius_m``, similar name.
+
+    Usable by any write path (the staff create API reports its result as a warning; imports
+    check a whole batch at once with :class:`BatchDuplicates`). Nothing is merged: the
+    caller reports.
+    """
+    wanted = _wanted(names)
+    if not wanted or not categories:
+        return []
+    candidates = repository.nearby_points(
+        session,
+        lat=lat,
+        lon=lon,
+        radius_m=radius_m,
+        categories=categories,
+        organization_id=organization_id,
+        exclude_id=exclude_point_id,
+    )
+    return score_duplicates(
+        lat, lon, wanted, candidates, radius_m=radius_m, min_similarity=min_similarity
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPoint:
+    """One point of a batch of writes, in the order they are written.
+
+    ``probe``: a new point, to compare with the points already there; ``written``: it is
+    written before the batch's later points (so they are compared with it); ``replaces``:
+    the database id of the existing point it changes."""
+
+    public_id: str
+    lat: float
+    lon: float
+    categories: Sequence[str]
+    names: Sequence[str]
+    probe: bool = False
+    written: bool = False
+    replaces: int | None = None
+
+
+class BatchDuplicates:
+    """Possible duplicates of each new point of a batch, as :func:`find_possible_duplicates`
+    would find them if the batch's points were written one by one: compared with the
+    database as it was before the batch (one query for the whole batch), and with the
+    batch's earlier written points (in memory), which stand in for the rows they change."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        organization_id: str,
+        radius_m: float = DUPLICATE_RADIUS_M,
+        min_similarity: float = DUPLICATE_MIN_SIMILARITY,
+    ) -> None:
+        self.session = session
+        self.organization_id = organization_id
+        self.radius_m = radius_m
+        self.min_similarity = min_similarity
+
+    def check(self, batch: Sequence[BatchPoint]) -> list[list[PossibleDuplicate]]:
+        """For each point of ``batch``, its possible duplicates (none unless a probe)."""
+        wanted = [_wanted(p.names) if p.probe and p.categories else [] for p in batch]
+        boxes = [
+            (n, box)
+            for n, p in enumerate(batch)
+            if wanted[n]
+            for box in repository.boxes_around(p.lat, p.lon, self.radius_m)
+        ]
+        stored: dict[int, list[tuple[Nearby, frozenset[str]]]] = {}
+        for n, nearby, codes in repository.nearby_many(
+            self.session,
+            boxes,
+            categories={c for i, _ in boxes for c in batch[i].categories},
+            organization_id=self.organization_id,
+        ):
+            stored.setdefault(n, []).append((nearby, codes))
+        found: list[list[PossibleDuplicate]] = []
+        earlier = _ByLatitude()
+        replaced: set[int] = set()
+        for n, point in enumerate(batch):
+            result: list[PossibleDuplicate] = []
+            if wanted[n]:
+                mine = set(point.categories)
+                candidates = [
+                    nearby
+                    for nearby, codes in stored.get(n, [])
+                    if nearby.id not in replaced and codes & mine
+                ][: repository.NEARBY_LIMIT]
+                candidates += [
+                    Nearby(0, e.public_id, e.lat, e.lon, list(e.names))
+                    for e in earlier.inside(
+                        repository.boxes_around(point.lat, point.lon, self.radius_m)
+                    )
+                    if mine.intersection(e.categories)
+                ]
+                result = score_duplicates(
+                    point.lat,
+                    point.lon,
+                    wanted[n],
+                    candidates,
+                    radius_m=self.radius_m,
+                    min_similarity=self.min_similarity,
+                )
+            found.append(result)
+            if point.written:
+                earlier.add(point)
+                if point.replaces is not None:
+                    replaced.add(point.replaces)
+        return found
+
+
+class _ByLatitude:
+    """Points kept sorted by latitude, for box queries over a batch."""
+
+    def __init__(self) -> None:
+        self._lats: list[float] = []
+        self._points: list[BatchPoint] = []
+
+    def add(self, point: BatchPoint) -> None:
+        at = bisect.bisect_right(self._lats, point.lat)
+        self._lats.insert(at, point.lat)
+        self._points.insert(at, point)
+
+    def inside(self, boxes: Sequence[Box]) -> Iterator[BatchPoint]:
+        """The points inside any of ``boxes`` (which share their latitudes)."""
+        south, north = boxes[0][0], boxes[0][1]
+        start = bisect.bisect_left(self._lats, south)
+        end = bisect.bisect_right(self._lats, north)
+        for point in self._points[start:end]:
+            if any(w <= point.lon <= e for _, _, w, e in boxes):
+                yield point

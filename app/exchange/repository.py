@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Float,
+    FromClause,
+    Integer,
+    and_,
+    bindparam,
+    column,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.organizations.models import Organization
@@ -20,13 +32,15 @@ from app.service_points.models import (
 from app.taxonomy.models import Audience, Category
 
 __all__ = [
+    "Box",
     "KeyMatch",
     "Nearby",
+    "boxes_around",
     "export_clause",
     "export_languages",
     "iter_points",
     "known_codes",
-    "load_point",
+    "nearby_many",
     "nearby_points",
     "organization_by_key",
     "points_by_keys",
@@ -34,6 +48,10 @@ __all__ = [
 
 _sp = ServicePoint.__table__
 _PUBLIC = tuple(s.value for s in PUBLIC_STATUSES)
+NEARBY_LIMIT = 50
+
+# (min_lat, max_lat, min_lon, max_lon) in degrees
+Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +63,38 @@ class Nearby:
     names: list[str]
 
 
-def _lon_window(lon: float, dlon: float) -> ColumnElement[bool]:
-    low, high = lon - dlon, lon + dlon
+def boxes_around(lat: float, lon: float, radius_m: float) -> list[Box]:
+    """The (min_lat, max_lat, min_lon, max_lon) boxes holding every point within ``radius_m``
+    of (lat, lon): two where the box crosses the antimeridian, the whole band near a pole."""
+    dlat = radius_m / 111_320.0
+    dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
+    low, high, south, north = lon - dlon, lon + dlon, lat - dlat, lat + dlat
     if dlon >= 180:
-        return _sp.c.lon.is_not(None)
+        return [(south, north, -180.0, 180.0)]
     if low < -180:
-        return or_(_sp.c.lon >= low + 360, _sp.c.lon <= high)
+        return [(south, north, low + 360, 180.0), (south, north, -180.0, high)]
     if high > 180:
-        return or_(_sp.c.lon >= low, _sp.c.lon <= high - 360)
-    return _sp.c.lon.between(low, high)
+        return [(south, north, low, 180.0), (south, north, -180.0, high - 360)]
+    return [(south, north, low, high)]
+
+
+def _visible_to(organization_id: str) -> list[ColumnElement[bool]]:
+    """Points an importer may be shown: not deleted, and public or its own drafts."""
+    return [
+        _sp.c.deleted_at.is_(None),
+        or_(_sp.c.status != PointStatus.draft.value, _sp.c.organization_id == organization_id),
+    ]
+
+
+def _names(session: Session, point_ids: Sequence[int]) -> dict[int, list[str]]:
+    names: dict[int, list[str]] = {}
+    for point_id, name in session.execute(
+        select(ServicePointTranslation.point_id, ServicePointTranslation.name)
+        .where(ServicePointTranslation.point_id.in_(sorted(set(point_ids))))
+        .order_by(ServicePointTranslation.point_id, ServicePointTranslation.lang)
+    ):
+        names.setdefault(point_id, []).append(name)
+    return names
 
 
 def nearby_points(
@@ -67,13 +108,14 @@ def nearby_points(
     exclude_id: int | None,
 ) -> list[Nearby]:
     """Points sharing a category inside the box around (lat, lon) the importer may see."""
-    dlat = radius_m / 111_320.0
-    dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
     stmt = select(_sp.c.id, _sp.c.public_id, _sp.c.lat, _sp.c.lon).where(
-        _sp.c.lat.between(lat - dlat, lat + dlat),
-        _lon_window(lon, dlon),
-        _sp.c.deleted_at.is_(None),
-        or_(_sp.c.status != PointStatus.draft.value, _sp.c.organization_id == organization_id),
+        or_(
+            *(
+                and_(_sp.c.lat.between(s, n), _sp.c.lon.between(w, e))
+                for s, n, w, e in boxes_around(lat, lon, radius_m)
+            )
+        ),
+        *_visible_to(organization_id),
         # Correlated, so the planner walks the (lat, lon) index, not every point of a category.
         select(ServicePointCategory.point_id)
         .where(
@@ -84,17 +126,83 @@ def nearby_points(
     )
     if exclude_id is not None:
         stmt = stmt.where(_sp.c.id != exclude_id)
-    rows = session.execute(stmt.limit(50)).all()
+    rows = session.execute(stmt.limit(NEARBY_LIMIT)).all()
     if not rows:
         return []
-    names: dict[int, list[str]] = {}
-    for point_id, name in session.execute(
-        select(ServicePointTranslation.point_id, ServicePointTranslation.name).where(
-            ServicePointTranslation.point_id.in_([r[0] for r in rows])
+    names = _names(session, [r[0] for r in rows])
+    return [Nearby(r[0], r[1], r[2], r[3], names.get(r[0], [])) for r in rows]
+
+
+_BOX_FIELDS = ("n", "south", "north", "west", "east")
+
+
+def _boxes(session: Session, boxes: Sequence[tuple[int, Box]]) -> FromClause:
+    """The numbered boxes as a table (n, south, north, west, east), sent as one JSON
+    parameter: a statement that is the same whatever the number of boxes."""
+    data = bindparam(
+        "boxes", [dict(zip(_BOX_FIELDS, (n, *b), strict=True)) for n, b in boxes], type_=JSON
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        return (
+            func.json_to_recordset(data)
+            .table_valued(column("n", Integer), *(column(name, Float) for name in _BOX_FIELDS[1:]))
+            .render_derived(name="box", with_types=True)
+        )
+    each = func.json_each(data).table_valued("value")
+    return select(
+        *(func.json_extract(each.c.value, f"$.{name}").label(name) for name in _BOX_FIELDS)
+    ).subquery("box")
+
+
+def nearby_many(
+    session: Session,
+    boxes: Sequence[tuple[int, Box]],
+    *,
+    categories: Collection[str],
+    organization_id: str,
+) -> list[tuple[int, Nearby, frozenset[str]]]:
+    """For each numbered box, the points inside it the importer may see that have one of
+    ``categories``: (box number, point, its categories). One statement for many boxes
+    (the boxes joined on the (lat, lon) index), then their categories and names."""
+    if not boxes or not categories:
+        return []
+    box = _boxes(session, boxes)
+    stmt = (
+        select(box.c.n, _sp.c.id, _sp.c.public_id, _sp.c.lat, _sp.c.lon)
+        .select_from(box)
+        .join(
+            _sp,
+            and_(
+                _sp.c.lat.between(box.c.south, box.c.north),
+                _sp.c.lon.between(box.c.west, box.c.east),
+            ),
+        )
+        .where(
+            *_visible_to(organization_id),
+            select(ServicePointCategory.point_id)
+            .where(
+                ServicePointCategory.point_id == _sp.c.id,
+                ServicePointCategory.category_code.in_(sorted(categories)),
+            )
+            .exists(),
+        )
+    )
+    rows = session.execute(stmt).all()
+    if not rows:
+        return []
+    ids = sorted({r[1] for r in rows})
+    codes: dict[int, set[str]] = {}
+    for point_id, code in session.execute(
+        select(ServicePointCategory.point_id, ServicePointCategory.category_code).where(
+            ServicePointCategory.point_id.in_(ids)
         )
     ):
-        names.setdefault(point_id, []).append(name)
-    return [Nearby(r[0], r[1], r[2], r[3], names.get(r[0], [])) for r in rows]
+        codes.setdefault(point_id, set()).add(code)
+    names = _names(session, ids)
+    return [
+        (r[0], Nearby(r[1], r[2], r[3], r[4], names.get(r[1], [])), frozenset(codes.get(r[1], ())))
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,26 +215,19 @@ class KeyMatch:
 
 
 def points_by_keys(
-    session: Session, public_id: str | None, external_id: str | None
+    session: Session, public_ids: Collection[str], external_ids: Collection[str]
 ) -> list[KeyMatch]:
-    """The points (at most two) with this public id or this external id (no ORM load)."""
-    clauses = []
-    if public_id:
-        clauses.append(_sp.c.public_id == public_id)
-    if external_id:
-        clauses.append(_sp.c.external_id == external_id)
-    if not clauses:
-        return []
-    stmt = select(
-        _sp.c.id, _sp.c.public_id, _sp.c.external_id, _sp.c.organization_id, _sp.c.deleted_at
-    ).where(or_(*clauses))
-    return [KeyMatch(r[0], r[1], r[2], r[3], r[4] is not None) for r in session.execute(stmt)]
-
-
-def load_point(session: Session, point_id: int) -> ServicePoint:
-    point = session.get(ServicePoint, point_id)
-    assert point is not None
-    return point
+    """The points with any of these public ids or external ids (no ORM load): one query per
+    kind of key, each on its unique index."""
+    columns = (_sp.c.id, _sp.c.public_id, _sp.c.external_id, _sp.c.organization_id)
+    found: dict[int, KeyMatch] = {}
+    for key, wanted in ((_sp.c.public_id, public_ids), (_sp.c.external_id, external_ids)):
+        if not wanted:
+            continue
+        stmt = select(*columns, _sp.c.deleted_at).where(key.in_(sorted(set(wanted))))
+        for r in session.execute(stmt):
+            found[r[0]] = KeyMatch(r[0], r[1], r[2], r[3], r[4] is not None)
+    return list(found.values())
 
 
 def known_codes(session: Session) -> tuple[set[str], set[str]]:
