@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from app.exchange.text import unneutralise
@@ -180,10 +181,14 @@ class Parsed:
 def _text(value: Any) -> str | None:
     if value is None:
         return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:1] == "'":
+            text = unneutralise(text)
+        return text or None
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = unneutralise(str(value).strip()) if isinstance(value, str) else str(value)
-    return text or None
+    return str(value) or None
 
 
 def _number(value: Any, name: str, out: Parsed) -> float | None:
@@ -233,6 +238,31 @@ def _list(value: Any) -> list[str] | None:
     return out or None
 
 
+@lru_cache(maxsize=1024)
+def _kind(key: str) -> tuple[str, str, str]:
+    """What a record key is: (kind, payload name, language of a text column)."""
+    if key in READ_ONLY:
+        return "read_only", key, ""
+    if key == "id":
+        return "id", key, ""
+    if key in ("lat", "lon"):
+        return "number", key, ""
+    if key in ("free", "sample"):
+        return "bool", "is_sample" if key == "sample" else key, ""
+    if key in LISTS:
+        return "list", key, ""
+    if key == "status":
+        return "status", key, ""
+    if key.startswith("source_"):
+        return "source", key.removeprefix("source_"), ""
+    if key in TRANSLATABLE_FIELDS:
+        return "bare", key, ""
+    if ":" in key:
+        name, _, lang = key.partition(":")
+        return "text", name, lang
+    return "plain", key, ""
+
+
 def parse_record(record: Mapping[str, Any]) -> Parsed:
     """Fields of one flat record (canonical keys) for the write models."""
     out = Parsed()
@@ -241,34 +271,34 @@ def parse_record(record: Mapping[str, Any]) -> Parsed:
     bare: dict[str, str | None] = {}
     source: dict[str, str | None] = {}
     for key, value in record.items():
-        if key in READ_ONLY:
+        kind, name, lang = _kind(key)
+        if kind == "read_only":
             continue
         if isinstance(value, str) and "\x00" in value:
             out.errors.append((key, "contains a NUL character"))
             continue
-        if key == "id":
+        if kind == "text":
+            texts.setdefault(lang, {})[name] = _text(value)
+        elif kind == "plain":
+            payload[name] = _text(value)
+        elif kind == "list":
+            payload[name] = _list(value)
+        elif kind == "number":
+            payload[name] = _number(value, key, out)
+        elif kind == "bool":
+            payload[name] = _bool(value, key, out)
+        elif kind == "source":
+            source[name] = _text(value)
+        elif kind == "bare":
+            bare[name] = _text(value)
+        elif kind == "status":
+            status = _text(value)
+            payload[name] = status.lower().replace(" ", "_") if status else None
+        else:  # id
             pid = _text(value)
             if pid is not None and not is_uuid(pid):
                 out.errors.append(("id", f"{pid[:40]!r} is not a Rumbo id (a UUID)"))
             out.public_id = pid.lower() if pid and is_uuid(pid) else None
-        elif key in ("lat", "lon"):
-            payload[key] = _number(value, key, out)
-        elif key in ("free", "sample"):
-            payload["is_sample" if key == "sample" else key] = _bool(value, key, out)
-        elif key in LISTS:
-            payload[key] = _list(value)
-        elif key == "status":
-            status = _text(value)
-            payload[key] = status.lower().replace(" ", "_") if status else None
-        elif key.startswith("source_"):
-            source[key.removeprefix("source_")] = _text(value)
-        elif key in TRANSLATABLE_FIELDS:
-            bare[key] = _text(value)
-        elif ":" in key:
-            name, _, lang = key.partition(":")
-            texts.setdefault(lang, {})[name] = _text(value)
-        else:
-            payload[key] = _text(value)
     if source:
         payload["source"] = source
     if bare:

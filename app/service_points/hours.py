@@ -31,8 +31,10 @@ def timezone_at(lat: float, lon: float) -> str | None:
     return _finder().timezone_at(lng=lon, lat=lat)
 
 
+@lru_cache(maxsize=4096)
 def parse(expression: str) -> str:
-    """Validate an expression; returns it stripped, raises :class:`InvalidOpeningHours`."""
+    """Validate an expression; returns it stripped, raises :class:`InvalidOpeningHours`
+    (memoised: imports repeat the same hours; errors are not)."""
     value = expression.strip()
     if not value or len(value) > 500:
         raise InvalidOpeningHours("opening_hours must be 1 to 500 characters")

@@ -6,6 +6,7 @@ refuse the same things with the same messages.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Literal
 
 import phonenumbers
@@ -31,7 +32,9 @@ def _tag(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+@lru_cache(maxsize=8192)
 def _e164(value: str) -> str:
+    """The E.164 form of a phone number (memoised: imports repeat numbers; errors are not)."""
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
