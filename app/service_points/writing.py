@@ -189,8 +189,11 @@ def category_texts(session: Session) -> state.CategoryTexts:
 
 
 def refresh_search_text(session: Session, point: ServicePoint) -> None:
-    """Rebuild the search document: every translation, the locality, category names."""
-    point.search_text = state.search_document(state.state_of(point), category_texts(session))
+    """Rebuild the search document: every translation, the locality, category names (read
+    without flushing first: the change and its document are written in one statement)."""
+    with session.no_autoflush:
+        categories = category_texts(session)
+    point.search_text = state.search_document(state.state_of(point), categories)
 
 
 def soft_delete(session: Session, point: ServicePoint) -> None:
