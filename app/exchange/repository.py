@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import Session
 
@@ -79,7 +81,8 @@ def boxes_around(lat: float, lon: float, radius_m: float) -> list[Box]:
 
 
 def _visible_to(organization_id: str) -> list[ColumnElement[bool]]:
-    """Points an importer may be shown: not deleted, and public or its own drafts."""
+    """Points an importer may be shown: not deleted, and public or its own drafts (the
+    same rule is applied to rows in ``nearby_many``)."""
     return [
         _sp.c.deleted_at.is_(None),
         or_(_sp.c.status != PointStatus.draft.value, _sp.c.organization_id == organization_id),
@@ -167,40 +170,49 @@ def nearby_many(
     if not boxes or not categories:
         return []
     box = _boxes(session, boxes)
-    stmt = (
-        select(box.c.n, _sp.c.id, _sp.c.public_id, _sp.c.lat, _sp.c.lon)
-        .select_from(box)
-        .join(
-            _sp,
-            and_(
-                _sp.c.lat.between(box.c.south, box.c.north),
-                _sp.c.lon.between(box.c.west, box.c.east),
-            ),
-        )
-        .where(
-            *_visible_to(organization_id),
-            select(ServicePointCategory.point_id)
-            .where(
-                ServicePointCategory.point_id == _sp.c.id,
-                ServicePointCategory.category_code.in_(sorted(categories)),
-            )
-            .exists(),
-        )
+    inside = and_(
+        _sp.c.lat.between(box.c.south, box.c.north), _sp.c.lon.between(box.c.west, box.c.east)
     )
-    rows = session.execute(stmt).all()
+    columns = (
+        _sp.c.id,
+        _sp.c.public_id,
+        _sp.c.lat,
+        _sp.c.lon,
+        _sp.c.status,
+        _sp.c.organization_id,
+        _sp.c.deleted_at,
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # A lateral subquery per box, kept apart by OFFSET 0 (a subquery with OFFSET is not
+        # merged into the join): otherwise PostgreSQL, whose statistics predate the rows the
+        # import adds, scans the whole table once per batch and compares it with every box.
+        near = select(*columns).where(inside).offset(0).lateral("near")
+        stmt = select(box.c.n, *near.c).join_from(box, near, true())
+    else:
+        stmt = select(box.c.n, *columns).join_from(box, _sp, inside)
+    # Only the boxes are in the statement: with anything more (which points the importer
+    # may see, which categories), planners misjudge tables that grow inside the import's
+    # transaction and scan them whole for every box. The rest is compared here.
+    rows = [
+        r
+        for r in session.execute(stmt)
+        if r.deleted_at is None
+        and (r.status != PointStatus.draft.value or r.organization_id == organization_id)
+    ]
     if not rows:
         return []
-    ids = sorted({r[1] for r in rows})
     codes: dict[int, set[str]] = {}
     for point_id, code in session.execute(
         select(ServicePointCategory.point_id, ServicePointCategory.category_code).where(
-            ServicePointCategory.point_id.in_(ids)
+            ServicePointCategory.point_id.in_(sorted({r.id for r in rows})),
+            ServicePointCategory.category_code.in_(sorted(categories)),
         )
     ):
         codes.setdefault(point_id, set()).add(code)
-    names = _names(session, ids)
+    rows = [r for r in rows if r.id in codes]
+    names = _names(session, [r.id for r in rows]) if rows else {}
     return [
-        (r[0], Nearby(r[1], r[2], r[3], r[4], names.get(r[1], [])), frozenset(codes.get(r[1], ())))
+        (r.n, Nearby(r.id, r.public_id, r.lat, r.lon, names.get(r.id, [])), frozenset(codes[r.id]))
         for r in rows
     ]
 
@@ -214,6 +226,18 @@ class KeyMatch:
     deleted: bool
 
 
+def _one_of(session: Session, column: ColumnElement[str], values: Collection[str]) -> Any:
+    """``column IN (values)`` with the values sent as one JSON parameter: the statement is
+    the same for any number of values, and the column's index is probed value by value
+    (with a long list and statistics from before an import, SQLite scans the table)."""
+    data = bindparam(None, sorted(set(values)), type_=JSON)
+    if session.get_bind().dialect.name == "postgresql":
+        elements = func.json_array_elements_text(data).table_valued("value")
+    else:
+        elements = func.json_each(data).table_valued("value")
+    return column.in_(select(elements.c.value))
+
+
 def points_by_keys(
     session: Session, public_ids: Collection[str], external_ids: Collection[str]
 ) -> list[KeyMatch]:
@@ -224,7 +248,7 @@ def points_by_keys(
     for key, wanted in ((_sp.c.public_id, public_ids), (_sp.c.external_id, external_ids)):
         if not wanted:
             continue
-        stmt = select(*columns, _sp.c.deleted_at).where(key.in_(sorted(set(wanted))))
+        stmt = select(*columns, _sp.c.deleted_at).where(_one_of(session, key, wanted))
         for r in session.execute(stmt):
             found[r[0]] = KeyMatch(r[0], r[1], r[2], r[3], r[4] is not None)
     return list(found.values())

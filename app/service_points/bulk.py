@@ -7,7 +7,7 @@ rules ``writing.py`` uses too). :meth:`BulkWriter.write`:
 
 1. takes the transaction's change sequence number first (the counter lock is every
    writer's first lock, as with ORM writes);
-2. inserts the new points (``RETURNING`` their ids) and their texts, categories, audiences
+2. inserts the new points (their ids taken first) and their texts, categories, audiences
    and spoken languages; updates the changed points (every column, ``updated_at``, the
    version bumped by one, checked against the version read: a point changed meanwhile by
    someone else fails the batch, as the ORM's optimistic lock would) and rewrites the
@@ -89,22 +89,23 @@ class BulkWriter:
     def _insert(self, items: Sequence[NewPoint], now: Any) -> None:
         if not items:
             return
-        ids = bulk_repository.insert_points(
+        ids = bulk_repository.new_ids(self.session, len(items))
+        bulk_repository.insert_points(
             self.session,
             [
                 {
                     **self._columns(item.state, now),
+                    "id": point_id,
                     "public_id": item.public_id,
                     "organization_id": self.organization_id,
                     "created_at": now,
                     "version": 1,
                 }
-                for item in items
+                for point_id, item in zip(ids, items, strict=True)
             ],
         )
         rows: dict[str, list[dict[str, Any]]] = {name: [] for name in bulk_repository.CHILD_TABLES}
-        for item in items:
-            point_id = ids[item.public_id]
+        for point_id, item in zip(ids, items, strict=True):
             rows["translations"].extend(_text_rows(point_id, item.state.translations, now))
             for relation in LISTS:
                 rows[relation].extend(_list_rows(relation, point_id, getattr(item.state, relation)))

@@ -1,8 +1,8 @@
 """Statements of bulk writes: many points per statement, as plain rows (no ORM objects).
 
-Inserts and updates are ``executemany`` (SQLAlchemy's "insertmanyvalues" batches them into
-multi-row statements where the driver benefits); database triggers and generated columns
-(SQLite's R*Tree and FTS5, PostGIS geography and the tsvector) see ordinary rows.
+Inserts and updates are plain ``executemany`` (new points get their ids first, so nothing
+needs ``RETURNING``); database triggers and generated columns (SQLite's R*Tree and FTS5,
+PostGIS geography and the tsvector) see ordinary rows.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.service_points.models import (
@@ -32,6 +32,7 @@ __all__ = [
     "insert_children",
     "insert_points",
     "load",
+    "new_ids",
     "update_points",
 ]
 
@@ -61,12 +62,24 @@ class Loaded:
     state: PointState
 
 
-def insert_points(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert points (column values, ``public_id`` included); their ids by public id."""
-    if not rows:
-        return {}
-    stmt = insert(_sp).returning(_sp.c.public_id, _sp.c.id)
-    return {row.public_id: row.id for row in session.execute(stmt, list(rows))}
+def new_ids(session: Session, count: int) -> list[int]:
+    """Ids for ``count`` new points, as the database would give them: from the column's
+    sequence on PostgreSQL; after the largest on SQLite (a writer holds the database's
+    write lock from its first statement)."""
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(_sp.name, _sp.c.id.name)
+        stmt = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+        return sorted(int(i) for i in session.scalars(stmt))
+    last = int(session.scalar(select(func.coalesce(func.max(_sp.c.id), 0))) or 0)
+    return list(range(last + 1, last + 1 + count))
+
+
+def insert_points(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert points (column values, ``id`` and ``public_id`` included)."""
+    if rows:
+        session.execute(insert(_sp), list(rows))
 
 
 def insert_children(session: Session, relation: str, rows: Sequence[dict[str, Any]]) -> None:
