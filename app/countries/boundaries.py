@@ -140,6 +140,22 @@ class Boundaries:
                 return Location(Surface.LAND, code) if code else Location(Surface.DISPUTED)
         return self._near_coast(point, lat, lon)
 
+    def land_codes(self, lats: Sequence[float], lons: Sequence[float]) -> list[str | None]:
+        """For many points at once (one vectorised query): the country of each point that
+        lies in exactly one part of an ISO country, as :meth:`locate` finds it; None for
+        the others (at sea, disputed, or where parts overlap), which :meth:`locate` answers."""
+        if not lats:
+            return []
+        ys, xs = np.asarray(lats, dtype=float), np.asarray(lons, dtype=float)
+        points, parts = self._tree.query(shapely.points(xs, ys))
+        inside = shapely.intersects_xy(self._parts[parts], xs[points], ys[points])
+        found: list[str | None] = [None] * len(ys)
+        hits = [0] * len(ys)
+        for point, part in zip(points[inside].tolist(), parts[inside].tolist(), strict=True):
+            hits[point] += 1
+            found[point] = self._codes[part] if hits[point] == 1 else None
+        return found
+
     def _near_coast(self, point: shapely.Point, lat: float, lon: float) -> Location:
         dlat = NEAR_COAST_KM / 111.0
         dlon = dlat / max(math.cos(math.radians(lat)), 0.01)

@@ -35,6 +35,7 @@ __all__ = [
     "BatchDuplicates",
     "BatchPoint",
     "CountryCheck",
+    "CountryChecks",
     "PossibleDuplicate",
     "check_country",
     "find_possible_duplicates",
@@ -103,6 +104,23 @@ def check_country(lat: float, lon: float, country: str) -> CountryCheck:
         ok=False,
         detail=f"the point falls in {found}, not in {country}: check lat, lon and country",
     )
+
+
+class CountryChecks:
+    """:func:`check_country` for the points of a batch: those plainly inside one country
+    are located together (one vectorised lookup), the others one by one."""
+
+    def __init__(self, places: Iterable[tuple[float, float]]) -> None:
+        wanted = list(set(places))
+        codes = boundaries.load_boundaries().land_codes(
+            [lat for lat, _ in wanted], [lon for _, lon in wanted]
+        )
+        self._land = dict(zip(wanted, codes, strict=True))
+
+    def check(self, lat: float, lon: float, country: str) -> CountryCheck:
+        if self._land.get((lat, lon)) == country:
+            return CountryCheck(ok=True)
+        return check_country(lat, lon, country)
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,6 +131,7 @@ class Importer:
         self.seen: dict[str, int] = {}
         self.writing = True
         self.problem: FileProblem | None = None
+        self.countries = checks.CountryChecks(())
         self.report = ImportReport(
             format="", organization=options.organization, dry_run=options.dry_run
         )
@@ -192,6 +193,12 @@ class Importer:
                 for m in keys.matches
                 if m.organization_id == self.options.organization_id and not m.deleted
             ],
+        )
+        self.countries = checks.CountryChecks(
+            (lat, lon)
+            for row in rows
+            if isinstance(lat := row.parsed.payload.get("lat"), float)
+            and isinstance(lon := row.parsed.payload.get("lon"), float)
         )
         changed: set[int] = set()
         for index, row in enumerate(rows):
@@ -326,7 +333,7 @@ class Importer:
         return errors
 
     def _country(self, row: _Row, lat: float, lon: float, country: str) -> Errors:
-        result = checks.check_country(lat, lon, country)
+        result = self.countries.check(lat, lon, country)
         if result.ok and result.warning and result.detail:
             row.warnings.append(("lat", result.detail))
         return [] if result.ok else [("lat", result.detail or "outside its country")]

@@ -190,9 +190,9 @@ def nearby_many(
         stmt = select(box.c.n, *near.c).join_from(box, near, true())
     else:
         stmt = select(box.c.n, *columns).join_from(box, _sp, inside)
-    # Only the boxes are in the statement: with anything more (which points the importer
+    # Only the boxes are in the statements: with anything more (which points the importer
     # may see, which categories), planners misjudge tables that grow inside the import's
-    # transaction and scan them whole for every box. The rest is compared here.
+    # transaction and scan far more than the boxes hold. The rest is compared here.
     rows = [
         r
         for r in session.execute(stmt)
@@ -202,13 +202,14 @@ def nearby_many(
     if not rows:
         return []
     codes: dict[int, set[str]] = {}
+    wanted = set(categories)
     for point_id, code in session.execute(
         select(ServicePointCategory.point_id, ServicePointCategory.category_code).where(
-            ServicePointCategory.point_id.in_(sorted({r.id for r in rows})),
-            ServicePointCategory.category_code.in_(sorted(categories)),
+            ServicePointCategory.point_id.in_(sorted({r.id for r in rows}))
         )
     ):
-        codes.setdefault(point_id, set()).add(code)
+        if code in wanted:
+            codes.setdefault(point_id, set()).add(code)
     rows = [r for r in rows if r.id in codes]
     names = _names(session, [r.id for r in rows]) if rows else {}
     return [

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from app.countries.boundaries import Surface, load_boundaries
+from app.countries.boundaries import Location, Surface, load_boundaries
 
 # Points 2 km or more inside each side of three crossings on the route.
 BORDER_POINTS = [
@@ -58,3 +60,21 @@ def test_small_states_are_included(boundaries):
 
 def test_loaded_once(boundaries):
     assert load_boundaries() is boundaries
+
+
+def test_many_points_at_once_agree_with_one_by_one(boundaries):
+    """``land_codes`` (imports check a batch in one call) names a country only where
+    ``locate`` finds that country on land; elsewhere it leaves the answer to ``locate``."""
+    rng = random.Random(8)
+    places = [(lat, lon) for _, lat, lon, _ in BORDER_POINTS + OTHER_POINTS]
+    places += [(rng.uniform(-60, 75), rng.uniform(-180, 180)) for _ in range(3000)]
+    places += [(rng.uniform(-5, 33), rng.uniform(-118, -75)) for _ in range(3000)]
+    codes = boundaries.land_codes([lat for lat, _ in places], [lon for _, lon in places])
+    assert len(codes) == len(places)
+    named = 0
+    for (lat, lon), code in zip(places, codes, strict=True):
+        if code is not None:
+            named += 1
+            assert boundaries.locate(lat, lon) == Location(Surface.LAND, code), (lat, lon)
+    assert named > 1000
+    assert boundaries.land_codes([], []) == []
