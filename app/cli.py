@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from app import schema
 from app.accounts.cli import api_key_cli, create_admin, create_org
 from app.exchange.cli import export_file, import_file
 from app.settings import get_settings
@@ -26,6 +25,8 @@ cli.add_typer(sync_cli, name="sync")
 @cli.command()
 def migrate() -> None:
     """Bring the database at RUMBO_DATABASE_URL to the latest schema."""
+    from app import schema  # Alembic: loaded only by the command that needs it
+
     schema.upgrade(get_settings().database_url)
     typer.echo("database at the latest migration")
 
