@@ -6,13 +6,17 @@ returns and rolls back when it raises. Services and repositories only ``flush``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Iterator
+import weakref
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
@@ -201,9 +205,45 @@ class Database:
         self.sessionmaker = sessionmaker(writer, expire_on_commit=False)
         self.read_sessionmaker = sessionmaker(self.read_engine, expire_on_commit=False)
 
+        # Per event loop: the write sessions of requests queue there (see write_slot).
+        self._write_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @contextlib.asynccontextmanager
+    async def write_slot(self) -> AsyncIterator[None]:
+        """On SQLite, one request's write session at a time, queued on the event loop.
+
+        SQLite has one write lock. Requests that waited for it in worker threads would hold
+        the threads and pooled connections the writer in front of them needs to answer and
+        commit (its response is validated in the thread pool): a burst of writes would stall
+        the server. Waiting here costs no thread and no connection; after the busy timeout
+        the request is answered 503 with Retry-After. PostgreSQL needs no slot.
+        """
+        if self.engine.dialect.name != "sqlite":
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._write_slots.get(loop)
+        if lock is None:
+            lock = self._write_slots[loop] = anyio.Lock()
+        try:
+            with anyio.fail_after(SQLITE_BUSY_TIMEOUT_S):
+                await lock.acquire()
+        except TimeoutError:
+            raise OperationalError(
+                "BEGIN IMMEDIATE",
+                {},
+                sqlite3.OperationalError("database is locked (queued behind other writers)"),
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def session(self) -> Session:
         return self.sessionmaker()
@@ -214,33 +254,49 @@ class Database:
             self.read_engine.dispose()
 
 
-def _unit_of_work(session: Session) -> Iterator[Session]:
-    try:
-        yield session
-    except BaseException:
-        session.rollback()
-        raise
-    else:
-        session.commit()
-    finally:
-        session.close()
+async def _end(session: Session, outcome: Callable[[], None]) -> None:
+    """Commit or roll back, then close, in a worker thread, shielded from cancellation.
+
+    Were the teardown cancelled (the server shutting down) or starved of a worker thread,
+    the session's connection would stay checked out with its transaction open (on SQLite
+    holding the write lock, on PostgreSQL "idle in transaction") until the pool ran dry.
+    """
+
+    def run() -> None:
+        try:
+            outcome()
+        finally:
+            session.close()
+
+    # A limiter of its own, as Starlette gives a context manager's exit: when every token of
+    # the shared thread pool is held by requests waiting for a connection or for the SQLite
+    # write gate, the request that holds them must still be able to commit and let go.
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(run, limiter=anyio.CapacityLimiter(1))
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request on the primary: commit on success, roll back on error."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request on the primary: commit on success, roll back on error
+    (a cancelled request is rolled back: its client never had an answer)."""
     database: Database = request.app.state.database
-    yield from _unit_of_work(database.session())
+    async with database.write_slot():
+        session = database.session()
+        try:
+            yield session
+        except BaseException:
+            await _end(session, session.rollback)
+            raise
+        await _end(session, session.commit)
 
 
-def get_read_session(request: Request) -> Iterator[Session]:
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
     """A session on the read replica when one is configured (read-only handlers)."""
     database: Database = request.app.state.database
     session = database.read_sessionmaker()
     try:
         yield session
     finally:
-        session.rollback()
-        session.close()
+        await _end(session, session.rollback)
 
 
 # scope="function": the session is committed (or rolled back) and closed when the handler
