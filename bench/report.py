@@ -34,6 +34,12 @@ def _ratio_target(run: dict[str, Any], scenario: str, minimum: float) -> Target:
         return Target(name, f">= {minimum}", None, None, result.get("skipped", "not measured"))
     met = ratio >= minimum
     note = "" if met else f"missed by {minimum - ratio:.3f} ({(minimum - ratio) / minimum:.0%})"
+    profiled = next((p for p in run.get("profiles") or [] if p["scenario"] == scenario), None)
+    if not met and profiled:
+        top = ", ".join(
+            f"{c['component'].split(' (')[0]} {c['share']:.0%}" for c in profiled["components"][:4]
+        )
+        note += f"; profile: {top}"
     return Target(name, f">= {minimum}", ratio, met, note)
 
 
@@ -211,6 +217,7 @@ def markdown(report: dict[str, Any]) -> str:
                     for label in ("raw", "gzip", "brotli")
                 )
                 lines.append(f"| {shape} | {cells} |")
+        lines += _profile_lines(run.get("profiles") or [])
     imports = report.get("import") or {}
     if imports:
         lines += [
@@ -254,3 +261,34 @@ def _memory_sentence(memory: dict[str, dict[str, float]], engine: str) -> str:
         f"the end; resident in all (VmRSS) {start['rss']} -> {end['rss']} MiB, of which "
         f"{end['mapped']} MiB are {mapped}."
     )
+
+
+def _profile_lines(profiles: list[dict[str, Any]]) -> list[str]:
+    """Where a request's Python time goes (py-spy, GIL held), per profiled scenario."""
+    if not profiles:
+        return []
+    lines = [
+        "",
+        "Profiles (py-spy, samples taken while a thread holds the GIL, after the measured "
+        "runs; each sample counted once, to the deepest frame of Rumbo's code or else to "
+        "the library at work; see bench/profile.py):",
+    ]
+    for found in profiles:
+        lines += [
+            "",
+            f"*{found['scenario']}* ({found['samples']:,} samples at {found['rate_hz']} Hz, "
+            f"{found['rps_while_profiled']:,} req/s while sampled)",
+            "",
+            "| Component | share | of which in SQLAlchemy or the driver |",
+            "|---|---|---|",
+        ]
+        for row in found["components"][:10]:
+            lines.append(
+                f"| {row['component']} | {row['share']:.1%} | "
+                f"{row['of_which_sqlalchemy_or_driver']:.1%} |"
+            )
+        hottest = ", ".join(
+            f"`{h['function'].split(' (')[0]}` {h['self_share']:.1%}" for h in found["hottest"][:6]
+        )
+        lines += ["", f"Hottest functions (self): {hottest}."]
+    return lines

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from app.signing import keyring
-from bench import imports, inprocess, load, sizes
+from bench import imports, inprocess, load, profile, sizes
 from bench.report import write_report
 from bench.scenarios import Scenario, build_scenarios, sample_points
 from bench.server import Server
@@ -38,6 +38,8 @@ RESULTS = ROOT / "bench" / "results"
 KEYS = ROOT / "var" / "bench" / "keys"
 # The load is generated on the same machine: one wrk thread, like the anchors.
 THREADS = 1
+# Scenarios profiled with py-spy after the measured runs: those with ratio targets.
+PROFILED = ("nearest", "bbox", "text")
 
 
 def _machine() -> dict[str, Any]:
@@ -237,12 +239,43 @@ def bench_engine(
                 connections=args.connections,
                 workdir=Path(workdir),
             )
+            run["profiles"] = _profiles(server, scenarios, Path(workdir), args)
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             run["bytes"] = sizes.page_sizes(client, sizes.nearest_queries(samples))
         run["server_memory_mib"]["end"] = server.memory_mib()
     table = sizes.format_pages(run["bytes"], "nearest 20 around sampled points, lang=es")
     _say("  " + table.replace("\n", "\n  "))
     return run
+
+
+def _profiles(
+    server: Server, scenarios: list[Scenario], workdir: Path, args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    """py-spy profiles of the scenarios whose targets are ratios (after the measured runs,
+    so sampling never slows a measured figure)."""
+    if args.profile_seconds <= 0:
+        return []
+    out = []
+    for scenario in scenarios:
+        if scenario.name not in PROFILED or scenario.skipped:
+            continue
+        _drain(server)
+        found = profile.profile_scenario(
+            server.pid,
+            server.base_url,
+            scenario,
+            workdir,
+            seconds=args.profile_seconds,
+            connections=args.connections,
+        )
+        if found is None:
+            continue
+        top = ", ".join(
+            f"{c['component'].split(' (')[0]} {c['share']:.0%}" for c in found.components[:4]
+        )
+        _say(f"  profile {scenario.name}: {top}")
+        out.append(found.as_dict())
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -256,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--query-runs", type=int, default=2000)
     parser.add_argument("--import-rows", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument(
+        "--profile-seconds", type=int, default=15, help="py-spy per profiled scenario (0: none)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--stem", default="latest")
     args = parser.parse_args(argv)
