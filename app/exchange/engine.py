@@ -126,9 +126,9 @@ class Importer:
         self.options = options
         self.batch_size = options.batch_size or BATCH_ROWS
         self.categories, self.audiences = repository.known_codes(session)
-        # The id index: the row that used each id and external id (all that grows with the
-        # file).
-        self.seen: dict[str, int] = {}
+        # The id index: the row that used each id and each external id (what grows with
+        # the file: the keys themselves and a row number).
+        self.seen: dict[str, dict[str, int]] = {"id": {}, "external_id": {}}
         self.writing = True
         self.problem: FileProblem | None = None
         self.countries = checks.CountryChecks(())
@@ -286,11 +286,11 @@ class Importer:
         for name, key in (("id", public_id), ("external_id", external_id)):
             if not key:
                 continue
-            slot = f"{name}:{key}"
-            if slot in self.seen:
-                errors.append((name, f"{key[:60]!r} is also on row {self.seen[slot]}"))
+            seen = self.seen[name]
+            if key in seen:
+                errors.append((name, f"{key[:60]!r} is also on row {seen[key]}"))
             else:
-                self.seen[slot] = number
+                seen[key] = number
         return errors
 
     def _lookup(self, rows: Sequence[_Row]) -> list[KeyMatch]:
