@@ -83,6 +83,17 @@ def _changes_after(db: Any, seq: int) -> list[tuple[Any, ...]]:
     return [(s, kind, external.get(key, key), c, lat, lon) for s, kind, key, c, lat, lon in rows]
 
 
+def _import_logging(
+    client: Any, db: Any, headers: dict[str, str], rows: list[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """Import ``rows`` (external ids prefixed ``a-``); the sync changes it logged."""
+    start = sync_repository.counter(db).value
+    prefixed = [{**r, "external_id": f"a-{r['external_id']}"} for r in rows]
+    assert post_import(client, headers, csv_bytes(prefixed)).status_code == 200
+    db.expire_all()
+    return _changes_after(db, start)
+
+
 def _unprefixed(rows: list[tuple[Any, ...]], prefix: str) -> list[tuple[Any, ...]]:
     return [(kind, key.removeprefix(prefix), c, lat, lon) for _, kind, key, c, lat, lon in rows]
 
@@ -114,6 +125,20 @@ class TestBatchBoundaries:
         body = assert_problem(post_import(client, headers, csv_bytes(rows)), 422)
         assert error_fields(body) == {(3, "lat"), (6, "categories"), (8, "phones")}
         assert body["report"]["created"] == 4
+
+    def test_a_file_unreadable_after_some_batches_reports_them_then_where_it_breaks(
+        self, client, db, batches_of
+    ):
+        batches_of(2)
+        headers, org = editor(client, db)
+        rows = [row(i) for i in range(5)]
+        rows[2]["phones"] = "12345"
+        rows.append(row(5, **{"description:es": "x" * 200_000}))  # past the csv module's limit
+        body = assert_problem(post_import(client, headers, csv_bytes(rows)), 422)
+        report = body["report"]
+        assert [(e["row"], e["field"]) for e in report["errors"]] == [(4, "phones"), (7, "file")]
+        assert (report["rows"], report["created"], report["failed"]) == (5, 4, 1)
+        assert points_of(db, org) == []
 
     def test_duplicates_are_found_across_and_within_batches(self, client, db, batches_of):
         names = ["Comedor comunitario La Esperanza", "Comedor La Esperanza"]
@@ -236,14 +261,7 @@ class TestWhatIsStored:
         headers, _ = editor(client, db)
         mine = make_organization(db)
         rows = [row(i, external_id=f"x-{i}") for i in range(5)]
-        start = sync_repository.counter(db).value
-        post_import(
-            client,
-            headers,
-            csv_bytes([{**r, "external_id": f"a-{r['external_id']}"} for r in rows]),
-        )
-        db.expire_all()
-        imported = _changes_after(db, start)
+        imported = _import_logging(client, db, headers, rows)
         middle = sync_repository.counter(db).value
         for r in rows:
             data = ServicePointCreate.model_validate(
@@ -259,15 +277,7 @@ class TestWhatIsStored:
         # Changes: a move, a new text, an unchanged row.
         moved = {**rows[0], "lat": "8.5000", "lon": "-76.7500"}
         texted = {**rows[1], "description:es": "Otra descripción"}
-        start = sync_repository.counter(db).value
-        changes = [moved, texted, rows[2]]
-        post_import(
-            client,
-            headers,
-            csv_bytes([{**r, "external_id": f"a-{r['external_id']}"} for r in changes]),
-        )
-        db.expire_all()
-        imported = _changes_after(db, start)
+        imported = _import_logging(client, db, headers, [moved, texted, rows[2]])
         middle = sync_repository.counter(db).value
         ours = {p.external_id: p for p in points_of(db, mine)}
         writing.update_point(
