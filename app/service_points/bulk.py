@@ -21,6 +21,7 @@ with the category words loaded once; time zones were found when the states were 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,14 +80,14 @@ class BulkWriter:
             remember=[row for row, change in rows if change],
         )
 
-    def _columns(self, state: PointState, now: Any) -> dict[str, Any]:
+    def _columns(self, state: PointState, now: dt.datetime) -> dict[str, Any]:
         return {
             **point_columns(state),
             "search_text": search_document(state, self.categories),
             "updated_at": now,
         }
 
-    def _insert(self, items: Sequence[NewPoint], now: Any) -> None:
+    def _insert(self, items: Sequence[NewPoint], now: dt.datetime) -> None:
         if not items:
             return
         ids = bulk_repository.new_ids(self.session, len(items))
@@ -112,7 +113,7 @@ class BulkWriter:
         for relation, values in rows.items():
             bulk_repository.insert_children(self.session, relation, values)
 
-    def _update(self, items: Sequence[PointChange], now: Any) -> None:
+    def _update(self, items: Sequence[PointChange], now: dt.datetime) -> None:
         if not items:
             return
         matched = bulk_repository.update_points(
@@ -145,7 +146,7 @@ class BulkWriter:
 
 
 def _text_rows(
-    point_id: int, translations: dict[str, dict[str, str | None]], now: Any
+    point_id: int, translations: dict[str, dict[str, str | None]], now: dt.datetime
 ) -> Iterator[dict[str, Any]]:
     for lang, texts in translations.items():
         yield {"point_id": point_id, "lang": lang, **texts, "updated_at": now}
