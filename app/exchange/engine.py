@@ -10,8 +10,9 @@ plus the index of the ids the file used). For each batch:
 3. each record, in file order, is validated into ServicePointCreate (a new point) or
    ServicePointUpdate + TranslationInput (an existing one, found by ``external_id`` or
    ``id``): the write API's own rules. Then the checks a form cannot make: known
-   categories and audiences, the point inside its country, the status change allowed,
-   the ids not used by another organisation. Its new state comes from
+   categories and audiences, the point inside its country (the batch's points located in
+   one vectorised lookup), the status change allowed, the ids not used by another
+   organisation. Its new state comes from
    app.service_points.state, the rules every write uses;
 4. new points are compared with the points nearby to flag possible duplicates (reported,
    never merged): one query for the batch, and the batch's earlier points in memory;
