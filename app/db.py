@@ -189,12 +189,29 @@ class SqliteWriteGate:
             self._lock.release()
 
 
+def _pool_options(url: str, pool: dict[str, int]) -> dict[str, int]:
+    return {} if make_url(normalise_url(url)).get_backend_name() == "sqlite" else pool
+
+
 class Database:
     """The engines of one application instance (primary, and an optional read replica)."""
 
-    def __init__(self, url: str, read_replica_url: str | None = None) -> None:
-        self.engine = make_engine(url)
-        self.read_engine = make_engine(read_replica_url) if read_replica_url else self.engine
+    def __init__(
+        self,
+        url: str,
+        read_replica_url: str | None = None,
+        *,
+        pool_size: int = 10,
+        max_overflow: int = 20,
+    ) -> None:
+        # The pool's size applies to PostgreSQL (SQLite keeps SQLAlchemy's file pool).
+        pool = {"pool_size": pool_size, "max_overflow": max_overflow}
+        self.engine = make_engine(url, **_pool_options(url, pool))
+        self.read_engine = (
+            make_engine(read_replica_url, **_pool_options(read_replica_url, pool))
+            if read_replica_url
+            else self.engine
+        )
         # Writers take SQLite's write lock up front, so two writers queue on busy_timeout
         # instead of failing when a read transaction tries to upgrade.
         writer = (

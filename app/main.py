@@ -69,7 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production_ready()
     configure_logging(settings.log_level)
-    database = Database(settings.database_url, settings.read_replica_url)
+    database = Database(
+        settings.database_url,
+        settings.read_replica_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

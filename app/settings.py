@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = f"sqlite:///./{DEFAULT_SQLITE_PATH.as_posix()}"
     read_replica_url: str | None = None
+    # PostgreSQL connections per process (each engine): kept open, and opened beyond that
+    # under load. Workers x (size + overflow) must stay under the server's max_connections.
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_max_overflow: int = Field(default=20, ge=0, le=500)
     port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "RUMBO_PORT"))
     host: str = "127.0.0.1"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

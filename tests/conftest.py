@@ -65,6 +65,9 @@ def test_settings(url: str, **overrides: object) -> Settings:
         environment="test",
         log_level="WARNING",
         secret_key="test-secret-key-0123456789abcdef",
+        # Two test workers, each with apps of their own, share PostgreSQL's 100 connections.
+        database_pool_size=4,
+        database_max_overflow=8,
         **overrides,  # type: ignore[arg-type]
     )
 
