@@ -118,8 +118,13 @@ def worker_postgres_url(base_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str) -> FastAPI:
-    return create_app(test_settings(database_url))
+def app(database_url: str) -> Iterator[FastAPI]:
+    # pytest may set a parametrised session fixture up more than once (when tests of the
+    # two engines interleave): each app's pool is closed when it is torn down, or its idle
+    # connections would pile up on PostgreSQL.
+    instance = create_app(test_settings(database_url))
+    yield instance
+    instance.state.database.dispose()
 
 
 @pytest.fixture
