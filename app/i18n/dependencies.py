@@ -50,6 +50,9 @@ def _supported(request: Request) -> frozenset[str]:
     """The enabled languages from the app's catalogue (cached for seconds). The session is
     only opened when the catalogue is stale, so almost every request negotiates on the
     event loop without a thread-pool round trip or a database connection."""
+    fresh: frozenset[str] | None = request.app.state.languages.cached()
+    if fresh is not None:
+        return fresh
     database: Database = request.app.state.database
     session = database.read_sessionmaker()
     try:

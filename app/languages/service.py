@@ -23,6 +23,10 @@ class LanguageCatalog:
         self._loaded_at = -1e9
         self._lock = threading.Lock()
 
+    def cached(self) -> frozenset[str] | None:
+        """The tags while they are fresh (no database needed), else None."""
+        return self._tags if time.monotonic() - self._loaded_at <= self._ttl else None
+
     def supported(self, session: Session) -> frozenset[str]:
         now = time.monotonic()
         if now - self._loaded_at > self._ttl:
