@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from app.accounts.cli import api_key_cli, create_admin, create_org
+from app.backups.cli import backup, restore
 from app.exchange.cli import export_file, import_file
 from app.settings import get_settings
 from app.signing.cli import keys_cli
@@ -20,6 +21,8 @@ cli.command("import")(import_file)
 cli.command("export")(export_file)
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(sync_cli, name="sync")
+cli.command("backup")(backup)
+cli.command("restore")(restore)
 
 
 @cli.command()

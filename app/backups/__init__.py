@@ -1,0 +1,1 @@
+"""Backups: ``rumbo backup PATH`` and ``rumbo restore PATH`` (see docs/backups.md)."""
