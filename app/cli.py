@@ -9,9 +9,11 @@ import typer
 from app.accounts.cli import api_key_cli, create_admin, create_org
 from app.backups.cli import backup, restore
 from app.exchange.cli import export_file, import_file
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 from app.signing.cli import keys_cli
 from app.sync.cli import sync_cli
+
+WORKER_START_TIMEOUT_S = 60
 
 cli = typer.Typer(help="Rumbo: service information for people on the move.", no_args_is_help=True)
 cli.command("create-admin")(create_admin)
@@ -65,6 +67,7 @@ def serve(
     from app.connection_guard import PROTOCOL
 
     settings = get_settings()
+    _serve_metrics(settings, workers)
     uvicorn.run(
         "app.asgi:app",
         http=PROTOCOL,  # slow clients cannot exhaust the server (app/connection_guard.py)
@@ -77,9 +80,31 @@ def serve(
         server_header=False,
         log_level=settings.log_level.lower(),
         timeout_keep_alive=5,
+        # A worker must import the app and start within this (uvicorn's default of 5 s
+        # kills and restarts workers for ever on a busy 2-core machine).
+        timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
         limit_concurrency=1000,
         h11_max_incomplete_event_size=16 * 1024,
     )
+
+
+def _serve_metrics(settings: Settings, workers: int) -> None:
+    """Share metrics across worker processes, and open the metrics port when configured."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+
+    from app import metrics
+
+    if workers > 1 and not os.environ.get(metrics.MULTIPROC_ENV):
+        # Set before the workers start (they import the app, and prometheus_client reads
+        # the variable at import); removed when this supervisor exits.
+        directory = tempfile.mkdtemp(prefix="rumbo-metrics-")
+        os.environ[metrics.MULTIPROC_ENV] = directory
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    if settings.metrics_port is not None:
+        metrics.serve_port(settings.host, settings.metrics_port)
 
 
 def main() -> None:

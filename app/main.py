@@ -25,6 +25,8 @@ from app.http_cache import HttpCache
 from app.languages.router import router as languages_router
 from app.languages.service import LanguageCatalog
 from app.limits import RequestLimits
+from app.metrics import HttpMetrics, track_pool
+from app.metrics import router as metrics_router
 from app.observability import AccessLog, configure_logging
 from app.openapi import document_problems
 from app.responses import CompactJSONResponse
@@ -92,6 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    track_pool(database.engine, "primary")
+    if database.read_engine is not database.engine:
+        track_pool(database.read_engine, "replica")
     app.state.search = backend_for(database.dialect)
     app.state.languages = LanguageCatalog()
     app.state.expected_heads = schema.expected_heads()
@@ -104,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_console(app)  # /console: server-rendered staff pages and their static files
+    app.include_router(metrics_router)  # 404 unless RUMBO_METRICS_TOKEN is set
     app.add_middleware(HttpCache, max_age=settings.cache_max_age)
     app.add_middleware(AccessLog)
     app.add_middleware(Compression, minimum_size=settings.compression_min_bytes)
@@ -117,4 +123,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "/console/imports": settings.import_max_bytes + (1 << 20),
         },
     )
+    app.add_middleware(HttpMetrics)  # outermost: every answer counts, 413s and 500s too
     return app

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     console_session_hours: int = Field(default=12, ge=1, le=24 * 30)
     console_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     console_tile_attribution: str = "© OpenStreetMap contributors"
+    # Prometheus metrics (app/metrics.py), off unless one is set: ``/metrics`` behind this
+    # bearer token, and/or a port of its own that ``rumbo serve`` opens on RUMBO_HOST.
+    metrics_token: str | None = Field(default=None, min_length=16)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("default_language")
     @classmethod

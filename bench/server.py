@@ -1,5 +1,5 @@
 """The real server under test: ``rumbo serve`` in a subprocess, production settings, one
-worker, on a free loopback port. Its resident memory is read from ``/proc``."""
+worker (or several), on a free loopback port. Its resident memory is read from ``/proc``."""
 
 from __future__ import annotations
 
@@ -37,11 +37,13 @@ class Server:
         environment: str = "production",
         extra_env: dict[str, str] | None = None,
         port: int | None = None,
+        workers: int = 1,
     ) -> None:
         self.database_url = database_url
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
+        self.workers = workers
         self.env = {
             **os.environ,
             "RUMBO_ENVIRONMENT": environment,
@@ -58,7 +60,7 @@ class Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [str(RUMBO), "serve", "--workers", "1"],
+            [str(RUMBO), "serve", "--workers", str(self.workers)],
             cwd=ROOT,
             env=self.env,
             stdout=log,

@@ -25,6 +25,7 @@ from app.exchange.readers import Source
 from app.exchange.schemas import ImportReport
 from app.hsds.vocabulary import Vocabulary
 from app.i18n.negotiation import LanguagePreference, negotiate
+from app.metrics import count_import
 from app.organizations.models import Organization
 from app.service_points.models import ServicePoint
 
@@ -138,6 +139,17 @@ def run_import(
         report = Importer(session, options).run(source)
     finally:
         source.close()
+    if report.committed:
+        count_import(
+            {
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "skipped": report.skipped,
+            }
+        )
+    elif not request.dry_run:
+        count_import({"rejected": report.rows})  # all or nothing: none written
     if report.committed:
         audit.record(
             session,

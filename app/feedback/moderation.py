@@ -27,6 +27,7 @@ from app.feedback.schemas import (
     ModerationItem,
     ModerationPage,
 )
+from app.metrics import count_feedback_decisions
 from app.service_points import repository as points_repository
 from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
 from app.service_points.models import ServicePoint
@@ -177,6 +178,7 @@ def _apply(
     feedback.decided_by_api_key_id = actor.api_key_id
     feedback.decision_reason = data.reason
     session.flush()
+    count_feedback_decisions(data.decision)
     audit.record(
         session,
         actor=actor,

@@ -20,6 +20,7 @@ from app.db import Database
 from app.errors import NotFound
 from app.geo.base import Candidate, NearestCursor, PostFilter, SearchBackend
 from app.i18n.negotiation import LanguagePreference
+from app.metrics import observe_search
 from app.service_points import repository
 from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
 from app.service_points.dependencies import PointQuery
@@ -90,7 +91,8 @@ def search(
     cache: RenderCache,
 ) -> PageOut:
     """:func:`search_points` in a read session of its own (read replica when configured)."""
-    with database.read_sessionmaker() as session:
+    mode = "near" if query.near else "bbox" if query.bbox else "text" if query.q else "list"
+    with observe_search(mode, database.dialect), database.read_sessionmaker() as session:
         return search_points(
             session, backend, query, pref=pref, stale_after=stale_after, cache=cache
         )

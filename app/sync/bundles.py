@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.errors import NotFound
 from app.http_cache import etag_matches
+from app.metrics import observe_sync_build
 from app.service_points import repository as points_repository
 from app.signing.keyring import Keyring
 from app.sync import cursor as cursors
@@ -191,14 +192,15 @@ def get_bundle(
         )
         if stored is not None:
             return replace(described, body=gzip.decompress(stored) if encoding is None else stored)
-    built = _build(
-        session,
-        country=country,
-        languages=languages,
-        supported=supported,
-        stale_after_days=stale_after_days,
-        keyring=keyring,
-    )
+    with observe_sync_build("bundle"):
+        built = _build(
+            session,
+            country=country,
+            languages=languages,
+            supported=supported,
+            stale_after_days=stale_after_days,
+            keyring=keyring,
+        )
     # The snapshot's read transaction ends before the cache write in its own transaction.
     session.rollback()
     with database.session() as writer, writer.begin():

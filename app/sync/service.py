@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from sqlalchemy.orm import Session
 
 from app.errors import Gone
+from app.metrics import observe_sync_build
 from app.service_points import repository as points_repository
 from app.sync import cursor as cursors
 from app.sync import records, repository
@@ -221,14 +222,16 @@ def sync_page(
     if position.high is None:
         position = replace(position, high=state.value)
     page = _snapshot_page if position.in_snapshot else _delta_page
-    payload, following, more = page(
-        session,
-        scope=scope,
-        languages=languages,
-        position=position,
-        limit=limit,
-        supported=supported,
-    )
+    kind = "snapshot_page" if position.in_snapshot else "delta_page"
+    with observe_sync_build(kind):
+        payload, following, more = page(
+            session,
+            scope=scope,
+            languages=languages,
+            position=position,
+            limit=limit,
+            supported=supported,
+        )
     head: dict[str, Any] = {"format": SYNC_FORMAT}
     if scope.country is not None:
         head["country"] = scope.country
