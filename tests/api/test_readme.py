@@ -10,6 +10,7 @@ changed; ``set -euo pipefail`` stops it at the first failing command. The mobile
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -87,13 +88,16 @@ def _shell_env(database_url: str) -> dict[str, str]:
 
 def test_staff_walkthrough_runs_as_written(served: Served, tmp_path: Path) -> None:
     blocks = sections("walkthrough")
-    assert len(blocks) == 2, "the staff walk-through and the import example"
+    assert len(blocks) == 3, "the staff walk-through, feedback and the import example"
     # Run where a reader stands (the repository's root, here its virtual environment) but
     # write the example's files (puntos.csv, exports) into a scratch directory.
     (tmp_path / ".venv").symlink_to(ROOT / ".venv")
-    script = "\n".join(blocks).replace(README_BASE, served.server.base_url)
+    staff, *others = blocks
+    script = "\n".join([staff, "printf 'walkthrough-id=%s\\n' \"$ID\"", *others]).replace(
+        README_BASE, served.server.base_url
+    )
     shell = subprocess.run(
-        ["bash", "-c", f"set -euo pipefail\n{script}\nprintf 'walkthrough-id=%s\\n' \"$ID\"\n"],
+        ["bash", "-c", f"set -euo pipefail\n{script}"],
         cwd=tmp_path,
         env=_shell_env(served.url),
         capture_output=True,
@@ -105,7 +109,12 @@ def test_staff_walkthrough_runs_as_written(served: Served, tmp_path: Path) -> No
     assert shell.returncode == 0, report
     lines = shell.stdout.splitlines()
     assert "412" in lines, report  # the older ETag is refused
-    point_id = lines[-1].removeprefix("walkthrough-id=")
+    # (curl prints the JSON without a newline: what follows shares its line)
+    history, _ = json.JSONDecoder().raw_decode(lines[lines.index("412") + 1])
+    assert len(history["items"]) == 5, history  # "five changes"
+    [point_id] = [
+        line.removeprefix("walkthrough-id=") for line in lines if "walkthrough-id=" in line
+    ]
 
     # What the walk-through says it did, read from the database.
     [(status, hours, verified, deleted, version)] = served.rows(
@@ -129,6 +138,11 @@ def test_staff_walkthrough_runs_as_written(served: Served, tmp_path: Path) -> No
     assert served.rows("SELECT name FROM organization WHERE slug = 'albergue-santa-ana'") == [
         ("Albergue Santa Ana",)
     ]
+
+    # The traveller's report is stored, waiting for a moderator.
+    assert served.rows(
+        "SELECT comment, status FROM feedback WHERE comment = 'Cerrado desde el lunes'"
+    ) == [("Cerrado desde el lunes", "pending")]
 
     # The API key printed once works, for its organisation.
     key = lines[lines.index("Store it now; it is not shown again:") + 1]
