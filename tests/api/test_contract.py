@@ -12,7 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import BaseModel, create_model
+
+from app.openapi import document_problems
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -116,3 +120,39 @@ def test_index_is_cacheable(client: TestClient) -> None:
 
 def test_index_is_not_an_operation_of_the_api(client: TestClient) -> None:
     assert "/" not in client.get("/openapi.json").json()["paths"]
+
+
+def _app_with_geojson_like_route(inner_component: type[BaseModel]) -> FastAPI:
+    """A route whose JSON answer is ``inner_component`` and whose other media type is a
+    hand-written schema of a model nesting a model named ``Inner``."""
+    inner = create_model("Inner", a=(int, ...))
+    outer = create_model("Outer", items=(list[inner], ...))  # type: ignore[valid-type]
+    app = FastAPI()
+    document_problems(app)
+
+    @app.get(
+        "/things",
+        response_model=inner_component,
+        responses={
+            200: {"content": {"application/x-things": {"schema": outer.model_json_schema()}}}
+        },
+    )
+    def things() -> Any:
+        raise NotImplementedError
+
+    return app
+
+
+def test_nested_models_of_hand_written_schemas_become_components() -> None:
+    document = _app_with_geojson_like_route(create_model("Other", b=(str, ...))).openapi()
+    schemas = document["components"]["schemas"]
+    assert schemas["Inner"]["properties"]["a"]["type"] == "integer"
+    for ref, where in _refs(document):
+        _resolve(document, ref)
+        assert not ref.startswith("#/$defs/"), where
+
+
+def test_a_nested_model_named_like_another_component_is_an_error() -> None:
+    app = _app_with_geojson_like_route(create_model("Inner", b=(str, ...)))
+    with pytest.raises(RuntimeError, match="'Inner'"):
+        app.openapi()
