@@ -20,6 +20,7 @@ from app.feedback.moderation_router import router as moderation_router
 from app.feedback.router import router as feedback_router
 from app.geo import backend_for
 from app.health import router as health_router
+from app.home import router as home_router
 from app.hsds.router import router as hsds_router
 from app.http_cache import HttpCache
 from app.languages.router import router as languages_router
@@ -49,6 +50,7 @@ it was served in. Errors are RFC 9457 `application/problem+json`.
 """
 
 ROUTERS = [
+    home_router,
     health_router,
     points_router,
     taxonomy_router,

@@ -8,7 +8,12 @@ document once, so clients, generated SDKs and the schemathesis run in CI see the
 
 - every 4xx/5xx response an operation declares carries the ``ProblemBody`` schema under
   ``application/problem+json`` (FastAPI's ``HTTPValidationError`` is dropped);
-- every operation has a ``default`` response: any other status is a problem too.
+- every operation has a ``default`` response: any other status is a problem too;
+- schemas written by hand from a model (``Model.model_json_schema()``, e.g. the GeoJSON
+  page of ``GET /v1/points``) carry their nested models under a local ``$defs`` whose
+  ``#/$defs/...`` references would resolve against the document's root, where nothing is:
+  those models move to ``components/schemas`` and the references follow them, so every
+  ``$ref`` of the document resolves (generated clients drop the operations whose references do not).
 """
 
 from __future__ import annotations
@@ -57,7 +62,32 @@ def _rewrite(document: dict[str, Any]) -> dict[str, Any]:
             )
     for name in _FASTAPI_VALIDATION:
         schemas.pop(name, None)
+    _hoist_local_defs(document.get("paths", {}), schemas)
     return document
+
+
+_LOCAL_DEFS = "#/$defs/"
+
+
+def _hoist_local_defs(node: Any, schemas: dict[str, Any]) -> None:
+    """Move every ``$defs`` found under ``node`` to ``schemas`` and point the local
+    references there (see the module docstring). A name already taken by another schema
+    is an error of the application, raised when the document is first built."""
+    if isinstance(node, list):
+        for item in node:
+            _hoist_local_defs(item, schemas)
+        return
+    if not isinstance(node, dict):
+        return
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_LOCAL_DEFS):
+        node["$ref"] = "#/components/schemas/" + ref.removeprefix(_LOCAL_DEFS)
+    for name, definition in node.pop("$defs", {}).items():
+        _hoist_local_defs(definition, schemas)
+        if schemas.setdefault(name, definition) != definition:
+            raise RuntimeError(f"two different schemas are named {name!r} in the OpenAPI document")
+    for value in node.values():
+        _hoist_local_defs(value, schemas)
 
 
 def document_problems(app: FastAPI) -> None:

@@ -207,7 +207,7 @@ class WhereRead(BaseModel):
 # --- input: one curated country file (seed/countries/XX.json), later the staff API ----------
 
 
-class SourceInput(BaseModel):
+class CountrySourceInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1, max_length=300)
@@ -222,7 +222,7 @@ class SectionInput(BaseModel):
     last_reviewed: dt.date
     sample: bool = False
     note: str | None = Field(default=None, max_length=500)
-    sources: list[SourceInput] = Field(default_factory=list)
+    sources: list[CountrySourceInput] = Field(default_factory=list)
     # lang -> body; titles default to the standard section titles.
     text: dict[str, str] = Field(default_factory=dict)
     title: dict[str, str] = Field(default_factory=dict)

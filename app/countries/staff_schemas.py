@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.countries.schemas import SourceInput
+from app.countries.schemas import CountrySourceInput
 from app.service_points.inputs import LanguageTag
 
 __all__ = [
@@ -38,7 +38,7 @@ class SectionEdit(BaseModel):
     last_reviewed: dt.date
     sample: bool = False
     note: str | None = Field(default=None, max_length=500)
-    sources: list[SourceInput] = Field(min_length=1, max_length=20)
+    sources: list[CountrySourceInput] = Field(min_length=1, max_length=20)
     text: dict[LanguageTag, str] = Field(min_length=1, max_length=50)
     title: dict[LanguageTag, str] = Field(default_factory=dict, max_length=50)
 

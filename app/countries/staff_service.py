@@ -20,9 +20,9 @@ from app.countries import repository, writing
 from app.countries.models import CountryProfile, CountrySection, SectionKind
 from app.countries.schemas import (
     CountryProfileInput,
+    CountrySourceInput,
     EmergencyNumberInput,
     SectionInput,
-    SourceInput,
 )
 from app.countries.staff_schemas import (
     SectionEdit,
@@ -90,7 +90,8 @@ def _section_input(section: CountrySection) -> SectionInput:
         sample=section.is_sample,
         note=section.note,
         sources=[
-            SourceInput(title=s.title, url=s.url, publisher=s.publisher) for s in section.sources
+            CountrySourceInput(title=s.title, url=s.url, publisher=s.publisher)
+            for s in section.sources
         ],
         text={t.lang: t.body for t in section.translations},
         title={t.lang: t.title for t in section.translations},

@@ -23,12 +23,12 @@ from app.countries.models import (
     CountrySectionTranslation,
     SectionKind,
 )
-from app.countries.schemas import CountryProfileInput, SectionInput, SourceInput
+from app.countries.schemas import CountryProfileInput, CountrySourceInput, SectionInput
 from app.countries.texts import SECTION_TITLES, pick
 
 __all__ = ["CLDR_SOURCE", "cldr_text", "save_profile"]
 
-CLDR_SOURCE = SourceInput(
+CLDR_SOURCE = CountrySourceInput(
     title=f"Unicode CLDR {get_cldr_version()} — territory currencies and official languages",
     url="https://cldr.unicode.org",
     publisher="Unicode Consortium (read with Babel)",

@@ -18,9 +18,9 @@ from app.service_points import hours
 
 __all__ = [
     "LanguageTag",
+    "PointSourceInput",
     "ServicePointCreate",
     "ServicePointUpdate",
-    "SourceInput",
     "TranslationInput",
 ]
 
@@ -98,7 +98,7 @@ class TranslationInput(BaseModel):
     accessibility: str | None = Field(default=None, max_length=2000)
 
 
-class SourceInput(BaseModel):
+class PointSourceInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     title: str | None = Field(default=None, max_length=300)
@@ -124,7 +124,7 @@ class _PointFields(BaseModel):
     opening_hours: OpeningHours | None = None
     free: bool | None = None
     original_language: LanguageTag | None = None
-    source: SourceInput | None = None
+    source: PointSourceInput | None = None
     is_sample: bool | None = None
 
     @field_validator("categories", "audiences", "spoken_languages", "phones")

@@ -20,9 +20,9 @@ from typing import Any
 from app.geo.text import normalise_text
 from app.service_points.hours import timezone_at
 from app.service_points.inputs import (
+    PointSourceInput,
     ServicePointCreate,
     ServicePointUpdate,
-    SourceInput,
     TranslationInput,
 )
 from app.service_points.models import TRANSLATABLE_FIELDS, ServicePoint
@@ -121,7 +121,7 @@ class PointState:
         return [name for t in self.translations.values() if (name := t.get("name"))]
 
 
-def _source(source: SourceInput | None) -> dict[str, Any]:
+def _source(source: PointSourceInput | None) -> dict[str, Any]:
     return {
         "source_title": source.title if source else None,
         "source_url": source.url if source else None,
