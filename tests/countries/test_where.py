@@ -37,11 +37,23 @@ def test_open_sea_is_no_country(client):
     assert body["timezone"].startswith("Etc/")
 
 
-def test_near_a_coast_names_that_country(client):
-    body = client.get("/v1/where", params={"lat": 9.40, "lon": -79.95}).json()
-    assert body["surface"] == "sea" and body.get("country") is None
-    assert body["nearest_country"]["code"] == "PA"
-    assert body["emergency_numbers"]
+def test_in_territorial_waters_the_coastal_state_is_the_country(client):
+    """10 km off Colón: at sea, in Panama's waters, with Panama's clock and numbers."""
+    body = client.get("/v1/where", params={"lat": 9.45, "lon": -79.95, "lang": "en"}).json()
+    assert body["surface"] == "sea" and body["country"]["code"] == "PA"
+    assert body["nearest_country"]["code"] == "PA" and 0 < body["nearest_country"]["distance_km"]
+    assert body["timezone"] == "America/Panama" and body["utc_offset"] == "-05:00"
+    assert {n["number"] for n in body["emergency_numbers"]} >= {"911"}
+
+
+def test_the_readme_example_agrees_with_itself(client):
+    """8.53, -82.84 is on the Costa Rican side of Paso Canoas: Costa Rica's country, clock
+    and numbers (it once said Panama with Costa Rica's time zone)."""
+    body = client.get("/v1/where", params={"lat": 8.53, "lon": -82.84, "lang": "en"}).json()
+    assert body["country"]["code"] == "CR" and body["timezone"] == "America/Costa_Rica"
+    assert body["utc_offset"] == "-06:00"
+    costa_rica = client.get("/v1/countries/CR", params={"lang": "en"}).json()
+    assert body["emergency_numbers"] == costa_rica["emergency_numbers"]
 
 
 def test_uncurated_country_has_no_numbers_yet(client):
