@@ -34,7 +34,9 @@ def finder() -> TimezoneFinder:
 
 def timezone_at(lat: float, lon: float) -> str | None:
     """The IANA zone at a point: a country's zone on land and in its territorial sea,
-    an ``Etc/GMT±N`` zone in international waters."""
+    an ``Etc/GMT±N`` zone in international waters; None for coordinates out of range."""
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        return None
     return finder().timezone_at(lng=lon, lat=lat)
 
 
