@@ -1,4 +1,7 @@
-"""Which country a point lies in: Natural Earth 1:50m admin-0 polygons, in memory.
+"""Natural Earth 1:50m admin-0 polygons, in memory: which polygon holds a point, and the
+nearest one. ``/v1/where`` (``app.countries.location``) takes its country from the time-zone
+polygons and uses these to split a zone that covers several countries, to mark disputed
+areas, and as the first test of land or sea.
 
 Every country's MultiPolygon is split into its parts, each part prepared (GEOS builds an
 indexed point-in-area locator) and put in an STRtree. A lookup asks the tree for the parts whose

@@ -67,3 +67,20 @@ def test_coordinates_are_not_logged_by_the_lookup(client, caplog):
     with caplog.at_level(logging.DEBUG, logger="rumbo"):
         client.get("/v1/where", params={"lat": 8.123456, "lon": -82.987654})
     assert "8.123456" not in caplog.text and "82.987654" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "code", "zone"),
+    [
+        (25.899, -97.497, "US", "America/Chicago"),  # Brownsville, by the Rio Grande
+        (-4.215, -69.940, "CO", "America/Bogota"),  # Leticia
+        (-11.026, -68.769, "BO", "America/La_Paz"),  # Cobija
+        (46.522, -84.346, "CA", "America/Toronto"),  # Sault Ste. Marie, Ontario
+        (12.584, -81.701, "CO", "America/Bogota"),  # San Andrés, an island 1:50m leaves out
+        (21.03, 105.85, "VN", "Asia/Bangkok"),  # Hanoi: a zone of several countries
+    ],
+)
+def test_country_and_time_zone_come_from_one_lookup(client, lat, lon, code, zone):
+    body = client.get("/v1/where", params={"lat": lat, "lon": lon}).json()
+    assert (body["surface"], body["country"]["code"], body["timezone"]) == ("land", code, zone)
+    assert body["boundaries"]["publisher"].startswith("© OpenStreetMap contributors")
