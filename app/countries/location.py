@@ -80,6 +80,8 @@ def _country(
 
 def locate(lat: float, lon: float) -> Place:
     """Where (``lat``, ``lon``) in WGS 84 degrees is; see the module docstring."""
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        raise ValueError("latitude or longitude out of range")
     boundaries = load_boundaries()
     zone = zones.timezone_at(lat, lon)
     inside, drawn = boundaries.containing(lat, lon)

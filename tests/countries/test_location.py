@@ -99,3 +99,10 @@ class TestLandGrid:
         assert grid.land_within(-90.0, 0.0, 1)  # Antarctica
         assert not grid.land_within(90.0, 0.0, 1)  # the Arctic Ocean at the pole
         assert grid.land_within(-89.99, 180.0, 1)
+
+
+@pytest.mark.parametrize(("lat", "lon"), [(95.0, 0.0), (0.0, 200.0), (float("nan"), 0.0)])
+def test_out_of_range_coordinates_are_refused_by_locate_and_left_by_the_batch(lat, lon):
+    with pytest.raises(ValueError, match="out of range"):
+        location.locate(lat, lon)
+    assert location.country_codes([lat], [lon]) == [None]
