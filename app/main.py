@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,7 @@ from app import schema
 from app.accounts.router import router as accounts_router
 from app.compression import Compression
 from app.console import install_console
+from app.countries import location
 from app.countries.router import router as countries_router
 from app.countries.staff_router import router as staff_countries_router
 from app.db import Database
@@ -82,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Boundaries, land grid and time zones: read once at start-up, not on a request.
+        await asyncio.to_thread(location.load)
         yield
         database.dispose()
 

@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from app.countries.boundaries import Surface, load_boundaries
+from app.countries.boundaries import Surface
+from app.countries.location import locate
 from bench.data import generate
 from bench.load import load_sqlite, sqlite_url
 from bench.server import RUMBO
@@ -70,7 +71,6 @@ def write_csv(path: Path, rows: int, *, seed: int = 4242) -> Path:
 
     The import checks that a point lies in its country; generated points near borders or
     coasts are given the country they fall in, and those at sea are replaced."""
-    boundaries = load_boundaries()
     written = 0
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -78,7 +78,7 @@ def write_csv(path: Path, rows: int, *, seed: int = 4242) -> Path:
         for p in generate(rows * 2, seed=seed):
             if written == rows:
                 break
-            where = boundaries.locate(p.lat, p.lon)
+            where = locate(p.lat, p.lon)
             if where.surface is not Surface.LAND or not where.code:
                 continue
             written += 1

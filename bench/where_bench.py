@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/where_bench.py [--points 20000]
 
-Loads the Natural Earth 1:50m index once (timed separately), then looks up random points
-in the Americas' bounding box (land and sea) and, for comparison, the time zone lookup.
+Loads the sources once (timed separately: Natural Earth 1:50m, the land grid, the time-zone
+polygons), then looks up random points in the Americas' bounding box (land and sea) with the
+full lookup (``app.countries.location.locate``: zone, country, surface) and, for comparison,
+the time zone lookup alone.
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from timezonefinder import TimezoneFinder
-
-from app.countries.boundaries import Surface, load_boundaries
+from app.countries import location, zones
+from app.countries.boundaries import Surface
 
 
 def _median_us(samples: list[int]) -> float:
@@ -33,7 +34,7 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    boundaries = load_boundaries()
+    location.load()
     load_s = time.perf_counter() - started
 
     rng = random.Random(args.seed)
@@ -43,23 +44,22 @@ def main() -> None:
     sea: list[int] = []
     for lat, lon in points:
         t0 = time.perf_counter_ns()
-        location = boundaries.locate(lat, lon)
+        place = location.locate(lat, lon)
         elapsed = time.perf_counter_ns() - t0
-        (land if location.surface is Surface.LAND else sea).append(elapsed)
+        (land if place.surface is Surface.LAND else sea).append(elapsed)
 
-    finder = TimezoneFinder(in_memory=True)
-    zones: list[int] = []
+    timings: list[int] = []
     for lat, lon in points:
         t0 = time.perf_counter_ns()
-        finder.timezone_at(lng=lon, lat=lat)
-        zones.append(time.perf_counter_ns() - t0)
+        zones.timezone_at(lat, lon)
+        timings.append(time.perf_counter_ns() - t0)
 
-    print(f"index load: {load_s * 1000:.0f} ms")
+    print(f"sources load: {load_s * 1000:.0f} ms")
     print(f"points: {len(points)} ({len(land)} on land, {len(sea)} at sea)")
     print(f"country lookup, all points: median {_median_us(land + sea):.1f} us")
     print(f"country lookup, on land:    median {_median_us(land):.1f} us")
     print(f"country lookup, at sea:     median {_median_us(sea):.1f} us")
-    print(f"time zone lookup:           median {_median_us(zones):.1f} us")
+    print(f"time zone lookup:           median {_median_us(timings):.1f} us")
     print(f"median_us={_median_us(land + sea):.1f}")
 
 

@@ -1,4 +1,7 @@
-"""Which country a point lies in: Natural Earth 1:50m admin-0 polygons, in memory.
+"""Natural Earth 1:50m admin-0 polygons, in memory: which polygon holds a point, and the
+nearest one. ``/v1/where`` (``app.countries.location``) takes its country from the time-zone
+polygons and uses these to split a zone that covers several countries, to mark disputed
+areas, and as the first test of land or sea.
 
 Every country's MultiPolygon is split into its parts, each part prepared (GEOS builds an
 indexed point-in-area locator) and put in an STRtree. A lookup asks the tree for the parts whose
@@ -16,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -132,13 +135,21 @@ class Boundaries:
         return frozenset(c for c in self._codes if c)
 
     def locate(self, lat: float, lon: float) -> Location:
-        """The country at (``lat``, ``lon``) in WGS 84 degrees."""
-        point = shapely.Point(lon, lat)
-        for index in self._tree.query(point):
+        """The country at (``lat``, ``lon``) in WGS 84 degrees, on these polygons alone."""
+        inside, code = self.containing(lat, lon)
+        if inside:
+            return Location(Surface.LAND, code) if code else Location(Surface.DISPUTED)
+        near = self.nearest(lat, lon, NEAR_COAST_KM)
+        if near is None:
+            return Location(Surface.SEA)
+        return Location(Surface.SEA, nearest_code=near[1], nearest_km=near[0])
+
+    def containing(self, lat: float, lon: float) -> tuple[bool, str | None]:
+        """(whether a polygon holds the point, its ISO code: None where disputed)."""
+        for index in self._tree.query(shapely.Point(lon, lat)):
             if shapely.intersects_xy(self._parts[index], lon, lat):
-                code = self._codes[index]
-                return Location(Surface.LAND, code) if code else Location(Surface.DISPUTED)
-        return self._near_coast(point, lat, lon)
+                return True, self._codes[index]
+        return False, None
 
     def land_codes(self, lats: Sequence[float], lons: Sequence[float]) -> list[str | None]:
         """For many points at once (one vectorised query): the country of each point that
@@ -156,22 +167,25 @@ class Boundaries:
             found[point] = self._codes[part] if hits[point] == 1 else None
         return found
 
-    def _near_coast(self, point: shapely.Point, lat: float, lon: float) -> Location:
-        dlat = NEAR_COAST_KM / 111.0
+    def nearest(
+        self, lat: float, lon: float, km: float, among: Collection[str] | None = None
+    ) -> tuple[float, str] | None:
+        """(distance in km rounded to 0.1, code) of the nearest polygon within ``km`` of the
+        point, of the countries ``among`` if given; None if there is none."""
+        point = shapely.Point(lon, lat)
+        dlat = km / 111.0
         dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
         window = shapely.box(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
         best: tuple[float, str] | None = None
         for index in self._tree.query(window):
             code = self._codes[index]
-            if code is None:
+            if code is None or (among is not None and code not in among):
                 continue
             coast, _ = nearest_points(self._parts[index], point)
-            km = _haversine_km(lat, lon, coast.y, coast.x)
-            if km <= NEAR_COAST_KM and (best is None or km < best[0]):
-                best = (km, code)
-        if best is None:
-            return Location(Surface.SEA)
-        return Location(Surface.SEA, nearest_code=best[1], nearest_km=round(best[0], 1))
+            distance = _haversine_km(lat, lon, coast.y, coast.x)
+            if distance <= km and (best is None or distance < best[0]):
+                best = (distance, code)
+        return None if best is None else (round(best[0], 1), best[1])
 
 
 _lock = threading.Lock()

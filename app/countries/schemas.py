@@ -188,17 +188,24 @@ class WhereRead(BaseModel):
         }
     )
 
-    surface: Surface = Field(description="land, sea (no country), or disputed")
-    country: CountryRef | None = Field(description="None at sea or in a disputed area")
+    surface: Surface = Field(
+        description="land, sea (clear of land by a few km), or disputed; a town is never sea"
+    )
+    country: CountryRef | None = Field(
+        description="The country of the time zone there: on land, or the coastal state in its "
+        "territorial sea; None in international waters or a disputed area"
+    )
     nearest_country: NearestCountry | None = Field(
-        default=None, description="At sea: the country whose coast is within 25 km, if any"
+        default=None,
+        description="At sea: the nearest coast within 25 km (the coastal state's, in its "
+        "waters), if any",
     )
     curated: bool = Field(description="True when curated information exists for the country")
     timezone: str | None = Field(examples=["America/Panama"])
     local_time: dt.datetime | None
     utc_offset: str | None = Field(examples=["-05:00"])
     emergency_numbers: list[EmergencyNumberRead] = Field(
-        description="Of the country, or of the nearest country at sea"
+        description="Of the country (the time zone's), or of the nearest country at sea"
     )
     boundaries: SourceRead
     lang: str

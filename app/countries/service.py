@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 import unicodedata
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
-from timezonefinder import TimezoneFinder
 
-from app.countries import boundaries, codes, passport_index, repository
+from app.countries import codes, location, passport_index, repository
 from app.countries.models import (
     CountryEmergencyNumber,
     CountrySection,
@@ -58,7 +56,7 @@ PASSPORT_INDEX_SOURCE = SourceRead(
     publisher=passport_index.SOURCE_PUBLISHER,
 )
 BOUNDARIES_SOURCE = SourceRead(
-    title=boundaries.SOURCE_TITLE, url=boundaries.SOURCE_URL, publisher=boundaries.SOURCE_PUBLISHER
+    title=location.SOURCE_TITLE, url=location.SOURCE_URL, publisher=location.SOURCE_PUBLISHER
 )
 _NOT_DIGITS = re.compile(r"[^0-9+]")
 
@@ -192,18 +190,6 @@ def entry_for(
     )
 
 
-_tz_lock = threading.Lock()
-_tz_finder: list[TimezoneFinder] = []
-
-
-def _timezone_at(lat: float, lon: float) -> str | None:
-    if not _tz_finder:
-        with _tz_lock:
-            if not _tz_finder:
-                _tz_finder.append(TimezoneFinder(in_memory=True))
-    return _tz_finder[0].timezone_at(lng=lon, lat=lat)
-
-
 def _local_time(zone_name: str, now: dt.datetime) -> dt.datetime | None:
     try:
         return now.astimezone(ZoneInfo(zone_name)).replace(microsecond=0)
@@ -228,25 +214,26 @@ def where(
 ) -> WhereRead:
     """The country at a point, its time zone and local time, and its emergency numbers.
 
-    The coordinates are used for this answer only: never logged, stored or echoed.
+    Country, time zone, offset and numbers come from one lookup and always agree (see
+    ``app.countries.location``). The coordinates are used for this answer only: never
+    logged, stored or echoed.
     """
-    location = boundaries.load_boundaries().locate(lat, lon)
-    country = _ref(location.code, pref.chain) if location.code else None
+    place = location.locate(lat, lon)
+    country = _ref(place.code, pref.chain) if place.code else None
     nearest = None
-    if location.nearest_code and location.nearest_km is not None:
-        ref = _ref(location.nearest_code, pref.chain)
-        nearest = NearestCountry(**ref.model_dump(), distance_km=location.nearest_km)
-    numbers_of = location.code or location.nearest_code
+    if place.nearest_code and place.nearest_km is not None:
+        ref = _ref(place.nearest_code, pref.chain)
+        nearest = NearestCountry(**ref.model_dump(), distance_km=place.nearest_km)
+    numbers_of = place.code or place.nearest_code
     numbers = repository.emergency_numbers(session, numbers_of) if numbers_of else []
-    curated = location.code is not None and repository.has_profile(session, location.code)
-    zone_name = _timezone_at(lat, lon)
-    local_time = _local_time(zone_name, now or dt.datetime.now(dt.UTC)) if zone_name else None
+    curated = place.code is not None and repository.has_profile(session, place.code)
+    local_time = _local_time(place.zone, now or dt.datetime.now(dt.UTC)) if place.zone else None
     return WhereRead(
-        surface=location.surface,
+        surface=place.surface,
         country=country,
         nearest_country=nearest,
         curated=curated,
-        timezone=zone_name,
+        timezone=place.zone,
         local_time=local_time,
         utc_offset=_offset(local_time) if local_time else None,
         emergency_numbers=_numbers(numbers, pref.chain),

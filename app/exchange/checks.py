@@ -1,12 +1,14 @@
 """Two checks a form cannot make alone: is the point in its country, is it already listed?
 
-Country (Natural Earth 1:50m boundaries, app.countries.boundaries):
+Country (the same lookup as ``/v1/where``, app.countries.location: the time-zone polygons'
+countries, built from OpenStreetMap boundaries, split with Natural Earth where a zone
+covers several countries):
 
-- in the declared country, or at sea off its coast: fine;
+- in the declared country, in its territorial sea, or at sea within 25 km of its coast: fine;
 - elsewhere, but the declared country is there once latitude and longitude are swapped:
   an error ("lat and lon look swapped");
-- elsewhere, but the declared country lies within ~15 km (a border crossing drawn at
-  1:50m): a warning, since the boundaries are coarse exactly where migrants cross;
+- elsewhere, but the declared country lies within ~15 km: a warning (check the point is
+  on the right side of the border);
 - elsewhere: an error naming the country the point falls in.
 
 Duplicates: a point of the same category within 50 m whose name, in any language, is
@@ -20,12 +22,12 @@ import bisect
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
-from app.countries import boundaries
+from app.countries import location
+from app.countries.boundaries import Surface
 from app.exchange import repository
 from app.exchange.repository import Box, Nearby
 from app.geo.sphere import haversine_m
@@ -55,8 +57,8 @@ class CountryCheck:
 
 
 def _country_at(lat: float, lon: float) -> tuple[str | None, str | None]:
-    """(country on land, nearest country at sea)."""
-    where = boundaries.load_boundaries().locate(lat, lon)
+    """(country, nearest country at sea)."""
+    where = location.locate(lat, lon)
     return where.code, where.nearest_code
 
 
@@ -71,18 +73,12 @@ def _around(lat: float, lon: float, km: float) -> Iterable[tuple[float, float]]:
         )
 
 
-@lru_cache(maxsize=1)
-def _known_countries() -> frozenset[str]:
-    return boundaries.load_boundaries().codes
-
-
 def check_country(lat: float, lon: float, country: str) -> CountryCheck:
     """Whether (lat, lon) lies in ``country``; see the module docstring for the rules."""
-    if country not in _known_countries():
+    if country not in location.known_codes():
         return CountryCheck(ok=True)
-    data = boundaries.load_boundaries()
-    where = data.locate(lat, lon)
-    if where.surface == boundaries.Surface.DISPUTED or country in (where.code, where.nearest_code):
+    where = location.locate(lat, lon)
+    if where.surface == Surface.DISPUTED or country in (where.code, where.nearest_code):
         return CountryCheck(ok=True)
     if abs(lon) <= 90 and country in _country_at(lon, lat):
         return CountryCheck(
@@ -90,9 +86,10 @@ def check_country(lat: float, lon: float, country: str) -> CountryCheck:
             detail=f"the point falls outside {country}, but lat and lon swapped fall inside "
             "it: lat and lon look swapped",
         )
-    found = where.code or (
-        f"the sea near {where.nearest_code}" if where.nearest_code else "the sea"
-    )
+    if where.code:
+        found = where.code if where.surface != Surface.SEA else f"the waters of {where.code}"
+    else:
+        found = f"the sea near {where.nearest_code}" if where.nearest_code else "the sea"
     if any(country in _country_at(a, b) for a, b in _around(lat, lon, BORDER_SLACK_KM)):
         return CountryCheck(
             ok=True,
@@ -107,14 +104,12 @@ def check_country(lat: float, lon: float, country: str) -> CountryCheck:
 
 
 class CountryChecks:
-    """:func:`check_country` for the points of a batch: those plainly inside one country
-    are located together (one vectorised lookup), the others one by one."""
+    """:func:`check_country` for the points of a batch: those plainly in one country are
+    located together (:func:`app.countries.location.country_codes`), the others one by one."""
 
     def __init__(self, places: Iterable[tuple[float, float]]) -> None:
         wanted = list(set(places))
-        codes = boundaries.load_boundaries().land_codes(
-            [lat for lat, _ in wanted], [lon for _, lon in wanted]
-        )
+        codes = location.country_codes([lat for lat, _ in wanted], [lon for _, lon in wanted])
         self._land = dict(zip(wanted, codes, strict=True))
 
     def check(self, lat: float, lon: float, country: str) -> CountryCheck:

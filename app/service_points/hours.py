@@ -7,7 +7,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import opening_hours
-from timezonefinder import TimezoneFinder
+
+from app.countries import zones
 
 __all__ = ["InvalidOpeningHours", "is_open", "parse", "timezone_at"]
 
@@ -21,14 +22,9 @@ class InvalidOpeningHours(ValueError):
     """The expression does not follow the OSM opening_hours specification."""
 
 
-@lru_cache(maxsize=1)
-def _finder() -> TimezoneFinder:
-    return TimezoneFinder(in_memory=True)
-
-
 def timezone_at(lat: float, lon: float) -> str | None:
     """The IANA time zone at a coordinate (``America/Tijuana``); None at sea."""
-    return _finder().timezone_at(lng=lon, lat=lat)
+    return zones.timezone_at(lat, lon)
 
 
 @lru_cache(maxsize=4096)

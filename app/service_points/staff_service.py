@@ -371,6 +371,16 @@ def _organization_for_create(
     )
 
 
+def _check_country(lat: float, lon: float, country: str) -> None:
+    """The point must lie in its country (or its waters): the same lookup as ``/v1/where``
+    and imports (``app.exchange.checks``); a 422 naming ``lat`` otherwise."""
+    result = duplicate_checks.check_country(lat, lon, country)
+    if not result.ok:
+        raise ValidationProblem.for_field(
+            "body", "lat", result.detail or "outside its country", pointer="/lat"
+        )
+
+
 def create_point(
     session: Session,
     principal: Principal,
@@ -381,6 +391,7 @@ def create_point(
 ) -> StaffPointRead:
     """A new point in one of the principal's organisations (editors)."""
     organization_id = _organization_for_create(session, principal, organization)
+    _check_country(data.lat, data.lon, data.country)
     point = writing.create_point(session, data, organization_id=organization_id)
     _record(session, principal, point, "create", {})
     view = staff_view(point, stale_after=stale_after)
@@ -418,6 +429,12 @@ def update_point(
     _check_if_match(point, if_match)
     if not data.model_fields_set:
         raise ValidationProblem.for_field("body", "body", "send at least one field to change")
+    if {"lat", "lon", "country"} & data.model_fields_set:
+        _check_country(
+            data.lat if data.lat is not None else point.lat,
+            data.lon if data.lon is not None else point.lon,
+            data.country if data.country is not None else point.country,
+        )
     before = snapshot(point)
     with _no_lost_update(session, point):
         writing.update_point(session, point, data)
