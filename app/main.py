@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app import schema
 from app.accounts.router import router as accounts_router
@@ -33,6 +33,7 @@ from app.service_points.staff_router import router as staff_points_router
 from app.settings import Settings, get_settings
 from app.signing.keyring import Keyring
 from app.signing.router import router as keys_router
+from app.strict_query import reject_unknown_query
 from app.sync.router import router as sync_router
 from app.tasks.router import router as tasks_router
 from app.taxonomy.router import router as taxonomy_router
@@ -102,7 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     document_problems(app)
     for router in ROUTERS:
-        app.include_router(router)
+        # Every /v1 GET refuses query parameters its route does not declare (HSDS aside).
+        strict = [Depends(reject_unknown_query)] if router.prefix.startswith("/v1") else []
+        app.include_router(router, dependencies=strict)
     install_console(app)  # /console: server-rendered staff pages and their static files
     app.add_middleware(HttpCache, max_age=settings.cache_max_age)
     app.add_middleware(AccessLog)

@@ -39,7 +39,9 @@ from app.countries.texts import (
     entry_disclaimer,
     entry_summary,
     pick,
+    texts_language,
 )
+from app.i18n.content import body_languages
 from app.i18n.fallback import localise
 from app.i18n.negotiation import LanguagePreference
 
@@ -85,7 +87,8 @@ def list_countries(
         ref = _ref(code, pref.chain)
         items.append(CountrySummary(**ref.model_dump(), curated=code in with_content))
     items.sort(key=lambda item: (_sort_key(item.name), item.code))
-    return CountryList(items=items, total=len(items), lang=pref.served)
+    lang = body_languages(pref, (item.lang for item in items))[0]
+    return CountryList(items=items, total=len(items), lang=lang)
 
 
 def _section(
@@ -251,5 +254,6 @@ def where(
         utc_offset=_offset(local_time) if local_time else None,
         emergency_numbers=_numbers(numbers, pref.chain),
         boundaries=BOUNDARIES_SOURCE,
-        lang=pref.served,
+        # The language of the fixed texts (emergency line labels); names carry their own.
+        lang=texts_language(pref.chain),
     )
