@@ -176,7 +176,7 @@ class BadRequest(Problem):
 class Unauthorized(Problem):
     status, slug, title = 401, "unauthorized", "Authentication required"
 
-    def __init__(self, detail: str | None = None, **kw: Any) -> None:
+    def __init__(self, detail: str | Text | None = None, **kw: Any) -> None:
         kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
         super().__init__(detail, **kw)
 
@@ -220,7 +220,9 @@ class PreconditionRequired(Problem):
 class TooManyRequests(Problem):
     status, slug, title = 429, "too-many-requests", "Too many requests"
 
-    def __init__(self, detail: str | None = None, *, retry_after: int = 60, **kw: Any) -> None:
+    def __init__(
+        self, detail: str | Text | None = None, *, retry_after: int = 60, **kw: Any
+    ) -> None:
         kw.setdefault("headers", {"Retry-After": str(max(1, retry_after))})
         super().__init__(detail, **kw)
 
@@ -228,7 +230,9 @@ class TooManyRequests(Problem):
 class ServiceUnavailable(Problem):
     status, slug, title = 503, "service-unavailable", "Service temporarily unavailable"
 
-    def __init__(self, detail: str | None = None, *, retry_after: int = 5, **kw: Any) -> None:
+    def __init__(
+        self, detail: str | Text | None = None, *, retry_after: int = 5, **kw: Any
+    ) -> None:
         kw.setdefault("headers", {"Retry-After": str(retry_after)})
         super().__init__(detail, **kw)
 
@@ -261,6 +265,8 @@ def _translated(err: Any) -> Text | None:
 
 
 def _plain(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return value if isinstance(value, str) else str(value)
 
 
@@ -272,11 +278,13 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
         rest = loc[1:] if loc and loc[0] in _LOCATIONS else loc
         name = ".".join(rest) or location
         pointer = "/" + "/".join(rest) if location == "body" and rest else None
-        message: str | Text = str(err.get("msg", "invalid"))
-        if message.startswith("Value error, "):
-            message = message.removeprefix("Value error, ")
-        else:
-            message = _translated(err) or message
+        said = str(err.get("msg", "invalid"))
+        # A validator's own words are kept as they are; pydantic's are translated.
+        message: str | Text = (
+            said.removeprefix("Value error, ")
+            if said.startswith("Value error, ")
+            else _translated(err) or said
+        )
         out.append(FieldError(location=location, name=name, pointer=pointer, detail=message))
     return out
 

@@ -390,4 +390,4 @@ def render_point(
         stale_after=stale_after,
         warnings=warnings,
     )
-    return ServicePointRead.model_validate_json(item.body)
+    return ServicePointRead.model_validate_json(item)
