@@ -48,7 +48,12 @@ class SectionRead(BaseModel):
     sample: bool = Field(
         description="True when the content has not been checked against its sources: to verify"
     )
-    note: str | None = Field(default=None, examples=["to verify: current registration windows"])
+    note: str | None = Field(
+        default=None,
+        description="What is still to verify, in the language of the section's text when "
+        "it has one (else as written)",
+        examples=["por verificar: ventanillas de registro abiertas ahora"],
+    )
 
 
 class EmergencyNumberRead(BaseModel):
@@ -221,11 +226,14 @@ class SectionInput(BaseModel):
     kind: SectionKind
     last_reviewed: dt.date
     sample: bool = False
+    # The note as written ("to verify: ..."), shown where no language of ``notes`` fits.
     note: str | None = Field(default=None, max_length=500)
     sources: list[SourceInput] = Field(default_factory=list)
     # lang -> body; titles default to the standard section titles.
     text: dict[str, str] = Field(default_factory=dict)
     title: dict[str, str] = Field(default_factory=dict)
+    # lang -> the note in that language (kept with that language's text).
+    notes: dict[str, str] = Field(default_factory=dict)
     # "cldr": the body is written from Unicode CLDR data when loaded (currency, languages).
     generated: str | None = Field(default=None, pattern=r"^cldr$")
 

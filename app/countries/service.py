@@ -44,6 +44,7 @@ from app.countries.texts import (
 from app.i18n.content import body_languages
 from app.i18n.fallback import localise
 from app.i18n.negotiation import LanguagePreference
+from app.i18n.texts import Text
 
 __all__ = ["entry_for", "get_country", "list_countries", "where"]
 
@@ -63,6 +64,8 @@ BOUNDARIES_SOURCE = SourceRead(
     title=boundaries.SOURCE_TITLE, url=boundaries.SOURCE_URL, publisher=boundaries.SOURCE_PUBLISHER
 )
 _NOT_DIGITS = re.compile(r"[^0-9+]")
+# The note of sample content nobody has checked yet (``SectionInput`` requires it).
+TO_VERIFY = "to verify"
 
 
 def _ref(code: str, chain: Sequence[str]) -> CountryRef:
@@ -101,6 +104,7 @@ def _section(
     )
     kind = SectionKind(section.kind)
     served = text.lang or pref.served
+    notes = {t.lang: t.note for t in section.translations if t.note}
     return SectionRead(
         kind=kind,
         title=text.values.get("title") or pick(SECTION_TITLES[kind], chain).text,
@@ -112,8 +116,18 @@ def _section(
         ],
         last_reviewed=section.last_reviewed,
         sample=section.is_sample,
-        note=section.note,
+        note=_note(notes.get(served), section.note, chain),
     )
+
+
+def _note(translated: str | None, written: str | None, chain: Sequence[str]) -> str | None:
+    """A note in the language of the text it goes with; else the bare "to verify" marker in
+    the answer's language; else the note as written (content nobody translated yet)."""
+    if translated:
+        return translated
+    if written and written.strip().casefold() == TO_VERIFY:
+        return Text("note.to_verify").render(texts_language(chain))
+    return written
 
 
 def _numbers(
@@ -127,7 +141,7 @@ def _numbers(
             dial=_NOT_DIGITS.sub("", n.number),
             name=n.name,
             sample=n.is_sample,
-            note=n.note,
+            note=_note(None, n.note, chain),
         )
         for n in numbers
     ]

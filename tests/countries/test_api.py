@@ -65,7 +65,8 @@ class TestGetCountry:
             assert dt.date(2020, 1, 1) <= section.last_reviewed <= dt.date.today()
             assert section.body and section.title
             if section.sample:
-                assert section.note and section.note.startswith("to verify")
+                # In the answer's language (the default, es): "to verify" is "por verificar".
+                assert section.note and section.note.startswith("por verificar")
         assert body.emergency_numbers and body.currencies and body.official_languages
 
     @pytest.mark.parametrize("code", sorted(ROUTE_COUNTRIES))
@@ -136,3 +137,38 @@ def test_router_does_not_import_sqlalchemy():
         if isinstance(node, ast.Import | ast.ImportFrom)
     ]
     assert not any(m and m.startswith("sqlalchemy") for m in modules)
+
+
+class TestNotesInTheAnswersLanguage:
+    """A section's note ("to verify: ...") comes in the language of the text it goes with;
+    the bare marker of sample content in the answer's language."""
+
+    @pytest.mark.parametrize(
+        ("lang", "prefix"), [("es", "por verificar"), ("en", "to verify"), ("fr", "à vérifier")]
+    )
+    def test_section_notes_follow_the_section(self, client, lang, prefix):
+        for code in sorted(ROUTE_COUNTRIES):
+            body = client.get(f"/v1/countries/{code}", params={"lang": lang}).json()
+            for section in body["sections"]:
+                if section["sample"]:
+                    assert section["note"].startswith(prefix), (code, section["kind"])
+            for number in body["emergency_numbers"]:
+                if number.get("note") and number["sample"]:
+                    assert number["note"].startswith(prefix), (code, number)
+
+    def test_a_detailed_note_is_translated(self, client):
+        spanish = client.get("/v1/countries/PA").json()
+        notes = {s["kind"]: s.get("note") for s in spanish["sections"]}
+        english = client.get("/v1/countries/PA", params={"lang": "en"}).json()
+        english_notes = {s["kind"]: s.get("note") for s in english["sections"]}
+        translated = [k for k, v in english_notes.items() if v and v.startswith("to verify: ")]
+        assert translated, english_notes
+        for kind in translated:
+            assert notes[kind].startswith("por verificar: ") and notes[kind] != english_notes[kind]
+
+    def test_a_note_nobody_translated_is_shown_as_written(self, client):
+        # Portuguese falls back to Spanish texts, and their Spanish notes.
+        body = client.get("/v1/countries/PA", params={"lang": "pt"}).json()
+        for section in body["sections"]:
+            if section["sample"]:
+                assert section["lang"] == "es" and section["note"].startswith("por verificar")
