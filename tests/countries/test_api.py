@@ -172,3 +172,33 @@ class TestNotesInTheAnswersLanguage:
         for section in body["sections"]:
             if section["sample"]:
                 assert section["lang"] == "es" and section["note"].startswith("por verificar")
+
+
+class TestContentLanguage:
+    """``Content-Language`` lists the languages the answer is written in, any BCP 47 tag."""
+
+    def test_country_names_in_arabic(self, client):
+        response = client.get("/v1/countries", params={"lang": "ar"})
+        body = response.json()
+        assert body["lang"] == "ar" and {i["lang"] for i in body["items"]} == {"ar"}
+        assert response.headers["content-language"] == "ar"
+        assert "Accept-Language" in response.headers["vary"]
+
+    def test_a_country_in_arabic_names_arabic_then_the_fallback(self, client):
+        response = client.get("/v1/countries/CO", params={"lang": "ar"})
+        body = response.json()
+        assert body["lang"] == "ar"
+        assert {s["lang"] for s in body["sections"]} == {"es"}
+        assert all(s["lang_fallback"] for s in body["sections"])
+        assert response.headers["content-language"] == "ar, es"
+
+    def test_nothing_asked_and_default_served_is_no_fallback(self, client):
+        body = client.get("/v1/countries/CO").json()
+        assert {s["lang"] for s in body["sections"]} == {"es"}
+        assert not any(s["lang_fallback"] for s in body["sections"])
+
+    def test_where_lists_the_names_and_the_labels_languages(self, client):
+        response = client.get("/v1/where", params={"lat": 8.52, "lon": -82.80, "lang": "ar"})
+        body = response.json()
+        assert body["country"]["lang"] == "ar" and body["lang"] == "es"
+        assert response.headers["content-language"] == "ar, es"
