@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from app.countries.boundaries import Surface
 from app.countries.models import EmergencyService, SectionKind
 from app.countries.passport_index import EntryCategory
+from app.i18n.content import LANG_FALLBACK
 
 __all__ = [
     "CountryDetail",
@@ -42,7 +43,7 @@ class SectionRead(BaseModel):
     title: str = Field(examples=["Asilo y refugio"])
     body: str
     lang: str = Field(description="Language the texts were served in", examples=["es"])
-    lang_fallback: bool = Field(description="True when the requested language was not available")
+    lang_fallback: bool = Field(description=LANG_FALLBACK)
     sources: list[SourceRead]
     last_reviewed: dt.date = Field(examples=["2026-11-29"])
     sample: bool = Field(
@@ -99,7 +100,7 @@ class CountryList(BaseModel):
 
     items: list[CountrySummary]
     total: int
-    lang: str = Field(description="The response language (also in Content-Language)")
+    lang: str = Field(description="The main language of the names: the first of Content-Language")
 
 
 class CountryDetail(CountryRef):

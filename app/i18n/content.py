@@ -18,6 +18,7 @@ from starlette.responses import Response
 from app.i18n.negotiation import LanguagePreference
 
 __all__ = [
+    "LANG_FALLBACK",
     "VARY",
     "body_languages",
     "content_language",
@@ -74,3 +75,9 @@ def tag_response(response: Response, pref: LanguagePreference, body: T) -> T:
     """Set ``Content-Language`` from the languages ``body`` declares; returns ``body``."""
     response.headers["Content-Language"] = content_language(pref, declared_languages(body))
     return body
+
+
+LANG_FALLBACK = (
+    "True when the text is not in a language the request asked for (or, when it asked for "
+    "none, not in the default language)"
+)
