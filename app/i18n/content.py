@@ -9,12 +9,15 @@ in the order they appear in the body.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from starlette.responses import Response
 
+from app.i18n.fallback import LocalisedText
 from app.i18n.negotiation import LanguagePreference
 
 __all__ = [
@@ -23,6 +26,8 @@ __all__ = [
     "body_languages",
     "content_language",
     "declared_languages",
+    "record_languages",
+    "recording_languages",
     "tag_response",
 ]
 
@@ -81,3 +86,28 @@ LANG_FALLBACK = (
     "True when the text is not in a language the request asked for (or, when it asked for "
     "none, not in the default language)"
 )
+
+
+# Bodies whose shape has no ``lang`` per text (HSDS) record the languages they use instead.
+_recorded: ContextVar[list[str] | None] = ContextVar("rumbo_languages_used", default=None)
+
+
+@contextmanager
+def recording_languages() -> Iterator[list[str]]:
+    """Collect the languages :func:`record_languages` sees while the block runs (in this
+    thread or task only)."""
+    found: list[str] = []
+    token = _recorded.set(found)
+    try:
+        yield found
+    finally:
+        _recorded.reset(token)
+
+
+def record_languages(text: LocalisedText) -> LocalisedText:
+    """Note the languages of ``text`` for the enclosing :func:`recording_languages`."""
+    found = _recorded.get()
+    if found is not None and text.lang:
+        found.append(text.lang)
+        found.extend(text.field_lang.values())
+    return text
