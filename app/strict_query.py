@@ -26,7 +26,7 @@ from app.i18n.texts import Text
 __all__ = ["known_query_names", "reject_unknown_query"]
 
 _CHECKED_METHODS = frozenset({"GET", "HEAD"})
-_known: dict[int, frozenset[str]] = {}
+_CACHE_ATTRIBUTE = "rumbo_query_names"
 
 
 def _query_names(dependant: Dependant) -> Iterator[str]:
@@ -38,9 +38,11 @@ def _query_names(dependant: Dependant) -> Iterator[str]:
 
 def known_query_names(route: APIRoute) -> frozenset[str]:
     """Every query parameter ``route`` declares, directly or through its dependencies."""
-    found = _known.get(id(route))
+    # Kept on the route itself (routes compare by value, so they cannot key a dict).
+    found: frozenset[str] | None = getattr(route, _CACHE_ATTRIBUTE, None)
     if found is None:
-        found = _known[id(route)] = frozenset(_query_names(route.dependant))
+        found = frozenset(_query_names(route.dependant))
+        setattr(route, _CACHE_ATTRIBUTE, found)
     return found
 
 
