@@ -44,7 +44,10 @@ DESCRIPTION = """
 Rumbo gives people on the move truthful, timely and safe information: where the nearest
 shelter, health post, migration office, legal aid or water point is, whether it is open now,
 and what other travellers report. Every text is translatable; every answer says the language
-it was served in. Errors are RFC 9457 `application/problem+json`.
+it was served in (`Content-Language` lists the languages of the body). Errors are RFC 9457
+`application/problem+json`, written in Spanish, English or French after `lang` or
+`Accept-Language`. A `/v1` GET with a query parameter it does not declare answers 422 naming
+it. What may change within `/v1`: `docs/api-compatibility.md`.
 """
 
 ROUTERS = [
