@@ -143,6 +143,11 @@ class Problem(Exception):
     def localised_title(cls, lang: str) -> str:
         return catalogue(lang).get(f"title.{cls.slug}", cls.title)
 
+    def message(self, lang: str = "en") -> str:
+        """One line saying what went wrong (the body's ``detail``, else its ``title``)."""
+        body = self.body(lang=lang)
+        return str(body.get("detail") or body["title"])
+
     def body(self, instance: str | None = None, lang: str = "en") -> dict[str, Any]:
         """The problem+json body, its texts in ``lang``. Without a detail of its own, a
         problem about fields says ``name: detail`` for each, joined by ``; ``."""

@@ -287,7 +287,7 @@ class ConsoleRoute(APIRoute):
             except Problem as exc:
                 _rollback(request)
                 messages = [f"{e.name}: {e.detail}" for e in exc.errors or []]
-                detail = str(exc.detail) if exc.detail else exc.title
+                detail = exc.message()
                 response = _error_page(request, exc.status, detail, messages)
                 for name, value in exc.headers.items():
                     if name.lower() == "retry-after":
