@@ -6,10 +6,12 @@ from functools import lru_cache
 
 import pycountry
 
+from app.i18n.texts import LocalisedError, Text
+
 __all__ = ["InvalidCountryCode", "all_alpha2", "normalise_country"]
 
 
-class InvalidCountryCode(ValueError):
+class InvalidCountryCode(LocalisedError):
     """Not an assigned ISO 3166-1 alpha-2 code."""
 
 
@@ -23,7 +25,7 @@ def normalise_country(value: str) -> str:
     """``co`` -> ``CO``; raises :class:`InvalidCountryCode` for ``XX``, ``usa``, ``12`` or ''."""
     code = value.strip().upper()
     if len(code) != 2 or not code.isalpha():
-        raise InvalidCountryCode(f"{value[:20]!r} is not an ISO 3166-1 alpha-2 code (e.g. CO)")
+        raise InvalidCountryCode(Text("country.malformed", value=value[:20]))
     if code not in all_alpha2():
-        raise InvalidCountryCode(f"{code!r} is not an assigned ISO 3166-1 country code")
+        raise InvalidCountryCode(Text("country.unassigned", value=code))
     return code

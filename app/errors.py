@@ -1,5 +1,13 @@
 """RFC 9457 problem details for every error the API returns.
 
+Titles, details and field errors are written in the request's language (es, en or fr:
+``?lang=``, else ``Accept-Language``, else the default language; see
+``app.i18n.reader.text_language``), with ``Content-Language`` saying which. A detail or a
+field error given as a :class:`~app.i18n.texts.Text` is rendered from the catalogues
+(``app/i18n/messages``); one given as a plain string (a library's or a validator's own
+words) is shown as it is. Validation errors of the request's parameters and JSON are
+translated by their pydantic error type (``pydantic.<type>`` in the catalogues).
+
 Problem
  ├── BadRequest (400)
  ├── Unauthorized (401)
@@ -26,10 +34,13 @@ from typing import Any, ClassVar, Self
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+
+from app.i18n.reader import text_language
+from app.i18n.texts import Text, catalogue, render
 
 __all__ = [
     "BadRequest",
@@ -65,6 +76,23 @@ class FieldError(BaseModel):
     name: str
     pointer: str | None = None
     detail: str
+    _text: Text | None = PrivateAttr(default=None)
+
+    def __init__(self, *, detail: str | Text, **data: Any) -> None:
+        super().__init__(detail=str(detail), **data)
+        self._text = detail if isinstance(detail, Text) else None
+
+    def localised(self, lang: str) -> dict[str, Any]:
+        """The JSON of this error with its detail in ``lang``."""
+        out = self.model_dump(exclude_none=True)
+        if self._text is not None:
+            out["detail"] = self._text.render(lang)
+        return out
+
+    def line(self, lang: str) -> str:
+        """``name: detail`` in ``lang`` (the parts of a problem's ``detail``)."""
+        detail = self._text.render(lang) if self._text is not None else self.detail
+        return f"{self.name}: {detail}"
 
 
 class ProblemBody(BaseModel):
@@ -89,42 +117,61 @@ class Problem(Exception):
 
     def __init__(
         self,
-        detail: str | None = None,
+        detail: str | Text | None = None,
         *,
         errors: Sequence[FieldError] | None = None,
         headers: dict[str, str] | None = None,
         **extensions: Any,
     ) -> None:
-        super().__init__(detail or self.title)
+        super().__init__(str(detail) if detail else self.title)
         self.detail = detail
         self.errors = list(errors) if errors else None
         self.headers = headers or {}
         self.extensions = extensions
 
     @classmethod
-    def for_field(cls, location: str, name: str, detail: str, **kw: Any) -> Self:
-        """A problem about one input, e.g. ``ValidationProblem.for_field("query", "lat", ...)``."""
+    def for_field(cls, location: str, name: str, detail: str | Text, **kw: Any) -> Self:
+        """A problem about one input, e.g. ``ValidationProblem.for_field("query", "lat", ...)``;
+        its ``detail`` is ``name: detail``."""
         pointer = kw.pop("pointer", None)
         return cls(
-            f"{name}: {detail}",
             errors=[FieldError(location=location, name=name, pointer=pointer, detail=detail)],
             **kw,
         )
 
-    def body(self, instance: str | None = None) -> dict[str, Any]:
+    @classmethod
+    def localised_title(cls, lang: str) -> str:
+        return catalogue(lang).get(f"title.{cls.slug}", cls.title)
+
+    def message(self, lang: str = "en") -> str:
+        """One line saying what went wrong (the body's ``detail``, else its ``title``)."""
+        body = self.body(lang=lang)
+        return str(body.get("detail") or body["title"])
+
+    def body(self, instance: str | None = None, lang: str = "en") -> dict[str, Any]:
+        """The problem+json body, its texts in ``lang``. Without a detail of its own, a
+        problem about fields says ``name: detail`` for each, joined by ``; ``."""
         body: dict[str, Any] = {
             "type": f"/problems/{self.slug}",
-            "title": self.title,
+            "title": self.localised_title(lang),
             "status": self.status,
         }
-        if self.detail:
-            body["detail"] = self.detail
+        detail = render(self.detail, lang)
+        if not detail and self.errors:
+            detail = "; ".join(e.line(lang) for e in self.errors)
+        if detail:
+            body["detail"] = detail
         if instance:
             body["instance"] = instance
         if self.errors:
-            body["errors"] = [e.model_dump(exclude_none=True) for e in self.errors]
+            body["errors"] = [e.localised(lang) for e in self.errors]
         body.update(self.extensions)
         return body
+
+
+def language_headers(lang: str) -> dict[str, str]:
+    """``Content-Language`` of a problem's texts; they follow ``Accept-Language``."""
+    return {"Content-Language": lang, "Vary": "Accept-Language"}
 
 
 class BadRequest(Problem):
@@ -134,7 +181,7 @@ class BadRequest(Problem):
 class Unauthorized(Problem):
     status, slug, title = 401, "unauthorized", "Authentication required"
 
-    def __init__(self, detail: str | None = None, **kw: Any) -> None:
+    def __init__(self, detail: str | Text | None = None, **kw: Any) -> None:
         kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
         super().__init__(detail, **kw)
 
@@ -178,7 +225,9 @@ class PreconditionRequired(Problem):
 class TooManyRequests(Problem):
     status, slug, title = 429, "too-many-requests", "Too many requests"
 
-    def __init__(self, detail: str | None = None, *, retry_after: int = 60, **kw: Any) -> None:
+    def __init__(
+        self, detail: str | Text | None = None, *, retry_after: int = 60, **kw: Any
+    ) -> None:
         kw.setdefault("headers", {"Retry-After": str(max(1, retry_after))})
         super().__init__(detail, **kw)
 
@@ -186,7 +235,9 @@ class TooManyRequests(Problem):
 class ServiceUnavailable(Problem):
     status, slug, title = 503, "service-unavailable", "Service temporarily unavailable"
 
-    def __init__(self, detail: str | None = None, *, retry_after: int = 5, **kw: Any) -> None:
+    def __init__(
+        self, detail: str | Text | None = None, *, retry_after: int = 5, **kw: Any
+    ) -> None:
         kw.setdefault("headers", {"Retry-After": str(retry_after)})
         super().__init__(detail, **kw)
 
@@ -205,6 +256,25 @@ def problem_response(
 _LOCATIONS = {"query", "path", "header", "cookie", "body"}
 
 
+def _translated(err: Any) -> Text | None:
+    """pydantic's error as a catalogue text (``pydantic.<type>``), if the catalogue has it."""
+    key = f"pydantic.{err.get('type')}"
+    if key not in catalogue("en"):
+        return None
+    context = {k: _plain(v) for k, v in (err.get("ctx") or {}).items()}
+    try:
+        catalogue("en")[key].format(**context)
+    except (KeyError, IndexError, ValueError):
+        return None
+    return Text(key, **context)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
+
+
 def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     out: list[FieldError] = []
     for err in exc.errors():
@@ -213,48 +283,59 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
         rest = loc[1:] if loc and loc[0] in _LOCATIONS else loc
         name = ".".join(rest) or location
         pointer = "/" + "/".join(rest) if location == "body" and rest else None
-        message = str(err.get("msg", "invalid"))
-        if message.startswith("Value error, "):
-            message = message.removeprefix("Value error, ")
+        said = str(err.get("msg", "invalid"))
+        # A validator's own words are kept as they are; pydantic's are translated.
+        message: str | Text = (
+            said.removeprefix("Value error, ")
+            if said.startswith("Value error, ")
+            else _translated(err) or said
+        )
         out.append(FieldError(location=location, name=name, pointer=pointer, detail=message))
     return out
+
+
+_HTTP_SLUGS = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every failure into problem+json."""
 
+    def answer(request: Request, problem: Problem) -> Response:
+        lang = text_language(request)
+        headers = {**problem.headers, **language_headers(lang)}
+        return problem_response(problem.body(request.url.path, lang), problem.status, headers)
+
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Problem)
-        return problem_response(exc.body(request.url.path), exc.status, exc.headers)
+        return answer(request, exc)
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        errors = _field_errors(exc)
-        problem = ValidationProblem(
-            "; ".join(f"{e.name}: {e.detail}" for e in errors), errors=errors
-        )
-        return problem_response(problem.body(request.url.path), problem.status)
+        return answer(request, ValidationProblem(errors=_field_errors(exc)))
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        titles = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}
+        lang = text_language(request)
+        texts = catalogue(lang)
+        slug = _HTTP_SLUGS.get(exc.status_code, "http-error")
+        detail = str(exc.detail)
+        # Starlette's own words for an unknown route or method are translated; others kept.
+        if exc.status_code in _HTTP_SLUGS and detail in ("Not Found", "Method Not Allowed"):
+            detail = texts.get(f"http.{exc.status_code}", detail)
         body = {
             "type": f"/problems/http-{exc.status_code}",
-            "title": titles.get(exc.status_code, "HTTP error"),
+            "title": texts.get(f"title.{slug}", "HTTP error"),
             "status": exc.status_code,
-            "detail": str(exc.detail),
+            "detail": detail,
             "instance": request.url.path,
         }
-        return problem_response(body, exc.status_code, dict(exc.headers or {}))
+        headers = {**dict(exc.headers or {}), **language_headers(lang)}
+        return problem_response(body, exc.status_code, headers)
 
     async def on_database_down(request: Request, exc: Exception) -> Response:
         if isinstance(exc, DataError):
             # e.g. a NUL byte PostgreSQL cannot store in text: the input's fault, not ours.
-            invalid = ValidationProblem(
-                "A value contains characters or numbers the database cannot store "
-                "(for example a NUL byte)."
-            )
-            return problem_response(invalid.body(request.url.path), invalid.status)
+            return answer(request, ValidationProblem(Text("database.unstorable")))
         if (
             isinstance(exc, DBAPIError)
             and not exc.connection_invalidated
@@ -265,8 +346,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # fault it is; they carry no request data.
         reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0][:200]
         log.warning("database unavailable: %s: %s", type(exc).__name__, reason)
-        problem = ServiceUnavailable("The database is unreachable; retry shortly.")
-        return problem_response(problem.body(request.url.path), 503, problem.headers)
+        return answer(request, ServiceUnavailable(Text("database.unreachable")))
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         correlation = uuid.uuid4().hex
@@ -278,9 +358,7 @@ def install_error_handlers(app: FastAPI) -> None:
             correlation,
             exc_info=exc,
         )
-        body = Problem().body(request.url.path)
-        body["correlation_id"] = correlation
-        return problem_response(body, 500)
+        return answer(request, Problem(correlation_id=correlation))
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)

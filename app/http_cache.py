@@ -2,6 +2,11 @@
 
 Pure ASGI, one pass over the headers and one hash of the body per response:
 
+- a resource with a version (a service point) sets its own weak ETag,
+  ``W/"v<version>-<digest>"`` (:func:`version_etag`): the digest of the body tells
+  representations apart for ``If-None-Match``; the version is what a write's ``If-Match``
+  compares (:func:`etag_version`), so the ETag of any representation of the current version
+  (any language, any content coding) is accepted by the write to the same URL;
 - a 200 without an ``ETag`` gets a strong one, the BLAKE2b digest of its body (the
   compression layer appends ``-gz``/``-br`` to it per content coding); a route's own ETag
   (a resource version, used with ``If-Match``) is kept as it is;
@@ -19,6 +24,7 @@ A response larger than ``max_buffer`` bytes, or streamed, passes through without
 from __future__ import annotations
 
 import hashlib
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,9 +32,11 @@ __all__ = [
     "ENCODING_SUFFIXES",
     "HttpCache",
     "etag_matches",
+    "etag_version",
     "is_content_etag",
     "merge_vary",
     "strong_etag",
+    "version_etag",
 ]
 
 ENCODING_SUFFIXES = (b"-gz", b"-br")
@@ -47,6 +55,22 @@ _HEX = frozenset(b"0123456789abcdef")
 def strong_etag(body: bytes) -> bytes:
     """The ETag this layer gives a body: its BLAKE2b-96 digest in hex, quoted."""
     return b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
+
+
+def version_etag(version: int, body: bytes) -> str:
+    """The weak ETag of a representation of version ``version`` of a resource."""
+    digest = hashlib.blake2b(body, digest_size=12).hexdigest()
+    return f'W/"v{version}-{digest}"'
+
+
+_VERSION_TAG = re.compile(r'^(?:W/)?"v([0-9]{1,18})-[0-9a-f]{24}(?:-gz|-br)?"$')
+
+
+def etag_version(tag: str) -> int | None:
+    """The version a :func:`version_etag` names (weak or not, with or without a content
+    coding suffix), or None for any other tag."""
+    found = _VERSION_TAG.match(tag.strip())
+    return int(found.group(1)) if found else None
 
 
 def is_content_etag(tag: bytes) -> bool:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app import schema
 from app.accounts.router import router as accounts_router
@@ -38,6 +38,7 @@ from app.service_points.staff_router import router as staff_points_router
 from app.settings import Settings, get_settings
 from app.signing.keyring import Keyring
 from app.signing.router import router as keys_router
+from app.strict_query import reject_unknown_query
 from app.sync.router import router as sync_router
 from app.tasks.router import router as tasks_router
 from app.taxonomy.router import router as taxonomy_router
@@ -48,7 +49,10 @@ DESCRIPTION = """
 Rumbo gives people on the move truthful, timely and safe information: where the nearest
 shelter, health post, migration office, legal aid or water point is, whether it is open now,
 and what other travellers report. Every text is translatable; every answer says the language
-it was served in. Errors are RFC 9457 `application/problem+json`.
+it was served in (`Content-Language` lists the languages of the body). Errors are RFC 9457
+`application/problem+json`, written in Spanish, English or French after `lang` or
+`Accept-Language`. A `/v1` GET with a query parameter it does not declare answers 422 naming
+it. What may change within `/v1`: `docs/api-compatibility.md`.
 """
 
 ROUTERS = [
@@ -113,7 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     document_problems(app)
     for router in ROUTERS:
-        app.include_router(router)
+        # Every /v1 GET refuses query parameters its route does not declare (HSDS aside).
+        strict = [Depends(reject_unknown_query)] if router.prefix.startswith("/v1") else []
+        app.include_router(router, dependencies=strict)
     install_console(app)  # /console: server-rendered staff pages and their static files
     app.include_router(metrics_router)  # 404 unless RUMBO_METRICS_TOKEN is set
     app.add_middleware(HttpCache, max_age=settings.cache_max_age)

@@ -36,7 +36,7 @@ def _unit_of_work() -> Iterator[tuple[Session, Settings]]:
         with database.session() as session, session.begin():
             yield session, settings
     except Problem as exc:
-        typer.echo(f"error: {exc.detail or exc.title}", err=True)
+        typer.echo(f"error: {exc.message()}", err=True)
         raise typer.Exit(code=1) from None
     finally:
         database.dispose()

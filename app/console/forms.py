@@ -236,4 +236,4 @@ def messages_of(exc: ValidationError | Problem) -> list[str]:
         ]
     if exc.errors:
         return [f"{e.name}: {e.detail}" for e in exc.errors]
-    return [exc.detail or exc.title]
+    return [exc.message()]

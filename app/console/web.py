@@ -287,7 +287,8 @@ class ConsoleRoute(APIRoute):
             except Problem as exc:
                 _rollback(request)
                 messages = [f"{e.name}: {e.detail}" for e in exc.errors or []]
-                response = _error_page(request, exc.status, exc.detail or exc.title, messages)
+                detail = exc.message()
+                response = _error_page(request, exc.status, detail, messages)
                 for name, value in exc.headers.items():
                     if name.lower() == "retry-after":
                         response.headers[name] = value

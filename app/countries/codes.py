@@ -17,6 +17,7 @@ from babel.languages import get_official_languages
 from babel.numbers import get_currency_name, get_territory_currencies
 
 from app.country_codes import InvalidCountryCode, all_alpha2, normalise_country
+from app.i18n.texts import LocalisedError, Text
 
 __all__ = [
     "ISO_CODES",
@@ -33,11 +34,11 @@ __all__ = [
 ISO_CODES: frozenset[str] = all_alpha2()
 
 
-class CountryCodeError(ValueError):
+class CountryCodeError(LocalisedError):
     """A country code that is malformed (``usa``, ``12``, empty) or not assigned (``XX``)."""
 
-    def __init__(self, message: str, *, unknown: bool) -> None:
-        super().__init__(message)
+    def __init__(self, text: Text, *, unknown: bool) -> None:
+        super().__init__(text)
         self.unknown = unknown
 
 
@@ -48,13 +49,11 @@ def parse_country_code(raw: str) -> str:
     except InvalidCountryCode as exc:
         value = raw.strip().upper()
         if not value:
-            raise CountryCodeError(
-                "a country code is required (ISO 3166-1 alpha-2, e.g. CO)", unknown=False
-            ) from None
+            raise CountryCodeError(Text("country.required"), unknown=False) from None
         hint = _suggest(value)
-        message = str(exc) + (f"; did you mean {hint!r}?" if hint else "")
+        text = Text(f"{exc.text.key}_hint", **exc.text.values, hint=hint) if hint else exc.text
         unknown = len(value) == 2 and value.isalpha()
-        raise CountryCodeError(message, unknown=unknown) from None
+        raise CountryCodeError(text, unknown=unknown) from None
 
 
 def _suggest(value: str) -> str | None:

@@ -27,7 +27,7 @@ def country_code(
         return parse_country_code(code)
     except CountryCodeError as exc:
         problem = NotFound if exc.unknown else ValidationProblem
-        raise problem.for_field("path", "code", str(exc)) from None
+        raise problem.for_field("path", "code", exc.text) from None
 
 
 def nationality_code(
@@ -43,7 +43,7 @@ def nationality_code(
     try:
         return parse_country_code(nationality)
     except CountryCodeError as exc:
-        raise ValidationProblem.for_field("query", "nationality", str(exc)) from None
+        raise ValidationProblem.for_field("query", "nationality", exc.text) from None
 
 
 CountryCodeDep = Annotated[str, Depends(country_code)]

@@ -128,6 +128,8 @@ class CountrySectionTranslation(Base):
     lang: Mapped[str] = mapped_column(String(35), primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # The section's note ("to verify: ...") in this language, if it has one.
+    note: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -15,6 +15,7 @@ from app.countries.dependencies import (
 )
 from app.countries.schemas import CountryDetail, CountryList, EntryRead, WhereRead
 from app.db import ReadSessionDep
+from app.i18n.content import tag_response
 from app.i18n.dependencies import LangDep
 
 router = APIRouter(prefix="/v1", tags=["countries"])
@@ -31,6 +32,7 @@ PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 def list_countries(
     session: ReadSessionDep,
     pref: LangDep,
+    response: Response,
     curated: Annotated[
         bool | None,
         Query(
@@ -41,7 +43,7 @@ def list_countries(
 ) -> CountryList:
     """All 249 countries with their CLDR names, sorted by name, and whether Rumbo has curated
     information about each."""
-    return service.list_countries(session, pref=pref, curated=curated)
+    return tag_response(response, pref, service.list_countries(session, pref=pref, curated=curated))
 
 
 @router.get(
@@ -51,10 +53,12 @@ def list_countries(
     response_model_exclude_none=True,
     responses={404: PROBLEM, 422: PROBLEM},
 )
-def get_country(session: ReadSessionDep, pref: LangDep, code: CountryCodeDep) -> CountryDetail:
+def get_country(
+    session: ReadSessionDep, pref: LangDep, response: Response, code: CountryCodeDep
+) -> CountryDetail:
     """Curated sections, each translated, with its sources, review date and whether it is
     sample content still to verify; plus currencies and official languages from CLDR."""
-    return service.get_country(session, code, pref=pref)
+    return tag_response(response, pref, service.get_country(session, code, pref=pref))
 
 
 @router.get(
@@ -65,12 +69,16 @@ def get_country(session: ReadSessionDep, pref: LangDep, code: CountryCodeDep) ->
     responses={404: PROBLEM, 422: PROBLEM},
 )
 def get_entry(
-    session: ReadSessionDep, pref: LangDep, code: CountryCodeDep, nationality: NationalityDep
+    session: ReadSessionDep,
+    pref: LangDep,
+    response: Response,
+    code: CountryCodeDep,
+    nationality: NationalityDep,
 ) -> EntryRead:
     """Visa free for N days, visa on arrival, electronic authorisation, e-visa, visa required,
     no admission or own country, from the open Passport Index data (its date is in every
     answer), with the country's general entry, visa, humanitarian and asylum rules."""
-    return service.entry_for(session, code, nationality, pref=pref)
+    return tag_response(response, pref, service.entry_for(session, code, nationality, pref=pref))
 
 
 @router.get(
@@ -90,4 +98,4 @@ def where(
     null (with the nearest coast within 25 km, if any). Coordinates are neither logged nor
     stored, and the answer is not cacheable."""
     response.headers["Cache-Control"] = "no-store"
-    return service.where(session, lat=lat, lon=lon, pref=pref)
+    return tag_response(response, pref, service.where(session, lat=lat, lon=lon, pref=pref))

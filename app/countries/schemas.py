@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from app.countries.boundaries import Surface
 from app.countries.models import EmergencyService, SectionKind
 from app.countries.passport_index import EntryCategory
+from app.i18n.content import LANG_FALLBACK
 
 __all__ = [
     "CountryDetail",
@@ -42,13 +43,18 @@ class SectionRead(BaseModel):
     title: str = Field(examples=["Asilo y refugio"])
     body: str
     lang: str = Field(description="Language the texts were served in", examples=["es"])
-    lang_fallback: bool = Field(description="True when the requested language was not available")
+    lang_fallback: bool = Field(description=LANG_FALLBACK)
     sources: list[SourceRead]
     last_reviewed: dt.date = Field(examples=["2026-11-29"])
     sample: bool = Field(
         description="True when the content has not been checked against its sources: to verify"
     )
-    note: str | None = Field(default=None, examples=["to verify: current registration windows"])
+    note: str | None = Field(
+        default=None,
+        description="What is still to verify, in the language of the section's text when "
+        "it has one (else as written)",
+        examples=["por verificar: ventanillas de registro abiertas ahora"],
+    )
 
 
 class EmergencyNumberRead(BaseModel):
@@ -94,7 +100,7 @@ class CountryList(BaseModel):
 
     items: list[CountrySummary]
     total: int
-    lang: str = Field(description="The response language (also in Content-Language)")
+    lang: str = Field(description="The main language of the names: the first of Content-Language")
 
 
 class CountryDetail(CountryRef):
@@ -228,11 +234,14 @@ class SectionInput(BaseModel):
     kind: SectionKind
     last_reviewed: dt.date
     sample: bool = False
+    # The note as written ("to verify: ..."), shown where no language of ``notes`` fits.
     note: str | None = Field(default=None, max_length=500)
     sources: list[CountrySourceInput] = Field(default_factory=list)
     # lang -> body; titles default to the standard section titles.
     text: dict[str, str] = Field(default_factory=dict)
     title: dict[str, str] = Field(default_factory=dict)
+    # lang -> the note in that language (kept with that language's text).
+    notes: dict[str, str] = Field(default_factory=dict)
     # "cldr": the body is written from Unicode CLDR data when loaded (currency, languages).
     generated: str | None = Field(default=None, pattern=r"^cldr$")
 

@@ -37,9 +37,12 @@ from app.countries.texts import (
     entry_disclaimer,
     entry_summary,
     pick,
+    texts_language,
 )
+from app.i18n.content import body_languages
 from app.i18n.fallback import localise
 from app.i18n.negotiation import LanguagePreference
+from app.i18n.texts import Text
 
 __all__ = ["entry_for", "get_country", "list_countries", "where"]
 
@@ -59,6 +62,8 @@ BOUNDARIES_SOURCE = SourceRead(
     title=location.SOURCE_TITLE, url=location.SOURCE_URL, publisher=location.SOURCE_PUBLISHER
 )
 _NOT_DIGITS = re.compile(r"[^0-9+]")
+# The note of sample content nobody has checked yet (``SectionInput`` requires it).
+TO_VERIFY = "to verify"
 
 
 def _ref(code: str, chain: Sequence[str]) -> CountryRef:
@@ -83,7 +88,8 @@ def list_countries(
         ref = _ref(code, pref.chain)
         items.append(CountrySummary(**ref.model_dump(), curated=code in with_content))
     items.sort(key=lambda item: (_sort_key(item.name), item.code))
-    return CountryList(items=items, total=len(items), lang=pref.served)
+    lang = body_languages(pref, (item.lang for item in items))[0]
+    return CountryList(items=items, total=len(items), lang=lang)
 
 
 def _section(
@@ -96,6 +102,7 @@ def _section(
     )
     kind = SectionKind(section.kind)
     served = text.lang or pref.served
+    notes = {t.lang: t.note for t in section.translations if t.note}
     return SectionRead(
         kind=kind,
         title=text.values.get("title") or pick(SECTION_TITLES[kind], chain).text,
@@ -107,8 +114,18 @@ def _section(
         ],
         last_reviewed=section.last_reviewed,
         sample=section.is_sample,
-        note=section.note,
+        note=_note(notes.get(served), section.note, chain),
     )
+
+
+def _note(translated: str | None, written: str | None, chain: Sequence[str]) -> str | None:
+    """A note in the language of the text it goes with; else the bare "to verify" marker in
+    the answer's language; else the note as written (content nobody translated yet)."""
+    if translated:
+        return translated
+    if written and written.strip().casefold() == TO_VERIFY:
+        return Text("note.to_verify").render(texts_language(chain))
+    return written
 
 
 def _numbers(
@@ -122,7 +139,7 @@ def _numbers(
             dial=_NOT_DIGITS.sub("", n.number),
             name=n.name,
             sample=n.is_sample,
-            note=n.note,
+            note=_note(None, n.note, chain),
         )
         for n in numbers
     ]
@@ -238,5 +255,6 @@ def where(
         utc_offset=_offset(local_time) if local_time else None,
         emergency_numbers=_numbers(numbers, pref.chain),
         boundaries=BOUNDARIES_SOURCE,
-        lang=pref.served,
+        # The language of the fixed texts (emergency line labels); names carry their own.
+        lang=texts_language(pref.chain),
     )

@@ -28,6 +28,9 @@ class SectionTranslationInput(BaseModel):
         default=None, min_length=1, max_length=200, description="Defaults to the standard title"
     )
     body: str = Field(min_length=1, max_length=10_000)
+    note: str | None = Field(
+        default=None, min_length=1, max_length=500, description="The section's note, translated"
+    )
 
 
 class SectionEdit(BaseModel):
@@ -41,6 +44,11 @@ class SectionEdit(BaseModel):
     sources: list[CountrySourceInput] = Field(min_length=1, max_length=20)
     text: dict[LanguageTag, str] = Field(min_length=1, max_length=50)
     title: dict[LanguageTag, str] = Field(default_factory=dict, max_length=50)
+    notes: dict[LanguageTag, str] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="The note in each language of `text` (`note` is shown where none fits)",
+    )
 
 
 class StaffSourceRead(BaseModel):
@@ -52,6 +60,7 @@ class StaffSourceRead(BaseModel):
 class StaffTextRead(BaseModel):
     title: str
     body: str
+    note: str | None = None
 
 
 class StaffSectionRead(BaseModel):

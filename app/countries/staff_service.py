@@ -95,6 +95,7 @@ def _section_input(section: CountrySection) -> SectionInput:
         ],
         text={t.lang: t.body for t in section.translations},
         title={t.lang: t.title for t in section.translations},
+        notes={t.lang: t.note for t in section.translations if t.note},
     )
 
 
@@ -129,6 +130,8 @@ def _snapshot(section: CountrySection | None) -> dict[str, Any]:
     }
     for t in section.translations:
         data[f"translations.{t.lang}.title"] = t.title
+        if t.note:
+            data[f"translations.{t.lang}.note"] = t.note
         data[f"translations.{t.lang}.body"] = t.body
     return data
 
@@ -176,7 +179,7 @@ def _view(profile: CountryProfile) -> StaffCountryRead:
                     for x in s.sources
                 ],
                 translations={
-                    t.lang: StaffTextRead(title=t.title, body=t.body)
+                    t.lang: StaffTextRead(title=t.title, body=t.body, note=t.note)
                     for t in sorted(s.translations, key=lambda t: t.lang)
                 },
             )
@@ -219,11 +222,16 @@ def put_section_translation(
         title[tag] = data.title
     else:
         title.pop(tag, None)
+    notes = {**current.notes}
+    if data.note:
+        notes[tag] = data.note
+    else:
+        notes.pop(tag, None)
     _save(
         session,
         principal,
         profile,
-        current.model_copy(update={"text": text, "title": title}),
+        current.model_copy(update={"text": text, "title": title, "notes": notes}),
         "translation.put",
     )
     return _view(profile)

@@ -21,6 +21,7 @@ __all__ = [
     "entry_disclaimer",
     "entry_summary",
     "pick",
+    "texts_language",
 ]
 
 Texts = Mapping[str, str]
@@ -180,6 +181,11 @@ def pick(texts: Texts, chain: Sequence[str]) -> LocalName:
             if candidate in texts:
                 return LocalName(texts[candidate], candidate)
     return LocalName(texts["en"], "en")
+
+
+def texts_language(chain: Sequence[str]) -> str:
+    """The language the fixed texts (labels, titles) are given in for ``chain``."""
+    return pick(SERVICE_LABELS[EmergencyService.general], chain).lang
 
 
 def entry_summary(category: EntryCategory, days: int | None, chain: Sequence[str]) -> LocalName:

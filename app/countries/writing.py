@@ -82,13 +82,14 @@ def _sync_section(section: CountrySection, data: SectionInput, position: int) ->
     by_lang = {t.lang: t for t in section.translations}
     for lang, body in data.text.items():
         title = data.title.get(lang) or pick(SECTION_TITLES[data.kind], [lang]).text
+        note = data.notes.get(lang)
         row = by_lang.get(lang)
         if row is None:
             section.translations.append(
-                CountrySectionTranslation(lang=lang, title=title, body=body)
+                CountrySectionTranslation(lang=lang, title=title, body=body, note=note)
             )
         else:
-            row.title, row.body = title, body
+            row.title, row.body, row.note = title, body, note
     wanted = [(s.title, s.url, s.publisher) for s in data.sources]
     if [(s.title, s.url, s.publisher) for s in section.sources] != wanted:
         section.sources = [

@@ -23,7 +23,7 @@ __all__ = ["export_file", "import_file"]
 
 
 def _fail(problem: Problem) -> typer.Exit:
-    typer.echo(f"error: {problem.detail or problem.title}", err=True)
+    typer.echo(f"error: {problem.message()}", err=True)
     for error in problem.errors or []:
         typer.echo(f"  {error.name}: {error.detail}", err=True)
     return typer.Exit(code=1)

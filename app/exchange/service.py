@@ -215,7 +215,10 @@ def export_chunks(
         )
     else:  # each point in its own language (chain_for puts it first)
         pref = LanguagePreference(
-            requested=(), chain=(default_language, "en"), served=default_language
+            requested=(),
+            chain=(default_language, "en"),
+            served=default_language,
+            default=default_language,
         )
     media_type, extension = MEDIA_TYPES[request.format]
 

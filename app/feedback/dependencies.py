@@ -19,6 +19,7 @@ from app.errors import PayloadTooLarge, UnsupportedMediaType, ValidationProblem
 from app.feedback.privacy import client_key
 from app.feedback.service import Origin
 from app.feedback.throttling import FeedbackThrottle
+from app.i18n.texts import Text
 from app.ratelimit import limiter_for
 
 __all__ = [
@@ -56,30 +57,30 @@ def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
             media_type == "application/json" or media_type.endswith("+json")
         ):
             raise UnsupportedMediaType.for_field(
-                "header", "Content-Type", "send the feedback as application/json"
+                "header", "Content-Type", Text("feedback.json_only")
             )
         if charset not in (None, "utf-8", "utf8"):
             raise UnsupportedMediaType.for_field(
-                "header", "Content-Type", "the body must be UTF-8 encoded"
+                "header", "Content-Type", Text("feedback.utf8_only")
             )
         raw = bytearray()
         async for chunk in request.stream():
             raw.extend(chunk)
             if len(raw) > MAX_BODY_BYTES:
                 raise PayloadTooLarge.for_field(
-                    "body", "body", f"feedback bodies are limited to {MAX_BODY_BYTES} bytes"
+                    "body", "body", Text("feedback.too_large", max=MAX_BODY_BYTES)
                 )
         try:
             text = bytes(raw).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ValidationProblem.for_field(
-                "body", "body", f"not valid UTF-8 (byte {exc.start})", pointer=""
+                "body", "body", Text("feedback.not_utf8", byte=exc.start), pointer=""
             ) from None
         try:
             data: Any = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
             raise ValidationProblem.for_field(
-                "body", "body", f"not valid JSON: {exc.msg}", pointer=""
+                "body", "body", Text("feedback.not_json", reason=exc.msg), pointer=""
             ) from None
         try:
             return model.model_validate(data)
@@ -115,7 +116,7 @@ def _idempotency_key(
     key = idempotency_key.strip()
     if len(key) < 8 or not key.isascii() or not key.isprintable():
         raise ValidationProblem.for_field(
-            "header", "Idempotency-Key", "use 8 to 200 printable ASCII characters, e.g. a UUID"
+            "header", "Idempotency-Key", Text("feedback.idempotency_key")
         )
     return key
 

@@ -18,6 +18,7 @@ from app.feedback.dependencies import (
 from app.feedback.inputs import FeedbackCreate, GeneralFeedbackCreate
 from app.feedback.models import TagScope
 from app.feedback.schemas import FeedbackReceipt, FeedbackTagList, PointFeedbackSummary
+from app.i18n.content import tag_response
 from app.i18n.dependencies import LangDep
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
@@ -115,9 +116,10 @@ def get_point_feedback(
     limit: Annotated[int, Query(ge=1, le=50, description="How many comments")] = 5,
 ) -> PointFeedbackSummary:
     response.headers["Cache-Control"] = "public, max-age=60"
-    return service.point_summary(
+    summary = service.point_summary(
         session, point_public_id=point_id, pref=pref, other_languages=other_languages, limit=limit
     )
+    return tag_response(response, pref, summary)
 
 
 @router.get(
@@ -135,4 +137,4 @@ def list_feedback_tags(
     scope: Annotated[TagScope | None, Query(description="Only tags of this scope")] = None,
 ) -> FeedbackTagList:
     response.headers["Cache-Control"] = "public, max-age=3600"
-    return service.list_tags(session, pref=pref, scope=scope)
+    return tag_response(response, pref, service.list_tags(session, pref=pref, scope=scope))

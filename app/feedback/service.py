@@ -40,6 +40,7 @@ from app.feedback.throttling import FeedbackThrottle
 from app.i18n.fallback import localise
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.tags import base_language
+from app.i18n.texts import Text
 from app.service_points.models import PointStatus, ServicePoint
 from app.settings import Settings
 from app.tasks import service as tasks_service
@@ -108,7 +109,7 @@ def list_tags(
 def _public_point(session: Session, public_id: str) -> ServicePoint:
     point = repository.point_by_public_id(session, public_id)
     if point is None or point.deleted_at is not None or point.status == PointStatus.draft:
-        raise NotFound.for_field("path", "point_id", f"no service point with id {public_id!r}")
+        raise NotFound.for_field("path", "point_id", Text("point.not_found", id=public_id))
     return point
 
 
@@ -121,7 +122,7 @@ def _checked_tags(
 ) -> list[FeedbackTag]:
     """The chosen tags; 422 naming each unknown tag, an over-long comment, or nothing sent."""
     if data.is_empty:
-        detail = "send a rating, at least one tag or a comment"
+        detail = Text("feedback.empty")
         raise ValidationProblem(
             detail,
             errors=[
@@ -134,8 +135,12 @@ def _checked_tags(
     for i, code in enumerate(data.tags):
         tag = known.get(code)
         if tag is None or tag.scope != scope:
-            where = "on a point" if scope == TagScope.point else "in general feedback"
-            detail = f"unknown tag {code!r}" if tag is None else f"{code!r} is not used {where}"
+            where = "point" if scope == TagScope.point else "general"
+            detail = (
+                Text("feedback.unknown_tag", code=code)
+                if tag is None
+                else Text(f"feedback.tag_not_used_{where}", code=code)
+            )
             errors.append(
                 FieldError(location="body", name="tags", pointer=f"/tags/{i}", detail=detail)
             )
@@ -146,11 +151,11 @@ def _checked_tags(
                 location="body",
                 name="comment",
                 pointer="/comment",
-                detail=f"at most {limit} characters (got {len(data.comment)})",
+                detail=Text("feedback.comment_too_long", max=limit, got=len(data.comment)),
             )
         )
     if errors:
-        raise ValidationProblem("; ".join(e.detail for e in errors), errors=errors)
+        raise ValidationProblem(errors=errors)
     return [known[code] for code in data.tags]
 
 
@@ -222,7 +227,7 @@ def _submit(
         if replayed is not None:
             if replayed.content_digest != digest:
                 raise ValidationProblem.for_field(
-                    "header", "Idempotency-Key", "already used for different feedback"
+                    "header", "Idempotency-Key", Text("feedback.idempotency_reused")
                 )
             return _receipt(replayed, duplicate=True)
     throttle.admit(client=origin.client, target=target, on_point=point is not None)

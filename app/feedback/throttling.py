@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from app.errors import ServiceUnavailable, TooManyRequests
+from app.i18n.texts import Text
 from app.ratelimit import Decision, RateLimiter
 from app.settings import Settings
 
@@ -56,9 +57,7 @@ class FeedbackThrottle:
         try:
             return call(*args)
         except self.limiter.storage.base_exceptions:
-            raise ServiceUnavailable(
-                "feedback cannot be accepted right now; keep it and retry shortly"
-            ) from None
+            raise ServiceUnavailable(Text("feedback.unavailable")) from None
 
     def _checks(self, *, client: str, target: str, on_point: bool) -> list[_Check]:
         checks = [_Check(limit, ("feedback:client", client)) for limit in self.per_client]
@@ -82,7 +81,7 @@ class FeedbackThrottle:
     def _refuse_unless(decision: Decision) -> None:
         if not decision.allowed:
             raise TooManyRequests(
-                "too much feedback from this connection; please wait before sending more",
+                Text("feedback.too_many"),
                 retry_after=decision.retry_after,
             )
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from app.hsds import ids, schedules
 from app.hsds.vocabulary import FIELD_TERMS, Vocabulary
+from app.i18n.content import record_languages
 from app.i18n.fallback import LocalisedText, localise
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.tags import display_name
@@ -60,15 +61,19 @@ def point_texts(point: ServicePoint, pref: LanguagePreference) -> LocalisedText:
     translations = {
         t.lang: {f: getattr(t, f) for f in TRANSLATABLE_FIELDS} for t in point.translations
     }
-    return localise(translations, TRANSLATABLE_FIELDS, pref.chain_for(point.original_language))
+    return record_languages(
+        localise(translations, TRANSLATABLE_FIELDS, pref.chain_for(point.original_language))
+    )
 
 
 def organization(org: Organization, chain: tuple[str, ...]) -> dict[str, Any]:
     """The one-to-one fields of an organisation (``organization_list`` item)."""
-    text = localise(
-        {t.lang: {"name": t.name, "description": t.description} for t in org.translations},
-        ("name", "description"),
-        chain,
+    text = record_languages(
+        localise(
+            {t.lang: {"name": t.name, "description": t.description} for t in org.translations},
+            ("name", "description"),
+            chain,
+        )
     )
     return _clean(
         {

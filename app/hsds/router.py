@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from starlette.responses import Response, StreamingResponse
@@ -15,10 +15,12 @@ from app.geo.text import query_tokens
 from app.hsds import documents, ids, mapping, service
 from app.hsds.shapes import ApiMeta, HsdsPage
 from app.hsds.vocabulary import Vocabulary
+from app.i18n.content import VARY, content_language, recording_languages
 from app.i18n.dependencies import LangDep
 from app.i18n.negotiation import LanguagePreference
 from app.responses import dump_json
 
+T = TypeVar("T")
 router = APIRouter(prefix="/hsds", tags=["HSDS 3.1 (Open Referral)"])
 
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
@@ -108,6 +110,7 @@ VocabularyDep = Annotated[Vocabulary, Depends(_vocabulary)]
 
 def _points(
     request: Request,
+    response: Response,
     session: ReadSessionDep,
     filters: service.ServiceFilters,
     vocab: Vocabulary,
@@ -125,9 +128,18 @@ def _points(
         return StreamingResponse(
             service.ndjson_lines(request.app.state.database.read_sessionmaker, produce),
             media_type=NDJSON,
-            headers={"Content-Language": pref.served},
+            headers={"Content-Language": pref.served, "Vary": VARY},
         )
-    return service.list_points(session, where, paging, render)
+    return _tagged(response, pref, lambda: service.list_points(session, where, paging, render))
+
+
+def _tagged(response: Response, pref: LanguagePreference, produce: Callable[[], T]) -> T:
+    """``produce()``, with ``Content-Language`` naming the languages its texts came in
+    (HSDS objects carry no language per text, so the mapping records them)."""
+    with recording_languages() as used:
+        body = produce()
+    response.headers["Content-Language"] = content_language(pref, used)
+    return body
 
 
 @router.get(
@@ -192,6 +204,7 @@ def schema_file(
 )
 def list_services(
     request: Request,
+    response: Response,
     session: ReadSessionDep,
     pref: LangDep,
     vocab: VocabularyDep,
@@ -208,7 +221,7 @@ def list_services(
             return mapping.full_service(point, vocab, pref)
         return mapping.service_summary(point, pref)
 
-    return _points(request, session, filters, vocab, paging, output, render, pref)
+    return _points(request, response, session, filters, vocab, paging, output, render, pref)
 
 
 @router.get(
@@ -217,8 +230,10 @@ def list_services(
     summary="One fully nested service",
     responses={404: PROBLEM},
 )
-def get_service(session: ReadSessionDep, pref: LangDep, vocab: VocabularyDep, id: Id) -> Any:
-    return service.get_service(session, id, vocab=vocab, pref=pref)
+def get_service(
+    response: Response, session: ReadSessionDep, pref: LangDep, vocab: VocabularyDep, id: Id
+) -> Any:
+    return _tagged(response, pref, lambda: service.get_service(session, id, vocab=vocab, pref=pref))
 
 
 @router.get(
@@ -229,6 +244,7 @@ def get_service(session: ReadSessionDep, pref: LangDep, vocab: VocabularyDep, id
 )
 def list_service_at_locations(
     request: Request,
+    response: Response,
     session: ReadSessionDep,
     pref: LangDep,
     vocab: VocabularyDep,
@@ -250,7 +266,7 @@ def list_service_at_locations(
     def render(point: Any) -> dict[str, Any]:
         return mapping.sal_full(point, pref) if full else mapping.sal_summary(point, pref)
 
-    return _points(request, session, filters, vocab, paging, output, render, pref)
+    return _points(request, response, session, filters, vocab, paging, output, render, pref)
 
 
 @router.get(
@@ -259,8 +275,10 @@ def list_service_at_locations(
     summary="One fully nested service_at_location",
     responses={404: PROBLEM},
 )
-def get_service_at_location(session: ReadSessionDep, pref: LangDep, id: Id) -> Any:
-    return service.get_sal(session, id, pref=pref)
+def get_service_at_location(
+    response: Response, session: ReadSessionDep, pref: LangDep, id: Id
+) -> Any:
+    return _tagged(response, pref, lambda: service.get_sal(session, id, pref=pref))
 
 
 @router.get(
@@ -270,6 +288,7 @@ def get_service_at_location(session: ReadSessionDep, pref: LangDep, id: Id) -> A
     responses=LIST_RESPONSES,
 )
 def list_organizations(
+    response: Response,
     session: ReadSessionDep,
     pref: LangDep,
     paging: PagingDep,
@@ -277,7 +296,13 @@ def list_organizations(
     search: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Any:
     paging = _all_if_ndjson(paging, output)
-    page = service.list_organizations(session, search=_search(search), paging=paging, pref=pref)
+    page = _tagged(
+        response,
+        pref,
+        lambda: service.list_organizations(
+            session, search=_search(search), paging=paging, pref=pref
+        ),
+    )
     return _maybe_ndjson(page, output, pref)
 
 
@@ -288,13 +313,20 @@ def list_organizations(
     responses={404: PROBLEM},
 )
 def get_organization(
+    response: Response,
     session: ReadSessionDep,
     pref: LangDep,
     vocab: VocabularyDep,
     id: Id,
     full_service: Annotated[bool, Query(description="Fully nested services")] = False,
 ) -> Any:
-    return service.get_organization(session, id, full_service=full_service, vocab=vocab, pref=pref)
+    return _tagged(
+        response,
+        pref,
+        lambda: service.get_organization(
+            session, id, full_service=full_service, vocab=vocab, pref=pref
+        ),
+    )
 
 
 @router.get(
@@ -369,7 +401,9 @@ def _maybe_ndjson(page: dict[str, Any], output: str, pref: LanguagePreference) -
     if output != "ndjson":
         return page
     body = b"".join(dump_json(item) + b"\n" for item in page["contents"])
-    return Response(body, media_type=NDJSON, headers={"Content-Language": pref.served})
+    return Response(
+        body, media_type=NDJSON, headers={"Content-Language": pref.served, "Vary": VARY}
+    )
 
 
 __all__ = ["router"]

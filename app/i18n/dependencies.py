@@ -8,6 +8,7 @@ from fastapi import Depends, Header, Query, Request, Response
 
 from app.db import Database
 from app.errors import ValidationProblem
+from app.i18n.content import VARY
 from app.i18n.negotiation import LanguagePreference, negotiate
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
 
@@ -32,7 +33,7 @@ async def get_language_preference(
         try:
             tag = normalise_tag(lang)
         except InvalidLanguageTag as exc:
-            raise ValidationProblem.for_field("query", "lang", str(exc)) from None
+            raise ValidationProblem.for_field("query", "lang", exc.text) from None
     settings = request.app.state.settings
     pref = negotiate(
         lang=tag,
@@ -41,7 +42,7 @@ async def get_language_preference(
         supported=_supported(request),
     )
     response.headers["Content-Language"] = pref.served
-    response.headers["Vary"] = "Accept-Language, Accept-Encoding"
+    response.headers["Vary"] = VARY
     request.state.language = pref
     return pref
 

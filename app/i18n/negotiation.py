@@ -56,6 +56,7 @@ class LanguagePreference:
     requested: tuple[str, ...]
     chain: tuple[str, ...]
     served: str
+    default: str = "es"
 
     def chain_for(self, original_language: str | None) -> tuple[str, ...]:
         """The fallback chain for one record: requested tags, its original language, defaults."""
@@ -70,8 +71,10 @@ class LanguagePreference:
         return _expand(self.requested)
 
     def is_fallback(self, served: str) -> bool:
-        """True unless ``served`` is a requested tag or its base language."""
-        return served not in {t for tag in self.requested for t in (tag, base_language(tag))}
+        """Whether a text in ``served`` is not what was asked for: not a requested tag or its
+        base language or, when the request named no language, not the default language."""
+        wanted = self.requested or (self.default,)
+        return served not in {t for tag in wanted for t in (tag, base_language(tag))}
 
 
 def _expand(tags: Iterable[str]) -> tuple[str, ...]:
@@ -106,4 +109,6 @@ def negotiate(
             chain.append(fallback)
     supported_set = set(supported)
     served = next((t for t in chain if t in supported_set), default)
-    return LanguagePreference(requested=requested, chain=tuple(chain), served=served)
+    return LanguagePreference(
+        requested=requested, chain=tuple(chain), served=served, default=default
+    )

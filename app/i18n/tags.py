@@ -6,10 +6,12 @@ from functools import lru_cache
 
 import langcodes
 
+from app.i18n.texts import LocalisedError, Text
+
 __all__ = ["InvalidLanguageTag", "base_language", "display_name", "normalise_tag"]
 
 
-class InvalidLanguageTag(ValueError):
+class InvalidLanguageTag(LocalisedError):
     """Raised for a string that is not a registered BCP 47 language tag."""
 
 
@@ -18,10 +20,10 @@ def normalise_tag(value: str) -> str:
     """The canonical form of a BCP 47 tag (``fr-ca`` -> ``fr-CA``); raises on unknown tags."""
     raw = value.strip()
     if not raw or len(raw) > 35 or not langcodes.tag_is_valid(raw):
-        raise InvalidLanguageTag(f"{value!r} is not a valid BCP 47 language tag")
+        raise InvalidLanguageTag(Text("lang.invalid", value=value))
     language = langcodes.Language.get(raw)
     if not language.is_valid() or not language.language or language.language == "und":
-        raise InvalidLanguageTag(f"{value!r} is not a registered language")
+        raise InvalidLanguageTag(Text("lang.unregistered", value=value))
     return str(language)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from app.errors import ValidationProblem
+from app.i18n.texts import Text
 
 __all__ = ["decode_cursor", "encode_cursor", "query_fingerprint"]
 
@@ -27,15 +28,15 @@ def encode_cursor(payload: dict[str, Any]) -> str:
 
 
 def decode_cursor(raw: str, *, fingerprint: str) -> dict[str, Any]:
-    def bad(detail: str) -> ValidationProblem:
-        return ValidationProblem.for_field("query", "cursor", detail)
+    def bad(key: str) -> ValidationProblem:
+        return ValidationProblem.for_field("query", "cursor", Text(key))
 
     if len(raw) > MAX_CURSOR_LENGTH:
-        raise bad("cursor is too long")
+        raise bad("cursor.too_long")
     try:
         payload = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
     except (ValueError, orjson.JSONDecodeError):
-        raise bad("malformed cursor; use the next_cursor of a previous page") from None
+        raise bad("cursor.malformed") from None
     if not isinstance(payload, dict) or payload.get("f") != fingerprint:
-        raise bad("this cursor belongs to another query")
+        raise bad("cursor.other_query")
     return payload

@@ -14,6 +14,7 @@ from app.errors import FieldError, ValidationProblem
 from app.geo.sphere import BBox
 from app.geo.text import query_tokens
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
+from app.i18n.texts import Text
 from app.service_points.rendering import PointView
 
 __all__ = ["PointQuery", "PointQueryDep", "parse_lat_lon"]
@@ -69,11 +70,11 @@ def _finite(raw: str, name: str, errors: list[FieldError]) -> float | None:
         value = float(raw)
     except ValueError:
         errors.append(
-            FieldError(location="query", name=name, detail=f"{raw[:40]!r} is not a number")
+            FieldError(location="query", name=name, detail=Text("number.invalid", value=raw[:40]))
         )
         return None
     if not math.isfinite(value):
-        errors.append(FieldError(location="query", name=name, detail="must be a finite number"))
+        errors.append(FieldError(location="query", name=name, detail=Text("number.not_finite")))
         return None
     return value
 
@@ -82,29 +83,23 @@ def parse_lat_lon(raw: str, name: str, errors: list[FieldError]) -> tuple[float,
     """``"lat,lon"`` in range, or None with the reasons appended to ``errors``."""
     parts = raw.split(",")
     if len(parts) != 2:
-        errors.append(FieldError(location="query", name=name, detail="expected 'lat,lon'"))
+        errors.append(FieldError(location="query", name=name, detail=Text("near.format")))
         return None
     lat = _finite(parts[0], name, errors)
     lon = _finite(parts[1], name, errors)
     if lat is None or lon is None:
         return None
     if not -90 <= lat <= 90:
-        errors.append(
-            FieldError(location="query", name=name, detail="latitude must be in [-90, 90]")
-        )
+        errors.append(FieldError(location="query", name=name, detail=Text("near.latitude")))
     if not -180 <= lon <= 180:
-        errors.append(
-            FieldError(location="query", name=name, detail="longitude must be in [-180, 180]")
-        )
+        errors.append(FieldError(location="query", name=name, detail=Text("near.longitude")))
     return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
 def _parse_bbox(raw: str, errors: list[FieldError]) -> BBox | None:
     parts = raw.split(",")
     if len(parts) != 4:
-        errors.append(
-            FieldError(location="query", name="bbox", detail="expected minLon,minLat,maxLon,maxLat")
-        )
+        errors.append(FieldError(location="query", name="bbox", detail=Text("bbox.format")))
         return None
     values = [_finite(p, "bbox", errors) for p in parts]
     if any(v is None for v in values):
@@ -112,11 +107,11 @@ def _parse_bbox(raw: str, errors: list[FieldError]) -> BBox | None:
     min_lon, min_lat, max_lon, max_lat = (float(v) for v in values)  # type: ignore[arg-type]
     problems = []
     if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
-        problems.append("longitudes must be in [-180, 180]")
+        problems.append(Text("bbox.longitudes"))
     if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
-        problems.append("latitudes must be in [-90, 90]")
+        problems.append(Text("bbox.latitudes"))
     if min_lat > max_lat:
-        problems.append("minLat is greater than maxLat")
+        problems.append(Text("bbox.lat_order"))
     for detail in problems:
         errors.append(FieldError(location="query", name="bbox", detail=detail))
     # min_lon > max_lon is allowed: the box crosses the antimeridian.
@@ -173,8 +168,13 @@ async def get_point_query(
         Query(description="ISO 3166-1 alpha-2 codes", examples=[["CO", "PA"]]),
     ] = None,
     open_now: Annotated[
-        bool, Query(description="Only points open at `at` (default: now), in their own time zone")
-    ] = False,
+        bool | None,
+        Query(
+            description="`true`: only points open at `at` (default: now), in their own time "
+            "zone. Leave it out for every point; `false` is refused (422), since no filter "
+            "gives the points closed now (unknown hours are neither open nor closed)"
+        ),
+    ] = None,
     at: Annotated[
         dt.datetime | None,
         Query(
@@ -218,23 +218,23 @@ async def get_point_query(
     centre = parse_lat_lon(near, "near", errors) if near is not None else None
     box = _parse_bbox(bbox, errors) if bbox is not None else None
     if near is not None and bbox is not None:
-        errors.append(FieldError(location="query", name="bbox", detail="use either near or bbox"))
+        errors.append(FieldError(location="query", name="bbox", detail=Text("bbox.with_near")))
     if radius is not None and not 1 <= radius <= settings.max_radius_m:
         errors.append(
             FieldError(
                 location="query",
                 name="radius",
-                detail=f"must be between 1 and {settings.max_radius_m} metres",
+                detail=Text("radius.range", max=settings.max_radius_m),
             )
         )
     if radius is not None and near is None:
-        errors.append(FieldError(location="query", name="radius", detail="radius needs near"))
+        errors.append(FieldError(location="query", name="radius", detail=Text("radius.needs_near")))
     if limit is not None and not 1 <= limit <= settings.max_page_size:
         errors.append(
             FieldError(
                 location="query",
                 name="limit",
-                detail=f"must be between 1 and {settings.max_page_size}",
+                detail=Text("limit.range", max=settings.max_page_size),
             )
         )
     spoken: list[str] = []
@@ -242,24 +242,22 @@ async def get_point_query(
         try:
             spoken.append(normalise_tag(tag))
         except InvalidLanguageTag as exc:
-            errors.append(FieldError(location="query", name="spoken_language", detail=str(exc)))
+            errors.append(FieldError(location="query", name="spoken_language", detail=exc.text))
     countries: list[str] = []
     for code in _split(country):
         try:
             countries.append(normalise_country(code))
         except InvalidCountryCode as exc:
-            errors.append(FieldError(location="query", name="country", detail=str(exc)))
+            errors.append(FieldError(location="query", name="country", detail=exc.text))
     if at is not None and at.tzinfo is None:
-        errors.append(
-            FieldError(
-                location="query", name="at", detail="needs a UTC offset, e.g. 2026-03-09T16:30:00Z"
-            )
-        )
+        errors.append(FieldError(location="query", name="at", detail=Text("at.offset")))
     text = q.strip() if q else None
     if text is not None and not query_tokens(text):
-        errors.append(FieldError(location="query", name="q", detail="contains no searchable words"))
+        errors.append(FieldError(location="query", name="q", detail=Text("q.no_words")))
+    if open_now is False:
+        errors.append(FieldError(location="query", name="open_now", detail=Text("open_now.false")))
     if errors:
-        raise ValidationProblem("; ".join(f"{e.name}: {e.detail}" for e in errors), errors=errors)
+        raise ValidationProblem(errors=errors)
     return PointQuery(
         near=centre,
         radius_m=radius or settings.default_radius_m,
@@ -268,7 +266,7 @@ async def get_point_query(
         audiences=tuple(_split(audience)),
         spoken_languages=tuple(spoken),
         countries=tuple(countries),
-        open_now=open_now,
+        open_now=bool(open_now),
         at=at or dt.datetime.now(dt.UTC),
         free=free,
         verified_since=verified_since,

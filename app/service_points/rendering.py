@@ -235,6 +235,8 @@ class Rendered:
 
     head: bytes
     verification: bytes
+    lang: str
+    version: int
     published: bool
     opening_hours: str | None
     timezone: str | None
@@ -254,6 +256,8 @@ class Rendered:
         return cls(
             head=dump(static)[:-1],
             verification=dump(verification)[:-1],
+            lang=static["lang"],
+            version=record.version,
             published=record.status == _PUBLISHED,
             opening_hours=record.opening_hours,
             timezone=record.timezone,

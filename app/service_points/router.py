@@ -13,8 +13,8 @@ import orjson
 from fastapi import APIRouter, Header, Path, Request
 from starlette.responses import Response
 
+from app.http_cache import version_etag
 from app.i18n.dependencies import LangDep
-from app.i18n.negotiation import LanguagePreference
 from app.responses import GEOJSON_MEDIA_TYPE
 from app.service_points import service
 from app.service_points.dependencies import PointQueryDep
@@ -57,8 +57,12 @@ def _renderings(request: Request) -> RenderCache:
     return cache
 
 
-def _headers(pref: LanguagePreference) -> dict[str, str]:
-    return {"Content-Language": pref.served, "Vary": "Accept, Accept-Language, Accept-Encoding"}
+def _headers(languages: list[str]) -> dict[str, str]:
+    """``Content-Language``: the languages the items' texts are in (see app.i18n.content)."""
+    return {
+        "Content-Language": ", ".join(languages),
+        "Vary": "Accept, Accept-Language, Accept-Encoding",
+    }
 
 
 def _next_href(request: Request, cursor: str) -> str:
@@ -128,8 +132,8 @@ async def search_points(
             "links": links,
             "lang": page.lang,
         }
-        return Response(dump(body), media_type=GEOJSON_MEDIA_TYPE, headers=_headers(pref))
-    return Response(page.body(), media_type="application/json", headers=_headers(pref))
+        return Response(dump(body), media_type=GEOJSON_MEDIA_TYPE, headers=_headers(page.languages))
+    return Response(page.body(), media_type="application/json", headers=_headers(page.languages))
 
 
 @router.get(
@@ -157,9 +161,14 @@ async def get_point(
             cache=_renderings(request),
         ),
     )
+    headers = _headers([item.lang])
     if accept and GEOJSON_MEDIA_TYPE in accept:
-        return Response(dump(_feature(item)), media_type=GEOJSON_MEDIA_TYPE, headers=_headers(pref))
-    return Response(item, media_type="application/json", headers=_headers(pref))
+        body, media_type = dump(_feature(item.body)), GEOJSON_MEDIA_TYPE
+    else:
+        body, media_type = item.body, "application/json"
+    # The point's version in its public ETag: a PATCH to this URL accepts it in If-Match.
+    headers["ETag"] = version_etag(item.version, body)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 __all__ = ["router"]

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.i18n.content import LANG_FALLBACK
+
 __all__ = [
     "Contact",
     "Location",
@@ -91,7 +93,7 @@ class ServicePointRead(BaseModel):
     documents_required: str | None = None
     accessibility: str | None = None
     lang: str = Field(description="Language the texts were served in")
-    lang_fallback: bool = Field(description="True when the requested language was not available")
+    lang_fallback: bool = Field(description=LANG_FALLBACK)
     field_lang: dict[str, str] | None = Field(
         default=None, description="Fields served in another language than `lang`"
     )
@@ -144,7 +146,7 @@ class ServicePointSummary(BaseModel):
     id: str = Field(description="Stable public id (UUID)")
     name: str
     lang: str = Field(description="Language the name was served in")
-    lang_fallback: bool = Field(description="True when the requested language was not available")
+    lang_fallback: bool = Field(description=LANG_FALLBACK)
     location: Location
     categories: list[str]
     status: _STATUS
@@ -155,7 +157,10 @@ class ServicePointSummary(BaseModel):
 
 
 _NEXT_CURSOR = "Pass as `cursor` to get the next page; absent on the last"
-_PAGE_LANG = "The response language (also in Content-Language)"
+_PAGE_LANG = (
+    "The main language of the page: the first of Content-Language, which lists the "
+    "languages of every item, the requested one first"
+)
 
 
 class PointPage(BaseModel):

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.errors import NotFound
 from app.geo.base import Candidate, NearestCursor, PostFilter, SearchBackend
+from app.i18n.content import body_languages
 from app.i18n.negotiation import LanguagePreference
+from app.i18n.texts import Text
 from app.metrics import observe_search
 from app.service_points import repository
 from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
@@ -41,6 +43,7 @@ from app.taxonomy import service as taxonomy_service
 
 __all__ = [
     "PageOut",
+    "PointItem",
     "get_item",
     "get_point",
     "get_point_item",
@@ -59,6 +62,7 @@ class PageOut:
     items: list[bytes]
     next_cursor: str | None
     lang: str
+    languages: list[str]
 
     def body(self) -> bytes:
         """The page as JSON (``PointPage`` or ``PointSummaryPage`` shape)."""
@@ -105,7 +109,7 @@ def get_item(
     pref: LanguagePreference,
     stale_after: dt.timedelta,
     cache: RenderCache,
-) -> bytes:
+) -> PointItem:
     """:func:`get_point_item` in a read session of its own."""
     with database.read_sessionmaker() as session:
         return get_point_item(session, public_id, pref=pref, stale_after=stale_after, cache=cache)
@@ -200,7 +204,8 @@ def search_points(
         for c in page
         if c.id in rendered
     ]
-    return PageOut(items=items, next_cursor=next_cursor, lang=pref.served)
+    languages = body_languages(pref, (rendered[c.id].lang for c in page if c.id in rendered))
+    return PageOut(items=items, next_cursor=next_cursor, lang=languages[0], languages=languages)
 
 
 def _rendered(
@@ -270,6 +275,15 @@ def _open_filter(session: Session, at: dt.datetime) -> PostFilter:
     return keep_open
 
 
+@dataclass(frozen=True, slots=True)
+class PointItem:
+    """One public point as JSON, the language its texts are in and its version."""
+
+    body: bytes
+    lang: str
+    version: int
+
+
 def get_point_item(
     session: Session,
     public_id: str,
@@ -277,24 +291,26 @@ def get_point_item(
     pref: LanguagePreference,
     stale_after: dt.timedelta,
     cache: RenderCache,
-) -> bytes:
+) -> PointItem:
     """A public point by id, as JSON; drafts and deleted points are not found."""
     point_id = repository.id_by_public_id(session, public_id)
     rendered, flagged = (
         _rendered(session, [point_id], pref=pref, cache=cache) if point_id else ({}, set())
     )
     if point_id is None or point_id not in rendered:
-        raise NotFound(f"no service point with id {public_id!r}")
+        raise NotFound(Text("point.not_found", id=public_id))
     now = dt.datetime.now(dt.UTC)
     warnings = tasks_service.warnings_for(session, flagged).get(point_id) if flagged else None
-    return finish(
-        rendered[point_id],
+    found = rendered[point_id]
+    body = finish(
+        found,
         distance_m=None,
         at=now,
         now=now,
         stale_after=stale_after,
         warnings=warnings,
     )
+    return PointItem(body=body, lang=found.lang, version=found.version)
 
 
 def get_point(
@@ -304,7 +320,7 @@ def get_point(
     item = get_point_item(
         session, public_id, pref=pref, stale_after=stale_after, cache=RenderCache(max_entries=1)
     )
-    return ServicePointRead.model_validate_json(item)
+    return ServicePointRead.model_validate_json(item.body)
 
 
 def _record_of(point: ServicePoint) -> PointRecord:

@@ -33,7 +33,7 @@ from app.errors import (
     ValidationProblem,
 )
 from app.exchange import checks as duplicate_checks
-from app.http_cache import ENCODING_SUFFIXES
+from app.http_cache import ENCODING_SUFFIXES, etag_version
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
 from app.service_points import repository, staff_repository, state, writing
@@ -143,7 +143,11 @@ def _check_if_match(point: ServicePoint, if_match: str | None) -> None:
         raise PreconditionRequired("send If-Match with the ETag of the version you edited", **extra)
     if "*" in tags:
         raise PreconditionRequired("If-Match: * is not accepted; send the point's ETag", **extra)
-    if current not in {_strong_tag(t) for t in tags}:
+    # The staff ETag (strong comparison), or the public ETag of any representation of the
+    # current version (``GET /v1/points/{id}`` in any language or coding): same version.
+    if current not in {_strong_tag(t) for t in tags} and point.version not in {
+        etag_version(t) for t in tags
+    }:
         raise PreconditionFailed(
             "the point changed since you read it; read it again and redo your change", **extra
         )

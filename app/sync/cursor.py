@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from app.errors import ValidationProblem
+from app.i18n.texts import Text
 from app.sync.scope import Languages, Scope
 
 __all__ = ["MAX_CURSOR_LENGTH", "SyncCursor", "decode", "encode", "fingerprint"]
@@ -53,8 +54,8 @@ def encode(cursor: SyncCursor, *, epoch: str, fingerprint: str) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
 
 
-def _bad(detail: str) -> ValidationProblem:
-    return ValidationProblem.for_field("query", "since", detail)
+def _bad(key: str) -> ValidationProblem:
+    return ValidationProblem.for_field("query", "since", Text(key))
 
 
 def _count(payload: dict[str, Any], name: str, *, required: bool = False) -> int | None:
@@ -62,22 +63,22 @@ def _count(payload: dict[str, Any], name: str, *, required: bool = False) -> int
     if value is None and not required:
         return None
     if type(value) is not int or value < 0 or value > 2**62:
-        raise _bad("malformed cursor; use the cursor of a previous sync")
+        raise _bad("sync.cursor_malformed")
     return value
 
 
 def decode(raw: str, *, fingerprint: str) -> tuple[str, SyncCursor]:
     """The cursor's epoch and position; 422 naming ``since`` when it is not one of ours."""
     if len(raw) > MAX_CURSOR_LENGTH:
-        raise _bad("cursor is too long")
+        raise _bad("cursor.too_long")
     try:
         payload = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
     except (ValueError, orjson.JSONDecodeError):
-        raise _bad("malformed cursor; use the cursor of a previous sync") from None
+        raise _bad("sync.cursor_malformed") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("e"), str):
-        raise _bad("malformed cursor; use the cursor of a previous sync")
+        raise _bad("sync.cursor_malformed")
     if payload.get("f") != fingerprint:
-        raise _bad("this cursor belongs to another country, area or set of languages")
+        raise _bad("sync.cursor_other_scope")
     since = _count(payload, "s", required=True)
     high = _count(payload, "h")
     change_seq, change_id = _count(payload, "q"), _count(payload, "i")
@@ -86,9 +87,9 @@ def decode(raw: str, *, fingerprint: str) -> tuple[str, SyncCursor]:
     if (change_seq is None) != (change_id is None) or (
         (change_seq is not None or after_point is not None) and high is None
     ):
-        raise _bad("malformed cursor; use the cursor of a previous sync")
+        raise _bad("sync.cursor_malformed")
     if high is not None and high < since:
-        raise _bad("malformed cursor; use the cursor of a previous sync")
+        raise _bad("sync.cursor_malformed")
     after_change = (
         (change_seq, change_id) if change_seq is not None and change_id is not None else None
     )

@@ -12,6 +12,7 @@ from app.db import ReadSessionDep
 from app.errors import FieldError, ValidationProblem
 from app.i18n.negotiation import parse_accept_language
 from app.i18n.tags import InvalidLanguageTag, base_language, normalise_tag
+from app.i18n.texts import Text
 from app.service_points.dependencies import _parse_bbox as parse_bbox
 from app.sync.scope import ALL_LANGUAGES, Languages, Scope
 
@@ -46,7 +47,7 @@ def _explicit_languages(
         try:
             tag = normalise_tag(item)
         except InvalidLanguageTag as exc:
-            errors.append(FieldError(location="query", name="lang", detail=str(exc)))
+            errors.append(FieldError(location="query", name="lang", detail=exc.text))
             continue
         if tag not in supported:
             # A regional variant we do not keep apart is served in its base language.
@@ -56,17 +57,21 @@ def _explicit_languages(
                 FieldError(
                     location="query",
                     name="lang",
-                    detail=f"{item[:35]!r} is not offered; see /v1/languages",
+                    detail=Text("sync.lang_not_offered", value=item[:35]),
                 )
             )
         elif tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_LANGUAGES:
         errors.append(
-            FieldError(location="query", name="lang", detail=f"at most {MAX_LANGUAGES} languages")
+            FieldError(
+                location="query",
+                name="lang",
+                detail=Text("sync.too_many_languages", max=MAX_LANGUAGES),
+            )
         )
     elif not tags and not errors:
-        errors.append(FieldError(location="query", name="lang", detail="no language given"))
+        errors.append(FieldError(location="query", name="lang", detail=Text("sync.no_language")))
     return tuple(tags)
 
 
@@ -126,21 +131,21 @@ def get_sync_query(
         try:
             code = normalise_country(country)
         except InvalidCountryCode as exc:
-            errors.append(FieldError(location="query", name="country", detail=str(exc)))
+            errors.append(FieldError(location="query", name="country", detail=exc.text))
     if bbox is not None:
         box = parse_bbox(bbox, errors)
     if country is None and bbox is None:
-        errors.append(FieldError(location="query", name="country", detail="give country or bbox"))
-    elif country is not None and bbox is not None:
         errors.append(
-            FieldError(location="query", name="bbox", detail="use either country or bbox")
+            FieldError(location="query", name="country", detail=Text("sync.country_or_bbox"))
         )
+    elif country is not None and bbox is not None:
+        errors.append(FieldError(location="query", name="bbox", detail=Text("sync.not_both")))
     if limit is not None and not 1 <= limit <= settings.sync_max_page_size:
         errors.append(
             FieldError(
                 location="query",
                 name="limit",
-                detail=f"must be between 1 and {settings.sync_max_page_size}",
+                detail=Text("limit.range", max=settings.sync_max_page_size),
             )
         )
     tags: tuple[str, ...] | None
@@ -151,7 +156,7 @@ def get_sync_query(
     else:
         tags = _negotiated_languages(accept_language, supported) or (settings.default_language,)
     if errors:
-        raise ValidationProblem("; ".join(f"{e.name}: {e.detail}" for e in errors), errors=errors)
+        raise ValidationProblem(errors=errors)
     return SyncQuery(
         scope=Scope(country=code, bbox=box),
         languages=Languages(tags=tags, default=settings.default_language),
@@ -176,12 +181,12 @@ def get_bundle_query(
     try:
         code = normalise_country(country)
     except InvalidCountryCode as exc:
-        errors.append(FieldError(location="path", name="country", detail=str(exc)))
+        errors.append(FieldError(location="path", name="country", detail=exc.text))
     tags = None
     if lang is not None and lang.strip() != ALL_LANGUAGES:
         tags = _explicit_languages(lang, supported, errors)
     if errors:
-        raise ValidationProblem("; ".join(f"{e.name}: {e.detail}" for e in errors), errors=errors)
+        raise ValidationProblem(errors=errors)
     return BundleQuery(
         country=code,
         languages=Languages(tags=tags, default=settings.default_language),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app.db import ReadSessionDep
+from app.i18n.content import tag_response
 from app.i18n.dependencies import LangDep
 from app.taxonomy import service
 from app.taxonomy.schemas import AudienceRead, CategoryNode
@@ -19,8 +20,10 @@ router = APIRouter(prefix="/v1", tags=["taxonomy"])
     response_model_exclude_none=True,
     response_model_exclude_defaults=True,
 )
-def list_categories(session: ReadSessionDep, pref: LangDep) -> list[CategoryNode]:
-    return service.category_tree(session, pref=pref)
+def list_categories(
+    session: ReadSessionDep, pref: LangDep, response: Response
+) -> list[CategoryNode]:
+    return tag_response(response, pref, service.category_tree(session, pref=pref))
 
 
 @router.get(
@@ -28,5 +31,7 @@ def list_categories(session: ReadSessionDep, pref: LangDep) -> list[CategoryNode
     operation_id="listAudiences",
     summary="Groups of people a point can serve, translated",
 )
-def list_audiences(session: ReadSessionDep, pref: LangDep) -> list[AudienceRead]:
-    return service.audience_list(session, pref=pref)
+def list_audiences(
+    session: ReadSessionDep, pref: LangDep, response: Response
+) -> list[AudienceRead]:
+    return tag_response(response, pref, service.audience_list(session, pref=pref))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app.errors import ValidationProblem
 from app.i18n.fallback import localise
 from app.i18n.negotiation import LanguagePreference
+from app.i18n.texts import Text
 from app.taxonomy import repository
 from app.taxonomy.schemas import AudienceRead, CategoryNode
 
@@ -64,7 +65,7 @@ def expand_categories(session: Session, codes: Sequence[str], *, parameter: str)
     unknown = sorted(set(codes) - known)
     if unknown:
         raise ValidationProblem.for_field(
-            "query", parameter, f"unknown category: {', '.join(unknown)}"
+            "query", parameter, Text("category.unknown", codes=", ".join(unknown))
         )
     return repository.descendants(session, codes)
 
@@ -73,4 +74,6 @@ def validate_audiences(session: Session, codes: Sequence[str], *, location: str,
     known = {a.code for a in repository.all_audiences(session)}
     unknown = sorted(set(codes) - known)
     if unknown:
-        raise ValidationProblem.for_field(location, name, f"unknown audience: {', '.join(unknown)}")
+        raise ValidationProblem.for_field(
+            location, name, Text("audience.unknown", codes=", ".join(unknown))
+        )

@@ -65,7 +65,8 @@ class TestGetCountry:
             assert dt.date(2020, 1, 1) <= section.last_reviewed <= dt.date.today()
             assert section.body and section.title
             if section.sample:
-                assert section.note and section.note.startswith("to verify")
+                # In the answer's language (the default, es): "to verify" is "por verificar".
+                assert section.note and section.note.startswith("por verificar")
         assert body.emergency_numbers and body.currencies and body.official_languages
 
     @pytest.mark.parametrize("code", sorted(ROUTE_COUNTRIES))
@@ -136,3 +137,68 @@ def test_router_does_not_import_sqlalchemy():
         if isinstance(node, ast.Import | ast.ImportFrom)
     ]
     assert not any(m and m.startswith("sqlalchemy") for m in modules)
+
+
+class TestNotesInTheAnswersLanguage:
+    """A section's note ("to verify: ...") comes in the language of the text it goes with;
+    the bare marker of sample content in the answer's language."""
+
+    @pytest.mark.parametrize(
+        ("lang", "prefix"), [("es", "por verificar"), ("en", "to verify"), ("fr", "à vérifier")]
+    )
+    def test_section_notes_follow_the_section(self, client, lang, prefix):
+        for code in sorted(ROUTE_COUNTRIES):
+            body = client.get(f"/v1/countries/{code}", params={"lang": lang}).json()
+            for section in body["sections"]:
+                if section["sample"]:
+                    assert section["note"].startswith(prefix), (code, section["kind"])
+            for number in body["emergency_numbers"]:
+                if number.get("note") and number["sample"]:
+                    assert number["note"].startswith(prefix), (code, number)
+
+    def test_a_detailed_note_is_translated(self, client):
+        spanish = client.get("/v1/countries/PA").json()
+        notes = {s["kind"]: s.get("note") for s in spanish["sections"]}
+        english = client.get("/v1/countries/PA", params={"lang": "en"}).json()
+        english_notes = {s["kind"]: s.get("note") for s in english["sections"]}
+        translated = [k for k, v in english_notes.items() if v and v.startswith("to verify: ")]
+        assert translated, english_notes
+        for kind in translated:
+            assert notes[kind].startswith("por verificar: ") and notes[kind] != english_notes[kind]
+
+    def test_a_note_nobody_translated_is_shown_as_written(self, client):
+        # Portuguese falls back to Spanish texts, and their Spanish notes.
+        body = client.get("/v1/countries/PA", params={"lang": "pt"}).json()
+        for section in body["sections"]:
+            if section["sample"]:
+                assert section["lang"] == "es" and section["note"].startswith("por verificar")
+
+
+class TestContentLanguage:
+    """``Content-Language`` lists the languages the answer is written in, any BCP 47 tag."""
+
+    def test_country_names_in_arabic(self, client):
+        response = client.get("/v1/countries", params={"lang": "ar"})
+        body = response.json()
+        assert body["lang"] == "ar" and {i["lang"] for i in body["items"]} == {"ar"}
+        assert response.headers["content-language"] == "ar"
+        assert "Accept-Language" in response.headers["vary"]
+
+    def test_a_country_in_arabic_names_arabic_then_the_fallback(self, client):
+        response = client.get("/v1/countries/CO", params={"lang": "ar"})
+        body = response.json()
+        assert body["lang"] == "ar"
+        assert {s["lang"] for s in body["sections"]} == {"es"}
+        assert all(s["lang_fallback"] for s in body["sections"])
+        assert response.headers["content-language"] == "ar, es"
+
+    def test_nothing_asked_and_default_served_is_no_fallback(self, client):
+        body = client.get("/v1/countries/CO").json()
+        assert {s["lang"] for s in body["sections"]} == {"es"}
+        assert not any(s["lang_fallback"] for s in body["sections"])
+
+    def test_where_lists_the_names_and_the_labels_languages(self, client):
+        response = client.get("/v1/where", params={"lat": 8.52, "lon": -82.80, "lang": "ar"})
+        body = response.json()
+        assert body["country"]["lang"] == "ar" and body["lang"] == "es"
+        assert response.headers["content-language"] == "ar, es"

@@ -33,7 +33,8 @@ CASES = [
 
 @pytest.mark.parametrize(("url", "status", "name", "words"), CASES)
 def test_bad_input(client, url, status, name, words):
-    response = client.get(url)
+    # Errors are written in the request's language (the default, es, when none is asked).
+    response = client.get(url, headers={"Accept-Language": "en"})
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()

@@ -198,3 +198,19 @@ class TestReads:
     def test_bad_tag_scope_is_422(self, client: TestClient):
         response = client.get("/v1/feedback-tags", params={"scope": "everything"})
         assert "scope" in field_names(problem(response, 422))
+
+
+def test_feedback_errors_in_the_travellers_language(client: TestClient, db: Session):
+    point = published_point(db)
+    url = f"/v1/points/{point.public_id}/feedback"
+    french = client.post(url, json={}, headers={"Accept-Language": "ht"})
+    body = problem(french, 422)
+    assert french.headers["content-language"] == "fr"
+    assert body["title"] == "Données invalides"
+    assert {e["detail"] for e in body["errors"]} == {
+        "envoyez une note, au moins une étiquette ou un commentaire"
+    }
+    spanish = problem(client.post(url, json={"tags": ["bogus"]}), 422)
+    assert spanish["errors"][0]["detail"] == "etiqueta desconocida 'bogus'"
+    english = problem(client.post(url, json={"rating": 9}, headers={"Accept-Language": "en"}), 422)
+    assert english["errors"][0]["detail"] == "Input should be less than or equal to 5"

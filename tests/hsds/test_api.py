@@ -101,7 +101,8 @@ class TestServices:
         )
         response = client.get(f"/hsds/services/{point.public_id}", params={"lang": "en"})
         assert response.status_code == 200
-        assert response.headers["content-language"] == "en"
+        # The body's languages: English, and Spanish for the fields that fell back.
+        assert response.headers["content-language"] == "en, es"
         service = response.json()
         assert_valid(service, "compiled/service_with_definitions.json")
         assert service["id"] == point.public_id and service["name"] == "Shelter"
@@ -285,3 +286,22 @@ def test_bad_parameters_are_named(client, path, params, name):
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["errors"][0]["name"] == name
+
+
+def test_content_language_names_the_languages_served(client, db):
+    org = make_organization(db)
+    arabic = make_point(
+        db,
+        org,
+        original_language="ar",
+        translations={"ar": {"name": "ملجأ"}},
+        country="AQ",
+        lat=-72,
+        lon=20,
+    )
+    response = client.get(f"/hsds/services/{arabic.public_id}", params={"lang": "fr"})
+    assert response.status_code == 200 and response.json()["name"] == "ملجأ"
+    assert response.headers["content-language"] == "ar"
+    assert "Accept-Language" in response.headers["vary"]
+    sal = client.get(f"/hsds/service_at_locations/{arabic.public_id}", params={"lang": "ar"})
+    assert sal.headers["content-language"] == "ar"
