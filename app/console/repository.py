@@ -19,6 +19,7 @@ from app.audit.models import AuditEvent
 from app.feedback.models import Feedback, FeedbackStatus
 from app.geo.text import query_tokens
 from app.organizations.models import Organization
+from app.service_points import freshness
 from app.service_points.models import (
     PointStatus,
     ServicePoint,
@@ -66,13 +67,7 @@ def _live(organization_ids: Sequence[str] | None) -> ColumnElement[bool]:
 
 
 def _stale(verified_before: dt.datetime) -> ColumnElement[bool]:
-    return and_(
-        ServicePoint.status == PointStatus.published.value,
-        or_(
-            ServicePoint.last_verified_at.is_(None),
-            ServicePoint.last_verified_at < verified_before,
-        ),
-    )
+    return freshness.stale_clause(verified_before)
 
 
 def status_counts(session: Session, *, organization_ids: Sequence[str] | None) -> dict[str, int]:
