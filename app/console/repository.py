@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import Membership, StaffUser
@@ -21,7 +21,6 @@ from app.geo.text import query_tokens
 from app.organizations.models import Organization
 from app.service_points import freshness
 from app.service_points.models import (
-    PointStatus,
     ServicePoint,
     ServicePointCategory,
     ServicePointTranslation,
