@@ -162,10 +162,7 @@ def load_points(session: Session, seed_dir: Path) -> tuple[int, int]:
     organisation. A point already there (same ``external_id``) is updated when its record
     changed; returns (created, updated)."""
     items = _read_points(seed_dir, session)
-    org_ids: dict[str, str] = {
-        slug: org_id
-        for slug, org_id in session.execute(select(Organization.slug, Organization.id))
-    }
+    org_ids: dict[str, str] = dict(session.execute(select(Organization.slug, Organization.id)))
     matches = exchange_repository.points_by_keys(session, (), [i["external_id"] for i in items])
     existing = {m.external_id: m.id for m in matches if m.external_id}
     loaded = bulk_repository.load(session, existing.values())
