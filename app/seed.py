@@ -162,7 +162,10 @@ def load_points(session: Session, seed_dir: Path) -> tuple[int, int]:
     organisation. A point already there (same ``external_id``) is updated when its record
     changed; returns (created, updated)."""
     items = _read_points(seed_dir, session)
-    org_ids: dict[str, str] = dict(session.execute(select(Organization.slug, Organization.id)))
+    # (A Result has keys(): dict() would read it as a mapping.)
+    org_ids: dict[str, str] = {
+        row.slug: row.id for row in session.execute(select(Organization.slug, Organization.id))
+    }
     matches = exchange_repository.points_by_keys(session, (), [i["external_id"] for i in items])
     existing = {m.external_id: m.id for m in matches if m.external_id}
     loaded = bulk_repository.load(session, existing.values())
