@@ -34,6 +34,7 @@ ROUTE: dict[str, tuple[float, float, str, tuple[str, ...]]] = {
     "Panama City": (8.98, -79.52, "PA", (SHELTER, HEALTH, MIGRATION_OR_LEGAL)),
     "Paso Canoas": (8.53, -82.84, "CR", (SHELTER, HEALTH, MIGRATION_OR_LEGAL)),
     "San José": (9.93, -84.08, "CR", (SHELTER, HEALTH, MIGRATION_OR_LEGAL)),
+    "Peñas Blancas": (11.215, -85.61, "CR", (MIGRATION_OR_LEGAL,)),
     "Tegucigalpa": (14.08, -87.21, "HN", (SHELTER, HEALTH, MIGRATION_OR_LEGAL)),
     "Danlí": (14.03, -86.58, "HN", (SHELTER, HEALTH, MIGRATION_OR_LEGAL)),
     "Trojes": (14.06, -85.99, "HN", (MIGRATION_OR_LEGAL,)),
