@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.countries.seed import load_countries
+from app.exchange import repository as exchange_repository
 from app.feedback.catalogue import load_tags as load_feedback_tags
 from app.languages.models import Language
 from app.organizations.models import Organization, OrganizationTranslation
-from app.service_points import writing
-from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
+from app.service_points import bulk_repository, state, writing
+from app.service_points.bulk import BulkWriter, NewPoint, PointChange
+from app.service_points.bulk_repository import Loaded
+from app.service_points.inputs import ServicePointCreate
 from app.service_points.models import ServicePoint
+from app.service_points.state import PointState
 from app.taxonomy.models import Audience, AudienceTranslation, Category, CategoryTranslation
 
 __all__ = ["SEED_DIR", "load_all"]
@@ -93,37 +99,51 @@ def _upsert_organization(session: Session, item: dict[str, Any]) -> None:
 
 
 def _point_payload(item: dict[str, Any]) -> dict[str, Any]:
-    data = {k: v for k, v in item.items() if k not in {"organization", "sample", "status"}}
+    data = {k: v for k, v in item.items() if k != "organization" and k != "sample"}
     data["is_sample"] = bool(item.get("sample", False))
+    data.setdefault("status", "published")
     return data
 
 
-def _upsert_point(session: Session, item: dict[str, Any], org_ids: dict[str, str]) -> bool:
-    payload = _point_payload(item)
-    existing = session.scalars(
-        select(ServicePoint).where(ServicePoint.external_id == item["external_id"])
-    ).first()
-    if existing is None:
-        create = ServicePointCreate.model_validate(
-            {**payload, "status": item.get("status", "published")}
-        )
-        writing.create_point(session, create, organization_id=org_ids[item["organization"]])
-        return True
-    translations = payload.pop("translations")
-    writing.update_point(session, existing, ServicePointUpdate.model_validate(payload))
-    for lang, text in translations.items():
-        writing.put_translation(session, existing, lang, TranslationInput.model_validate(text))
-    existing.status = item.get("status", "published")
-    return False
+def _seed_state(item: dict[str, Any]) -> PointState:
+    """The state a seed record asks for (validated by the write API's own model)."""
+    return state.created(ServicePointCreate.model_validate(_point_payload(item)))
 
 
-def load_points(session: Session, seed_dir: Path) -> tuple[int, int]:
-    """Organisations and points from ``organizations.json`` and ``points/*.json``."""
+def _same_set(wanted: list[str], before: list[str]) -> list[str]:
+    return before if sorted(wanted) == sorted(before) else wanted
+
+
+def _change(point: Loaded, wanted: PointState) -> PointChange | None:
+    """What to write to bring an existing point to its seed record (None: nothing).
+
+    The seed never touches what staff did: verification, deletion, and languages it does
+    not carry."""
+    before = point.state
+    after = replace(
+        wanted,
+        last_verified_at=before.last_verified_at,
+        verified_by_organization_id=before.verified_by_organization_id,
+        deleted_at=before.deleted_at,
+        translations={**before.translations, **wanted.translations},
+        # Sets, stored without order.
+        audiences=_same_set(wanted.audiences, before.audiences),
+        spoken_languages=_same_set(wanted.spoken_languages, before.spoken_languages),
+    )
+    if after == before:
+        return None
+    texts = frozenset(
+        lang for lang, text in wanted.translations.items() if before.translations.get(lang) != text
+    )
+    return PointChange(point, after, texts)
+
+
+def _read_points(seed_dir: Path, session: Session) -> list[dict[str, Any]]:
+    """Organisations (upserted on the way) and the point records of ``points/*.json``."""
     for item in _read(seed_dir / "organizations.json"):
         _upsert_organization(session, item)
-    files = sorted((seed_dir / "points").glob("*.json"))
     point_items: list[dict[str, Any]] = []
-    for path in files:
+    for path in sorted((seed_dir / "points").glob("*.json")):
         content = _read(path)
         if isinstance(content, dict):
             for item in content.get("organizations", []):
@@ -131,13 +151,42 @@ def load_points(session: Session, seed_dir: Path) -> tuple[int, int]:
             point_items.extend(content.get("points", []))
         else:
             point_items.extend(content)
-    org_ids = dict(session.execute(select(Organization.slug, Organization.id)).all())
+    return point_items
+
+
+def load_points(session: Session, seed_dir: Path) -> tuple[int, int]:
+    """Organisations and points from ``organizations.json`` and ``points/*.json``.
+
+    Points go through the import's bulk writer (app.service_points.bulk): the same states,
+    search documents and sync log as one-by-one writes, in a few statements per
+    organisation. A point already there (same ``external_id``) is updated when its record
+    changed; returns (created, updated)."""
+    items = _read_points(seed_dir, session)
+    # (A Result has keys(): dict() would read it as a mapping.)
+    org_ids: dict[str, str] = {
+        row.slug: row.id for row in session.execute(select(Organization.slug, Organization.id))
+    }
+    matches = exchange_repository.points_by_keys(session, (), [i["external_id"] for i in items])
+    existing = {m.external_id: m.id for m in matches if m.external_id}
+    loaded = bulk_repository.load(session, existing.values())
+    categories = writing.category_texts(session)
+    writes: dict[str, list[NewPoint | PointChange]] = {}
     created = updated = 0
-    for item in point_items:
-        if _upsert_point(session, item, org_ids):
+    for item in items:
+        wanted = _seed_state(item)
+        point_id = existing.get(item["external_id"])
+        if point_id is None:
+            write: NewPoint | PointChange | None = NewPoint(str(uuid.uuid4()), wanted)
+            organization_id = org_ids[item["organization"]]
             created += 1
         else:
-            updated += 1
+            point = loaded[point_id]
+            write, organization_id = _change(point, wanted), point.organization_id
+            updated += write is not None
+        if write is not None:
+            writes.setdefault(organization_id, []).append(write)
+    for organization_id, batch in writes.items():
+        BulkWriter(session, organization_id=organization_id, categories=categories).write(batch)
     session.flush()
     return created, updated
 

@@ -62,10 +62,11 @@ POINT_FIELDS = (
     "source_title",
     "source_url",
     "source_publisher",
+    "source_as_of",
 )
 TEXT_FIELDS: tuple[str, ...] = TRANSLATABLE_FIELDS
 LIST_FIELDS = ("categories", "audiences")
-_SOURCE = ("source_title", "source_url", "source_publisher")
+_SOURCE = ("source_title", "source_url", "source_publisher", "source_as_of")
 _SEPARATORS = re.compile(r"[\s,;]+")
 MAX_BASE_BYTES = 64 * 1024
 
@@ -100,6 +101,7 @@ def values_of_point(point: StaffPointRead) -> FormValues:
         "source_title": _text(point.source.title),
         "source_url": _text(point.source.url),
         "source_publisher": _text(point.source.publisher),
+        "source_as_of": point.source.as_of.isoformat() if point.source.as_of else "",
     }
     values.update(values_of_translation(original))
     return values

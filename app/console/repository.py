@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import Membership, StaffUser
@@ -19,8 +19,8 @@ from app.audit.models import AuditEvent
 from app.feedback.models import Feedback, FeedbackStatus
 from app.geo.text import query_tokens
 from app.organizations.models import Organization
+from app.service_points import freshness
 from app.service_points.models import (
-    PointStatus,
     ServicePoint,
     ServicePointCategory,
     ServicePointTranslation,
@@ -66,13 +66,7 @@ def _live(organization_ids: Sequence[str] | None) -> ColumnElement[bool]:
 
 
 def _stale(verified_before: dt.datetime) -> ColumnElement[bool]:
-    return and_(
-        ServicePoint.status == PointStatus.published.value,
-        or_(
-            ServicePoint.last_verified_at.is_(None),
-            ServicePoint.last_verified_at < verified_before,
-        ),
-    )
+    return freshness.stale_clause(verified_before)
 
 
 def status_counts(session: Session, *, organization_ids: Sequence[str] | None) -> dict[str, int]:

@@ -23,7 +23,7 @@ from app.errors import ValidationProblem
 from app.i18n.negotiation import LanguagePreference
 from app.languages import repository as languages_repository
 from app.organizations.models import Organization
-from app.service_points import staff_service
+from app.service_points import freshness, staff_service
 from app.service_points.models import PointStatus, ServicePoint
 from app.service_points.staff_schemas import StaffPointRead
 from app.tasks import service as tasks_service
@@ -140,8 +140,13 @@ def _item(point: ServicePoint, now: dt.datetime, stale_after: dt.timedelta) -> L
         languages=sorted(names),
         updated_at=point.updated_at,
         last_verified_at=point.last_verified_at,
-        stale=point.status == PointStatus.published
-        and (point.last_verified_at is None or now - point.last_verified_at > stale_after),
+        stale=freshness.is_stale(
+            published=point.status == PointStatus.published,
+            last_verified_at=point.last_verified_at,
+            source_as_of=point.source_as_of,
+            now=now,
+            stale_after=stale_after,
+        ),
     )
 
 

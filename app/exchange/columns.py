@@ -5,7 +5,8 @@ One record is one service point. Its keys are the CSV columns:
 - ``id`` (Rumbo's public UUID) and ``external_id`` (the publisher's own id): at least one,
   so that importing the same file again updates instead of duplicating;
 - scalars: ``status lat lon country locality email website whatsapp opening_hours free
-  original_language source_title source_url source_publisher sample``;
+  original_language source_title source_url source_publisher source_as_of sample``
+  (``source_as_of``: the date, YYYY-MM-DD, the source's facts are as of);
 - lists (``a; b`` or ``a, b`` or ``a|b`` in a cell): ``categories audiences
   spoken_languages phones``;
 - texts, per language: ``name:fr``, ``description:fr``, ``address:fr``,
@@ -60,6 +61,7 @@ SCALARS = (
     "source_title",
     "source_url",
     "source_publisher",
+    "source_as_of",
     "sample",
 )
 LISTS = ("categories", "audiences", "spoken_languages", "phones")
@@ -86,6 +88,7 @@ EXPORT_COLUMNS = (
     "source_title",
     "source_url",
     "source_publisher",
+    "source_as_of",
     "sample",
     "timezone",
     "last_verified_at",

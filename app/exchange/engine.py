@@ -417,6 +417,7 @@ class Importer:
                 "title": before.source_title,
                 "url": before.source_url,
                 "publisher": before.source_publisher,
+                "as_of": before.source_as_of,
             }
             payload["source"] = {**current, **payload["source"]}
         errors: Errors = []

@@ -148,7 +148,7 @@ def _flatten(properties: Mapping[str, Any], source: Source) -> dict[str, Any]:
                             record[f"{name}:{lang}"] = text
             continue
         if key == "source" and isinstance(value, Mapping):
-            for sub in ("title", "url", "publisher"):
+            for sub in ("title", "url", "publisher", "as_of"):
                 if sub in value:
                     record[f"source_{sub}"] = value[sub]
             continue

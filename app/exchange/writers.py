@@ -60,6 +60,7 @@ def point_record(point: ServicePoint) -> dict[str, Any]:
                 ("title", point.source_title),
                 ("url", point.source_url),
                 ("publisher", point.source_publisher),
+                ("as_of", point.source_as_of.isoformat() if point.source_as_of else None),
             )
             if v is not None
         }
@@ -97,6 +98,7 @@ def _csv_row(point: ServicePoint, languages: list[str]) -> list[str]:
         "source_title": source.get("title"),
         "source_url": source.get("url"),
         "source_publisher": source.get("publisher"),
+        "source_as_of": source.get("as_of"),
     }
     cells = [_cell(flat.get(column)) for column in EXPORT_COLUMNS]
     texts = record["translations"]

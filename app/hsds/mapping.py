@@ -111,6 +111,7 @@ def _field_values(point: ServicePoint) -> dict[str, str | None]:
         "source_title": point.source_title,
         "source_url": point.source_url,
         "source_publisher": point.source_publisher,
+        "source_as_of": point.source_as_of.isoformat() if point.source_as_of else None,
         "sample": "true" if point.is_sample else None,
     }
 

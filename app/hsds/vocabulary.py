@@ -26,6 +26,7 @@ FIELD_TERMS: dict[str, str] = {
     "source_title": "Title of the source the information comes from",
     "source_url": "Address of the source the information comes from",
     "source_publisher": "Publisher of the source the information comes from",
+    "source_as_of": "Date (YYYY-MM-DD) the source's facts are as of; not a verification",
     "sample": "true when the record is sample data nobody has verified",
 }
 TRANSLATION_TERMS: dict[str, str] = {

@@ -6,6 +6,7 @@ refuse the same things with the same messages.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -104,6 +105,20 @@ class PointSourceInput(BaseModel):
     title: str | None = Field(default=None, max_length=300)
     url: HttpUrl | None = None
     publisher: str | None = Field(default=None, max_length=300)
+    as_of: dt.date | None = Field(
+        default=None,
+        description="The date the source's facts are as of (its publication or extract date, "
+        "YYYY-MM-DD). Not a verification: `verification.stale` counts from the later of this "
+        "date and the last verification.",
+    )
+
+    @field_validator("as_of")
+    @classmethod
+    def _not_in_future(cls, value: dt.date | None) -> dt.date | None:
+        # A day of slack: "today" somewhere in the Americas may be tomorrow in UTC.
+        if value is not None and value > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+            raise ValueError("as_of is in the future: give the date the source's facts are as of")
+        return value
 
 
 class _PointFields(BaseModel):

@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -78,6 +79,9 @@ class ServicePoint(Base):
     source_title: Mapped[str | None] = mapped_column(String(300))
     source_url: Mapped[str | None] = mapped_column(String(500))
     source_publisher: Mapped[str | None] = mapped_column(String(300))
+    # The date the source's facts are "as of" (its publication or extract date). Not a
+    # verification: freshness counts from the later of this and ``last_verified_at``.
+    source_as_of: Mapped[dt.date | None] = mapped_column(Date)
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
     last_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     verified_by_organization_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id"))

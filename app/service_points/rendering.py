@@ -29,6 +29,7 @@ import orjson
 
 from app.i18n.fallback import localise
 from app.i18n.negotiation import LanguagePreference
+from app.service_points.freshness import is_stale
 from app.service_points.hours import is_open
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus
 
@@ -97,6 +98,7 @@ class PointRecord:
     categories: list[str] = field(default_factory=list)
     audiences: list[str] = field(default_factory=list)
     spoken_languages: list[str] = field(default_factory=list)
+    source_as_of: dt.date | None = None
 
 
 def _org(stamp: OrganizationStamp) -> dict[str, str]:
@@ -172,6 +174,8 @@ def render_static(record: PointRecord, pref: LanguagePreference) -> dict[str, An
     ):
         if value is not None:
             source[key] = value
+    if record.source_as_of is not None:
+        source["as_of"] = record.source_as_of
     source["sample"] = record.is_sample
     out["source"] = source
     verification: dict[str, Any] = {}
@@ -242,6 +246,7 @@ class Rendered:
     timezone: str | None
     country: str
     last_verified_at: dt.datetime | None
+    source_as_of: dt.date | None
 
     @classmethod
     def of(
@@ -263,6 +268,7 @@ class Rendered:
             timezone=record.timezone,
             country=record.country,
             last_verified_at=record.last_verified_at,
+            source_as_of=record.source_as_of,
         )
 
 
@@ -292,8 +298,13 @@ def finish(
     )
     if opened is not None:
         parts.append(b',"open_now":' + _TRUE_FALSE[opened])
-    verified = rendered.last_verified_at
-    stale = published and (verified is None or now - verified > stale_after)
+    stale = is_stale(
+        published=published,
+        last_verified_at=rendered.last_verified_at,
+        source_as_of=rendered.source_as_of,
+        now=now,
+        stale_after=stale_after,
+    )
     parts.append(b',"verification":' + rendered.verification)
     parts.append(b',"stale":' if len(rendered.verification) > 1 else b'"stale":')
     parts.append(_TRUE_FALSE[stale] + b"}")

@@ -185,6 +185,7 @@ _ROWS = (
         _verifier.name,
         _raw(_verifier.updated_at),
         _OPEN_TASK,
+        _sp.c.source_as_of,
     )
     .join(_owner, _owner.id == _sp.c.organization_id)
     .outerjoin(_verifier, _verifier.id == _sp.c.verified_by_organization_id)
@@ -246,7 +247,9 @@ class PointRow:
         verifier = OrganizationStamp(v[26], v[27], _utc(v[28])) if v[26] else None
         # Positional: the first 21 columns are PointRecord's first 21 fields, in order.
         fields: tuple[Any, ...] = (*v[:21], _utc(v[21]), _utc(v[22]), owner, verifier)
-        return PointRecord(*fields)
+        record = PointRecord(*fields)
+        record.source_as_of = v[30]
+        return record
 
 
 def load_rows(session: Session, ids: Collection[int]) -> dict[int, PointRow]:

@@ -29,7 +29,11 @@ _STATUS = Literal["draft", "published", "temporarily_closed", "permanently_close
 _DISTANCE = "Great-circle distance from `near`, in whole metres"
 _OPEN_NOW = "Open at the request time (or `at`), in the point's time zone; absent when unknown"
 _WARNINGS = "Public warnings, e.g. recent reports that it closed"
-_STALE = "Published and not verified in the last 180 days (`RUMBO_STALE_AFTER_DAYS`)"
+_STALE = (
+    "Published, and neither verified by staff nor backed by a source as of the last 180 days "
+    "(`RUMBO_STALE_AFTER_DAYS`): freshness counts from the later of "
+    "`verification.last_verified_at` and `source.as_of`"
+)
 
 
 class Location(BaseModel):
@@ -55,6 +59,11 @@ class Source(BaseModel):
     title: str | None = None
     url: str | None = None
     publisher: str | None = None
+    as_of: dt.date | None = Field(
+        default=None,
+        description="The date the source's facts are as of (publication or extract date). "
+        "Not a verification: `verification.last_verified_at` is only set when staff verify.",
+    )
     sample: bool = Field(
         description="True when the record is sample data that nobody has verified yet"
     )

@@ -348,6 +348,7 @@ def _record_of(point: ServicePoint) -> PointRecord:
         source_title=point.source_title,
         source_url=point.source_url,
         source_publisher=point.source_publisher,
+        source_as_of=point.source_as_of,
         is_sample=point.is_sample,
         last_verified_at=point.last_verified_at,
         updated_at=point.updated_at,

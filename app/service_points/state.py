@@ -60,6 +60,7 @@ SCALARS = (
     "source_title",
     "source_url",
     "source_publisher",
+    "source_as_of",
     "is_sample",
     "last_verified_at",
     "verified_by_organization_id",
@@ -102,6 +103,7 @@ class PointState:
     source_title: str | None = None
     source_url: str | None = None
     source_publisher: str | None = None
+    source_as_of: dt.date | None = None
     last_verified_at: dt.datetime | None = None
     verified_by_organization_id: str | None = None
     deleted_at: dt.datetime | None = None
@@ -126,6 +128,7 @@ def _source(source: PointSourceInput | None) -> dict[str, Any]:
         "source_title": source.title if source else None,
         "source_url": source.url if source else None,
         "source_publisher": source.publisher if source else None,
+        "source_as_of": source.as_of if source else None,
     }
 
 

@@ -102,6 +102,7 @@ def point_record(point: PointRecord, languages: Languages) -> dict[str, Any]:
             "title": point.source_title,
             "url": point.source_url,
             "publisher": point.source_publisher,
+            "as_of": point.source_as_of,
             "sample": point.is_sample,
         },
         "verification": {

@@ -111,7 +111,10 @@ class BundleDocument(BaseModel):
     langs: list[str] | None = Field(default=None, description="Absent: every language")
     seq: int = Field(description="The change sequence the bundle reflects")
     cursor: str = Field(description="Continue with /v1/sync?country=..&since=<cursor>")
-    stale_after_days: int
+    stale_after_days: int = Field(
+        description="A published point is stale when neither its verification."
+        "last_verified_at nor its source.as_of date is within this many days"
+    )
     countries: list[CountryRecord]
     categories: list[CategoryRecord] | None = None
     audiences: list[LabelRecord] | None = None

@@ -1,4 +1,4 @@
-"""Build seed/points/consulates.json from the Wikidata missions extract in shared/.
+"""Build seed/points/consulates.json from the Wikidata missions extract in seed/sources/.
 
 Run from the project root with the project's Python:
 
@@ -8,39 +8,42 @@ The output is deterministic: the same input files give byte-identical JSON. Name
 es/en/fr are built from Unicode CLDR country names (via Babel); the grammar tables below
 only add the articles and prepositions that CLDR does not provide.
 
-Input:  <shared>/data/embassies-consulates/missions_in_latin_america_caribbean.csv
-        <shared>/data/countries/ne_50m_admin0_countries.geojson
+Input:  seed/sources/embassies-consulates/missions_americas.csv (trim_sources.py)
 Output: seed/points/consulates.json, an object {"organizations": [...], "points": [...]}
 
-<shared> is the folder `shared/` next to the project checkout, or RUMBO_SHARED_DIR.
+Every mission located in the Americas is kept unless it cannot be checked: its coordinates
+fail the project's country check (app.exchange.checks, the check imports make: outside its
+host country, or only within the border slack of it), or it is not a diplomatic or consular
+office (trade and provincial government offices). The counts of what was left out, and why,
+are printed.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import phonenumbers
 from babel import Locale
-from shapely.geometry import Point, shape
-from shapely.strtree import STRtree
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from app.exchange.checks import check_country  # noqa: E402  (after the path is set)
+
+SOURCE = ROOT / "seed" / "sources" / "embassies-consulates" / "missions_americas.csv"
 OUTPUT = ROOT / "seed" / "points" / "consulates.json"
+# The database-of-embassies commit the extract comes from: the date its facts are as of.
+AS_OF = "2022-11-16"
 
-# Countries where the seed has service points (host countries of the missions).
-HOST_COUNTRIES = ("CO", "PA", "CR", "NI", "HN", "SV", "GT", "MX")
-
-# Sending countries whose nationals are frequent on the route.
-SENDING_COUNTRIES = (
-    "VE", "HT", "CU", "EC", "CO", "PE", "CL", "BR", "CN", "IN", "AF", "CM", "AO",
-    "SN", "GN", "NP", "BD", "DO", "HN", "SV", "GT", "NI", "MX", "US", "CA",
-)  # fmt: skip
+# Types of office that give no consular service to travellers: left out.
+NOT_CONSULAR = ("trade office", "government office")
 
 MISSION_TYPES = {
     "embassy": {"es": "Embajada", "en": "Embassy", "fr": "Ambassade"},
@@ -49,6 +52,12 @@ MISSION_TYPES = {
         "es": "Consulado General",
         "en": "Consulate General",
         "fr": "Consulat général",
+    },
+    "high commission": {"es": "Alta Comisión", "en": "High Commission", "fr": "Haut-commissariat"},
+    "apostolic nunciature": {
+        "es": "Nunciatura Apostólica",
+        "en": "Apostolic Nunciature",
+        "fr": "Nonciature apostolique",
     },
     "honorary consulate": {
         "es": "Consulado honorario",
@@ -65,6 +74,8 @@ OTHER_MISSION = {
 # "of <country>" — articles that CLDR names do not carry. Default: es "de X", en "X".
 ES_OF = {"DO": "de la {}", "IN": "de la {}"}
 EN_OF = {"US": "the {}", "DO": "the {}"}
+# "in <host>": hosts whose English name takes an article.
+EN_IN = {"US": "the {}", "DO": "the {}", "BS": "the {}"}
 # French "de/du/des/d'" before the CLDR name. A country missing here falls back to the
 # article-free form "Ambassade : Venezuela (Panama)" rather than guessing the grammar.
 FR_OF = {
@@ -75,39 +86,28 @@ FR_OF = {
     "GT": "du {}", "NI": "du {}", "MX": "du {}", "US": "des {}", "CA": "du {}",
     "PA": "du {}", "CR": "du {}",
 }  # fmt: skip
-# French "en/au" before the host country's CLDR name.
+# French "en/au/à/aux" before the host country's CLDR name (every host in the Americas).
 FR_IN = {
     "CO": "en {}", "PA": "au {}", "CR": "au {}", "NI": "au {}", "HN": "au {}",
-    "SV": "au {}", "GT": "au {}", "MX": "au {}",
+    "SV": "au {}", "GT": "au {}", "MX": "au {}", "AG": "à {}", "AR": "en {}",
+    "BB": "à la {}", "BZ": "au {}", "BO": "en {}", "BR": "au {}", "CL": "au {}",
+    "CU": "à {}", "DM": "à la {}", "DO": "en {}", "EC": "en {}", "GD": "à la {}",
+    "GY": "au {}", "HT": "en {}", "JM": "en {}", "PY": "au {}", "PE": "au {}",
+    "PR": "à {}", "KN": "à {}", "LC": "à {}", "VC": "à {}", "SR": "au {}",
+    "BS": "aux {}", "TT": "à {}", "UY": "en {}", "VE": "au {}", "US": "aux {}",
+    "CA": "au {}",
 }  # fmt: skip
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 QID_RE = re.compile(r"(Q\d+)$")
-
-
-def shared_dir() -> Path:
-    env = os.environ.get("RUMBO_SHARED_DIR")
-    return Path(env) if env else ROOT.parent / "shared"
-
-
-class CountryLocator:
-    """Point-in-polygon lookup on the Natural Earth 1:50m admin-0 polygons."""
-
-    def __init__(self, geojson_path: Path) -> None:
-        features = json.loads(geojson_path.read_text(encoding="utf-8"))["features"]
-        self._geoms = [shape(f["geometry"]) for f in features]
-        self._codes = [f["properties"]["iso_a2"] for f in features]
-        self._tree = STRtree(self._geoms)
-
-    def country_at(self, lat: float, lon: float) -> str | None:
-        point = Point(lon, lat)
-        for index in self._tree.query(point):
-            if self._geoms[int(index)].contains(point):
-                return self._codes[int(index)]
-        return None
+ISO_RE = re.compile(r"^[A-Z]{2}$")
 
 
 def country_names(code: str) -> dict[str, str]:
+    """CLDR names of an ISO country; an operator that is not one (Sovereign Military Order
+    of Malta...) is passed by its Wikidata label, kept as it is in every language."""
+    if not ISO_RE.match(code):
+        return dict.fromkeys(("es", "en", "fr"), code)
     return {lang: Locale(lang).territories[code] for lang in ("es", "en", "fr")}
 
 
@@ -131,7 +131,7 @@ def mission_names(kind: str, sender: str, host: str) -> dict[str, str]:
     en_of = sender_of["en"] if sender_of else sender_names["en"]
     names = {
         "es": f"{label['es']} {es_of} en {host_names['es']}",
-        "en": f"{label['en']} of {en_of} in {host_names['en']}",
+        "en": f"{label['en']} of {en_of} in {EN_IN.get(host, '{}').format(host_names['en'])}",
     }
     if sender_of and host in FR_IN:
         names["fr"] = f"{label['fr']} {sender_of['fr']} {FR_IN[host].format(host_names['fr'])}"
@@ -183,15 +183,20 @@ def organization_for(sender: str, operator_label: str, operator_uri: str) -> dic
         if sender_of
         else f"Service diplomatique : {names['fr']}"
     )
+    slug = (
+        f"gov-{sender.lower()}-foreign-affairs"
+        if ISO_RE.match(sender)
+        else f"mission-operator-{wikidata_url(operator_uri).rsplit('/', 1)[1].lower()}"
+    )
     return {
-        "id": f"gov-{sender.lower()}-foreign-affairs",
+        "id": slug,
         "name": f"Diplomatic service of {en_of}",
         "names": {
             "es": f"Servicio diplomático {es_of}",
             "en": f"Diplomatic service of {en_of}",
             "fr": fr_name,
         },
-        "country": sender,
+        "country": sender if ISO_RE.match(sender) else None,
         "source": {
             "title": f"Wikidata: {operator_label}",
             "url": wikidata_url(operator_uri),
@@ -230,37 +235,47 @@ def clean_website(raw: str) -> str | None:
     return value if value.startswith(("http://", "https://")) else None
 
 
-def build(shared: Path) -> dict[str, Any]:
-    missions = shared / "data" / "embassies-consulates" / "missions_in_latin_america_caribbean.csv"
-    locator = CountryLocator(shared / "data" / "countries" / "ne_50m_admin0_countries.geojson")
+def build(source: Path = SOURCE) -> tuple[dict[str, Any], Counter[str]]:
+    """The seed file, and how many missions were left out, by reason."""
     organizations: dict[str, dict[str, Any]] = {}
     points: list[dict[str, Any]] = []
-    with missions.open(encoding="utf-8", newline="") as handle:
+    left_out: Counter[str] = Counter()
+    with source.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            host, sender = row["country_iso2"], row["operator_iso2"]
-            if host not in HOST_COUNTRIES or sender not in SENDING_COUNTRIES:
+            host = row["country_iso2"]
+            sender = row["operator_iso2"] or row["operator"]
+            kind = row["type"].strip().lower()
+            if any(word in kind for word in NOT_CONSULAR):
+                left_out["not a diplomatic or consular office"] += 1
                 continue
             try:
                 lat, lon = float(row["latitude"]), float(row["longitude"])
             except ValueError:
-                continue  # no coordinates
-            if locator.country_at(lat, lon) != host:
-                continue  # coordinates outside the host country
+                left_out["no coordinates"] += 1
+                continue
+            check = check_country(lat, lon, host)
+            if not check.ok or check.warning:
+                left_out["coordinates outside the host country (country check)"] += 1
+                continue
             org = organization_for(sender, row["operator"], row["operatorQID"])
             organizations[org["id"]] = org
             points.append(point_for(row, host, sender, lat, lon, org["id"]))
     points.sort(key=lambda p: p["external_id"])
-    return {
+    # Wikidata has a few items twice (one mission, two QIDs is fine; one QID, two rows not).
+    unique = {p["external_id"]: p for p in points}
+    left_out["same Wikidata item twice"] += len(points) - len(unique)
+    data = {
         "organizations": sorted(organizations.values(), key=lambda o: o["id"]),
-        "points": points,
+        "points": list(unique.values()),
     }
+    return data, left_out
 
 
 def point_for(
     row: dict[str, str], host: str, sender: str, lat: float, lon: float, org_id: str
 ) -> dict[str, Any]:
     qid = wikidata_url(row["QID"]).rsplit("/", 1)[1]
-    names = mission_names(row["type"].strip(), sender, host)
+    names = mission_names(row["type"].strip().lower(), sender, host)
     descriptions = mission_descriptions(row["city"].strip(), sender)
     translations: dict[str, dict[str, str]] = {
         lang: {"name": names[lang], "description": descriptions[lang]}
@@ -296,6 +311,7 @@ def point_for(
                 "title": "Wikidata via database-of-embassies",
                 "url": wikidata_url(row["QID"]),
                 "publisher": "Wikidata (CC0)",
+                "as_of": AS_OF,
             },
             "sample": False,
             "translations": translations,
@@ -309,16 +325,14 @@ def render(data: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    shared = shared_dir()
-    if not shared.is_dir():
-        print(f"shared data folder not found: {shared} (set RUMBO_SHARED_DIR)", file=sys.stderr)
-        return 2
-    data = build(shared)
+    data, left_out = build()
     OUTPUT.write_text(render(data), encoding="utf-8")
     print(
         f"wrote {OUTPUT.relative_to(ROOT)}: {len(data['points'])} missions, "
         f"{len(data['organizations'])} organizations"
     )
+    for reason, count in sorted(left_out.items()):
+        print(f"  left out: {count} ({reason})")
     return 0
 
 

@@ -5,12 +5,14 @@ Run from the project root with the project's Python:
     .venv/bin/python seed/tools/check_seed.py
 
 Exits with status 1 and lists every problem found, or 0 when the seed is consistent.
-Needs the shared data folder (shared/ next to the checkout, or RUMBO_SHARED_DIR) for
-the country polygons, and regenerates consulates.json in memory to check it is current.
+Coordinates are checked with the project's own country check (app.exchange.checks, the one
+imports use); consulates.json and hospitals.json are regenerated in memory from
+seed/sources/ to check they are current.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import sys
@@ -25,6 +27,9 @@ import pycountry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_consulates
+import build_hospitals
+
+from app.exchange.checks import check_country
 
 ROOT = build_consulates.ROOT
 SEED = ROOT / "seed"
@@ -48,7 +53,6 @@ TRANSLATION_LANGS = ("es", "en", "fr", "pt", "ht")
 TRANSLATION_FIELDS = ("name", "description", "address", "documents_required", "accessibility")
 STATUSES = ("published", "temporarily_closed", "permanently_closed", "draft")
 SAMPLE_SOURCE = {"title": "Sample data to verify", "publisher": "Rumbo seed"}
-CONSULATE_SOURCE_TITLE = "Wikidata via database-of-embassies"
 
 # Points that deliberately have no French translation, to exercise language fallback.
 FALLBACK_WITHOUT_FR = frozenset(
@@ -60,7 +64,7 @@ FALLBACK_WITHOUT_FR = frozenset(
         "mx-oaxaca-terminal-ado",
     }
 )
-EXTRA_LANGUAGE_POINTS = (5, 10)  # how many points must carry a pt or ht translation
+EXTRA_LANGUAGE_POINTS = (5, 16)  # how many points must carry a pt or ht translation
 
 POINT_REQUIRED = (
     "external_id", "organization", "categories", "lat", "lon", "country", "original_language",
@@ -77,6 +81,7 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CODE_RE = re.compile(r"^[a-z][a-z_]*[a-z]$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WIKIDATA_ID_RE = re.compile(r"^wd-Q\d+$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class Checker:
@@ -169,8 +174,19 @@ def check_source(check: Checker, where: str, source: Any, sample: Any) -> None:
         check.require(source == SAMPLE_SOURCE, where, f"sample records use source {SAMPLE_SOURCE}")
         return
     check.require(
-        set(source) == {"title", "url", "publisher"}, where, "source needs title, url, publisher"
+        set(source) - {"as_of"} == {"title", "url", "publisher"},
+        where,
+        "source needs title, url, publisher (and as_of when the source is dated)",
     )
+    if "as_of" in source:
+        as_of = source["as_of"]
+        check.require(
+            isinstance(as_of, str)
+            and bool(DATE_RE.match(as_of))
+            and dt.date.fromisoformat(as_of) <= dt.date.today(),
+            where,
+            f"source as_of {as_of!r} must be a past date, YYYY-MM-DD",
+        )
     check.require(is_text(source.get("title")), where, "source title is empty")
     check.require(is_text(source.get("publisher")), where, "source publisher is empty")
     check.require(is_url(source.get("url")), where, "source url must be http(s)")
@@ -197,7 +213,10 @@ def check_organizations(check: Checker, organizations: Any, where: str) -> set[s
             check.require(is_url(org["website"]), at, "website must be http(s)")
         country = org.get("country")
         check.require(
-            country is None or pycountry.countries.get(alpha_2=country) is not None,
+            # XK (Kosovo): user-assigned code, used by CLDR and Wikidata's extract.
+            country is None
+            or country == "XK"
+            or pycountry.countries.get(alpha_2=country) is not None,
             at,
             f"country {country!r} is not ISO 3166-1 alpha-2 (or null)",
         )
@@ -224,7 +243,6 @@ def check_point(
     point: dict[str, Any],
     where: str,
     refs: dict[str, set[str]],
-    locator: build_consulates.CountryLocator,
 ) -> None:
     eid = point.get("external_id")
     at = f"{where} [{eid}]"
@@ -251,8 +269,10 @@ def check_point(
         at,
         "lat/lon must be decimal degrees",
     ):
-        found = locator.country_at(lat, lon)
-        check.require(found == country, at, f"({lat}, {lon}) is in {found}, not {country}")
+        found = check_country(lat, lon, str(country))
+        check.require(
+            found.ok and not found.warning, at, f"({lat}, {lon}): {found.detail} ({country})"
+        )
     if "locality" in point:
         check.require(is_text(point["locality"]), at, "locality is empty")
     for tag in [point.get("original_language"), *point.get("spoken_languages", [])]:
@@ -304,7 +324,6 @@ def check_points_file(
     code: str,
     points: Any,
     refs: dict[str, set[str]],
-    locator: build_consulates.CountryLocator,
     seen_ids: set[str],
 ) -> list[dict[str, Any]]:
     where = f"points/{code}.json"
@@ -321,19 +340,23 @@ def check_points_file(
         check.require(eid not in seen_ids, at, "duplicate external_id")
         seen_ids.add(eid)
         check.require(point.get("country") == code.upper(), at, f"country must be {code.upper()}")
-        check_point(check, point, where, refs, locator)
+        check_point(check, point, where, refs)
     return points
 
 
-def check_consulates(
+def check_generated(
     check: Checker,
+    name: str,
     data: Any,
     refs: dict[str, set[str]],
-    locator: build_consulates.CountryLocator,
     seen_ids: set[str],
-    shared: Path,
+    *,
+    category: str,
+    expected: str,
 ) -> list[dict[str, Any]]:
-    where = "points/consulates.json"
+    """A generated file (consulates.json, hospitals.json): its records, and that it is what
+    its build script gives today (``expected``)."""
+    where = f"points/{name}"
     if not check.require(
         isinstance(data, dict) and set(data) == {"organizations", "points"},
         where,
@@ -350,29 +373,35 @@ def check_consulates(
         check.require(isinstance(eid, str) and bool(WIKIDATA_ID_RE.match(eid)), at, "bad id")
         check.require(eid not in seen_ids, at, "duplicate external_id")
         seen_ids.add(eid)
-        check.require(point.get("categories") == ["consulate"], at, "category must be consulate")
-        check.require(point.get("sample") is False, at, "consulates are sourced, not sample")
+        check.require(point.get("categories") == [category], at, f"category must be {category}")
+        check.require(point.get("sample") is False, at, "generated records are sourced")
         check.require(
-            point.get("source", {}).get("title") == CONSULATE_SOURCE_TITLE, at, "wrong source"
+            point.get("source", {}).get("publisher") == "Wikidata (CC0)", at, "wrong source"
         )
-        check_point(check, point, where, local_refs, locator)
-    expected = build_consulates.render(build_consulates.build(shared))
-    actual = (SEED / "points" / "consulates.json").read_text(encoding="utf-8")
+        check_point(check, point, where, local_refs)
+    actual = (SEED / "points" / name).read_text(encoding="utf-8")
     check.require(
-        actual == expected,
-        where,
-        "out of date: run .venv/bin/python seed/tools/build_consulates.py",
+        actual == expected, where, f"out of date: run the build script that writes {name}"
     )
     return list(data["points"])
 
 
-def summarize(points: list[dict[str, Any]], consulates: list[dict[str, Any]]) -> None:
+def summarize(
+    points: list[dict[str, Any]],
+    consulates: list[dict[str, Any]],
+    hospitals: list[dict[str, Any]],
+) -> None:
     by_country = Counter(p["country"] for p in points)
     by_category = Counter(c for p in points for c in p["categories"])
     main_category = Counter(p["categories"][0] for p in points)
     sample = sum(1 for p in points if p["sample"])
     status = Counter(p["status"] for p in points)
-    print(f"service points: {len(points)} (+ {len(consulates)} consulates)")
+    print(
+        f"service points: {len(points)} (+ {len(consulates)} consulates, "
+        f"{len(hospitals)} hospitals)"
+    )
+    dated = sum(1 for p in points if "as_of" in p["source"])
+    print(f"  sourced points with an as-of date: {dated}")
     print("  per country:", ", ".join(f"{k} {v}" for k, v in sorted(by_country.items())))
     print("  per category (any / main):")
     for code in CATEGORY_CODES:
@@ -391,12 +420,6 @@ def summarize(points: list[dict[str, Any]], consulates: list[dict[str, Any]]) ->
 
 def main() -> int:
     check = Checker()
-    shared = build_consulates.shared_dir()
-    geojson = shared / "data" / "countries" / "ne_50m_admin0_countries.geojson"
-    if not geojson.is_file():
-        print(f"cannot check coordinates: {geojson} not found (set RUMBO_SHARED_DIR)")
-        return 1
-    locator = build_consulates.CountryLocator(geojson)
     refs = {
         "categories": check_categories(check, load(SEED / "categories.json", check)),
         "audiences": check_audiences(check, load(SEED / "audiences.json", check)),
@@ -409,9 +432,25 @@ def main() -> int:
     for code in POINT_COUNTRIES:
         data = load(SEED / "points" / f"{code}.json", check)
         if data is not None:
-            points += check_points_file(check, code, data, refs, locator, seen_ids)
-    consulates_data = load(SEED / "points" / "consulates.json", check)
-    consulates = check_consulates(check, consulates_data, refs, locator, seen_ids, shared)
+            points += check_points_file(check, code, data, refs, seen_ids)
+    consulates = check_generated(
+        check,
+        "consulates.json",
+        load(SEED / "points" / "consulates.json", check),
+        refs,
+        seen_ids,
+        category="consulate",
+        expected=build_consulates.render(build_consulates.build()[0]),
+    )
+    hospitals = check_generated(
+        check,
+        "hospitals.json",
+        load(SEED / "points" / "hospitals.json", check),
+        refs,
+        seen_ids,
+        category="health",
+        expected=build_hospitals.render(build_hospitals.build()[0]),
+    )
 
     check.require(len(points) >= MIN_POINTS, "points", f"{len(points)} < {MIN_POINTS}")
     not_published = sum(1 for p in points if p.get("status") != "published")
@@ -433,7 +472,7 @@ def main() -> int:
             print(problem)
         print(f"{len(check.problems)} problem(s) found")
         return 1
-    summarize(points, consulates)
+    summarize(points, consulates, hospitals)
     print("seed OK")
     return 0
 
