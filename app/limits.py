@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PayloadTooLarge, Problem, problem_response
+from app.errors import PayloadTooLarge, Problem, language_headers, problem_response
+from app.i18n.reader import text_language
+from app.i18n.texts import Text
 
 __all__ = ["RequestLimits"]
 
 
 class UriTooLong(Problem):
     status, slug, title = 414, "uri-too-long", "Query string too long"
+
+
+def _refusal(scope: Scope, problem: Problem) -> Response:
+    """The problem+json answer, in the request's language, sent before any route runs."""
+    lang = text_language(Request(scope))
+    headers = {**problem.headers, **language_headers(lang)}
+    return problem_response(problem.body(scope.get("path", ""), lang), problem.status, headers)
 
 
 class RequestLimits:
@@ -38,14 +49,14 @@ class RequestLimits:
             return
         path = scope.get("path", "")
         if len(scope.get("query_string", b"")) > self.max_query_bytes:
-            problem = UriTooLong(f"query strings are limited to {self.max_query_bytes} bytes")
-            await problem_response(problem.body(path), problem.status)(scope, receive, send)
+            problem = UriTooLong(Text("limits.query", max=self.max_query_bytes))
+            await _refusal(scope, problem)(scope, receive, send)
             return
         limit = self.path_limits.get(path.rstrip("/"), self.max_body_bytes)
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            too_large = PayloadTooLarge(f"request bodies are limited to {limit} bytes")
-            await problem_response(too_large.body(path), too_large.status)(scope, receive, send)
+            too_large = PayloadTooLarge(Text("limits.body", max=limit))
+            await _refusal(scope, too_large)(scope, receive, send)
             return
         received = 0
         started = False
@@ -56,7 +67,7 @@ class RequestLimits:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise PayloadTooLarge(f"request bodies are limited to {limit} bytes")
+                    raise PayloadTooLarge(Text("limits.body", max=limit))
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -73,7 +84,7 @@ class RequestLimits:
             refusal = _find(exc, PayloadTooLarge)
             if refusal is None or started:
                 raise
-            await problem_response(refusal.body(path), refusal.status)(scope, receive, send)
+            await _refusal(scope, refusal)(scope, receive, send)
 
 
 def _find(exc: BaseException, kind: type[PayloadTooLarge]) -> PayloadTooLarge | None:

@@ -24,3 +24,18 @@ def test_chunked_body_over_the_limit_is_413_not_500(client):
     )
     assert response.status_code == 413
     assert response.json()["status"] == 413
+
+
+def test_refusals_before_any_route_speak_the_readers_language(client):
+    response = client.post(
+        "/v1/feedback",
+        content=b"x" * 1_100_000,
+        headers={"Content-Type": "application/json", "Accept-Language": "fr"},
+    )
+    assert response.status_code == 413 and response.headers["content-language"] == "fr"
+    body = response.json()
+    assert body["title"] == "Corps de la requête trop volumineux"
+    assert body["detail"].startswith("les corps de requête sont limités à")
+    long_query = client.get("/v1/points", params={"q": "x" * 5000, "lang": "es"})
+    assert long_query.status_code == 414
+    assert long_query.json()["detail"].startswith("las cadenas de consulta están limitadas a")

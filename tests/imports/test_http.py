@@ -162,7 +162,12 @@ def test_a_declared_two_gigabyte_upload_is_refused_before_reading(client, db):
     response = client.post(
         "/v1/imports",
         content=b"external_id,lat\n",
-        headers={**headers, "Content-Type": "text/csv", "Content-Length": str(2 * 1024**3)},
+        headers={
+            **headers,
+            "Content-Type": "text/csv",
+            "Content-Length": str(2 * 1024**3),
+            "Accept-Language": "en",
+        },
     )
     problem = assert_problem(response, 413)
     assert "limited to" in problem["detail"]
