@@ -15,12 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import phonenumbers
+
+from app.client_address import network_of
 
 __all__ = ["EMAIL_MARK", "PHONE_MARK", "Redacted", "client_key", "daily_salt", "redact"]
 
@@ -47,25 +48,10 @@ def daily_salt(secret: str, day: dt.date) -> bytes:
     return hmac.new(secret.encode(), message, hashlib.sha256).digest()
 
 
-def _network(address: str | None) -> str:
-    """The address as the unit a client owns: IPv4 as is, IPv6 by its /64."""
-    if not address:
-        return "unknown"
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:64]
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
-
-
 def client_key(address: str | None, *, secret: str, now: dt.datetime) -> str:
     """HMAC-SHA256(daily salt, client network), hex. Never store or log it."""
     salt = daily_salt(secret, now.astimezone(dt.UTC).date())
-    return hmac.new(salt, _network(address).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(salt, network_of(address).encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(slots=True)
