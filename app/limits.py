@@ -15,9 +15,16 @@ class UriTooLong(Problem):
     status, slug, title = 414, "uri-too-long", "Query string too long"
 
 
+class HeadersTooLarge(Problem):
+    status, slug, title = 431, "request-header-fields-too-large", "Request header fields too large"
+
+
 class RequestLimits:
-    """414 for query strings over ``max_query_bytes``; 413 for bodies over ``max_body_bytes``
-    (or over ``path_limits[path]`` for the few routes that take files, e.g. imports)."""
+    """414 for query strings over ``max_query_bytes``; 431 for request headers over
+    ``max_header_bytes`` all together (whatever server and parser run the app: ``rumbo serve``
+    refuses them earlier, as they arrive, see app/connection_guard.py); 413 for bodies over
+    ``max_body_bytes`` (or over ``path_limits[path]`` for the few routes that take files, e.g.
+    imports)."""
 
     def __init__(
         self,
@@ -25,9 +32,11 @@ class RequestLimits:
         *,
         max_query_bytes: int,
         max_body_bytes: int,
+        max_header_bytes: int = 16_384,
         path_limits: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
+        self.max_header_bytes = max_header_bytes
         self.max_query_bytes = max_query_bytes
         self.max_body_bytes = max_body_bytes
         self.path_limits = dict(path_limits or {})
@@ -39,6 +48,13 @@ class RequestLimits:
         path = scope.get("path", "")
         if len(scope.get("query_string", b"")) > self.max_query_bytes:
             problem = UriTooLong(f"query strings are limited to {self.max_query_bytes} bytes")
+            await problem_response(problem.body(path), problem.status)(scope, receive, send)
+            return
+        headers = scope.get("headers", [])
+        if sum(len(name) + len(value) + 4 for name, value in headers) > self.max_header_bytes:
+            problem = HeadersTooLarge(
+                f"request headers are limited to {self.max_header_bytes} bytes in all"
+            )
             await problem_response(problem.body(path), problem.status)(scope, receive, send)
             return
         limit = self.path_limits.get(path.rstrip("/"), self.max_body_bytes)

@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestLimits,
         max_query_bytes=4096,
         max_body_bytes=settings.max_body_bytes,
+        max_header_bytes=settings.max_header_bytes,
         # Imports check their own cap while spooling (a clean 413); this outer one has slack.
         path_limits={
             "/v1/imports": settings.import_max_bytes + (1 << 20),
