@@ -20,6 +20,7 @@ from app.feedback.moderation_router import router as moderation_router
 from app.feedback.router import router as feedback_router
 from app.geo import backend_for
 from app.health import router as health_router
+from app.hosts import AllowedHosts
 from app.hsds.router import router as hsds_router
 from app.http_cache import HttpCache
 from app.languages.router import router as languages_router
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HttpCache, max_age=settings.cache_max_age)
     app.add_middleware(AccessLog)
     app.add_middleware(Compression, minimum_size=settings.compression_min_bytes)
+    app.add_middleware(AllowedHosts, allowed=settings.allowed_hosts)
     app.add_middleware(
         RequestLimits,
         max_query_bytes=4096,
