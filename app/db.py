@@ -221,6 +221,12 @@ class Database:
         )
         self.sessionmaker = sessionmaker(writer, expire_on_commit=False)
         self.read_sessionmaker = sessionmaker(self.read_engine, expire_on_commit=False)
+        # Reads on the primary that take no write lock (staging an import): a replica may lag.
+        self._primary_reads = (
+            None
+            if self.read_engine is self.engine
+            else sessionmaker(self.engine, expire_on_commit=False)
+        )
 
         # Per event loop: the write sessions of requests queue there (see write_slot).
         self._write_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Lock] = (
@@ -264,6 +270,10 @@ class Database:
 
     def session(self) -> Session:
         return self.sessionmaker()
+
+    def staging_session(self) -> Session:
+        """A read session on the primary (never a replica), taking no write lock."""
+        return (self._primary_reads or self.read_sessionmaker)()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -52,10 +52,10 @@ class RequestLimits:
             return
         headers = scope.get("headers", [])
         if sum(len(name) + len(value) + 4 for name, value in headers) > self.max_header_bytes:
-            problem = HeadersTooLarge(
+            too_big = HeadersTooLarge(
                 f"request headers are limited to {self.max_header_bytes} bytes in all"
             )
-            await problem_response(problem.body(path), problem.status)(scope, receive, send)
+            await problem_response(too_big.body(path), too_big.status)(scope, receive, send)
             return
         limit = self.path_limits.get(path.rstrip("/"), self.max_body_bytes)
         declared = dict(scope.get("headers", [])).get(b"content-length")

@@ -44,11 +44,63 @@ _EMAIL = re.compile(
 # Digits written as words (es, en, fr, pt, ht), possibly mixed with figures: seven or more
 # digits in a row are a phone number ("tres uno dos cinco cinco cinco ...").
 _DIGIT_WORDS = frozenset(
-    "cero uno una dos tres cuatro cinco seis siete ocho nueve "
-    "zero one two three four five six seven eight nine "
-    "zéro un une deux trois quatre cinq six sept huit neuf "
-    "um uma dois duas três quatro meia sete oito nove "
-    "zewo en youn de twa kat senk sis sèt set uit nèf nef".split()
+    [
+        "cero",
+        "uno",
+        "una",
+        "dos",
+        "tres",
+        "cuatro",
+        "cinco",
+        "seis",
+        "siete",
+        "ocho",
+        "nueve",
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "zéro",
+        "un",
+        "une",
+        "deux",
+        "trois",
+        "quatre",
+        "cinq",
+        "six",
+        "sept",
+        "huit",
+        "neuf",
+        "um",
+        "uma",
+        "dois",
+        "duas",
+        "três",
+        "quatro",
+        "meia",
+        "sete",
+        "oito",
+        "nove",
+        "zewo",
+        "en",
+        "youn",
+        "de",
+        "twa",
+        "kat",
+        "senk",
+        "sis",
+        "sèt",
+        "set",
+        "uit",
+        "nèf",
+        "nef",
+    ]
 )
 _TOKEN = re.compile(r"\w+")
 _DIGIT_GAP = re.compile(r"[\s,.\-/()]{0,3}")
