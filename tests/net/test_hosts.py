@@ -83,3 +83,22 @@ def test_unknown_hosts_are_refused_when_allowed_hosts_are_set(make_client) -> No
 def test_bad_public_url_is_refused_at_start() -> None:
     with pytest.raises(ValueError, match="RUMBO_PUBLIC_URL"):
         settings_for("sqlite://", public_url="rumbo.example.org")
+
+
+def test_no_other_public_body_echoes_the_host(make_client) -> None:  # type: ignore[no-untyped-def]
+    """Next links, sync pages, bundles and the console's login page: relative or no URLs."""
+    client = make_client()
+    first = client.get("/v1/points", params={"limit": 1}, headers={"Host": EVIL})
+    assert first.status_code == 200 and first.json().get("next_cursor")
+    for path in (
+        "/v1/points?limit=1",
+        f"/v1/points?limit=1&cursor={first.json()['next_cursor']}",
+        "/v1/sync?country=PA",
+        "/v1/bundles/PA",
+        "/v1/keys",
+        "/console/login",
+    ):
+        response = client.get(path, headers={"Host": EVIL})
+        assert response.status_code == 200, (path, response.text[:200])
+        assert EVIL not in response.text, path
+        assert EVIL not in response.headers.get("location", "")
