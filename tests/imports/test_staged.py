@@ -59,7 +59,7 @@ def test_a_point_changed_while_staged_sends_the_file_to_the_serial_import(
 
 
 def test_a_staged_import_merges_whole(client: TestClient, db: Session) -> None:
-    headers, org = editor(client, db)
+    _, org = editor(client, db)
     database = client.app.state.database  # type: ignore[attr-defined]
     upload = csv_bytes([row(i) for i in range(5)])
     principal = cli_principal()
