@@ -148,7 +148,7 @@ async def import_points(
             report = staged.report
         else:
             # Only the merge (or, rarely, the serial import) waits for and holds the lock.
-            async with database.write_slot():
+            async with database.write_slot(merge=True):
                 report = await run_in_threadpool(
                     service.import_staged,
                     database.session,

@@ -6,10 +6,15 @@ serial import gives, all or nothing, and the editor's change is kept."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
+import anyio
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from app import db as db_module
 from app.accounts.principal import cli_principal
 from app.exchange import service
 from tests.imports.helpers import csv_bytes, editor, points_of, post_import, row
@@ -73,3 +78,37 @@ def test_a_staged_import_merges_whole(client: TestClient, db: Session) -> None:
     report = service.import_staged(database.session, staged, lambda s: None)  # type: ignore[arg-type,return-value]
     assert not staged.serial and report.committed and report.created == 5
     assert len(points_of(db, org)) == 5
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.parametrize("merge", [True, False])
+async def test_writers_queued_behind_a_merge_wait_it_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, merge: bool, anyio_backend: str
+) -> None:
+    """A writer queued longer than the busy timeout is refused (503), unless what it waits
+    for is an import's merge: then it waits for the merge to end."""
+    monkeypatch.setattr(db_module, "SQLITE_BUSY_TIMEOUT_S", 0.2)
+    database = db_module.Database(f"sqlite:///{tmp_path / 'slots.db'}")
+    outcome: list[str] = []
+
+    async def holder() -> None:
+        async with database.write_slot(merge=merge):
+            await anyio.sleep(0.8)  # four busy timeouts
+            outcome.append("merged")
+
+    async def writer() -> None:
+        await anyio.sleep(0.05)
+        try:
+            async with database.write_slot():
+                outcome.append("written")
+        except OperationalError:
+            outcome.append("refused")
+
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(holder)
+            group.start_soon(writer)
+    finally:
+        database.dispose()
+    assert outcome == (["merged", "written"] if merge else ["refused", "merged"])
