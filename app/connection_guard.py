@@ -11,11 +11,22 @@ every worker process builds its own from the settings):
   connection opening (or of the previous request's first byte);
 - its body must keep coming: within ``request_read_timeout`` seconds plus one second per
   KiB received (large uploads on slow links still get through);
-- one client address holds at most ``max_connections_per_client`` open connections; more
-  are closed as soon as they open. Phones behind a carrier's NAT share an address, so the
-  default leaves room for hundreds of them.
+- a request's line and headers together hold at most ``max_header_bytes``: more is answered
+  431 and the connection closed, counted as the bytes arrive (httptools buffers a header
+  until it is complete and ignores uvicorn's incomplete-event limit, so one 60 MB header
+  would otherwise be held in memory);
+- one client holds at most ``max_connections_per_client`` open connections; more are
+  closed as soon as they open. A client is an IPv4 address or an IPv6 /64
+  (``app.client_address.network_of``: a /64 is one subscriber). Phones behind a carrier's
+  NAT share an address, so the default leaves room for hundreds of them.
 
-A connection breaking a rule is closed; the counts by address live in memory only while
+A trusted reverse proxy (``RUMBO_FORWARDED_ALLOW_IPS``) is one peer for every client behind
+it: its connections are not capped by address (the proxy enforces its own timeouts and
+limits, see docs/deployment.md); the cap then applies to the requests in progress of each
+forwarded client, keyed like every rate limit (``app.client_address``), and a client over it
+is answered 503.
+
+A connection breaking a rule is closed; the counts by client live in memory only while
 connections are open and are never logged.
 """
 
@@ -26,8 +37,10 @@ import time
 from collections import Counter
 from typing import ClassVar
 
+import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from app.client_address import client_of, network_of, trusted_proxies
 from app.settings import get_settings
 
 __all__ = ["PROTOCOL", "GuardedHttpToolsProtocol"]
@@ -36,11 +49,18 @@ __all__ = ["PROTOCOL", "GuardedHttpToolsProtocol"]
 PROTOCOL = "app.connection_guard:GuardedHttpToolsProtocol"
 
 
+class HeadersTooLarge(Exception):
+    """The request line and headers outgrew ``max_header_bytes`` (answered 431)."""
+
+
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     read_timeout: ClassVar[float] = 0.0
     min_body_rate: ClassVar[float] = 1024.0
     max_per_client: ClassVar[int] = 0
-    # Open connections per client address, in this process (one event loop).
+    max_header_bytes: ClassVar[int] = 16_384
+    proxies: ClassVar[str] = ""
+    # Open connections (or, behind a trusted proxy, requests in progress) per client, in
+    # this process (one event loop).
     open_by_client: ClassVar[Counter[str]] = Counter()
 
     @classmethod
@@ -48,16 +68,26 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         settings = get_settings()
         cls.read_timeout = settings.request_read_timeout
         cls.max_per_client = settings.max_connections_per_client
+        cls.max_header_bytes = settings.max_header_bytes
+        cls.proxies = settings.forwarded_allow_ips
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         if not self.read_timeout:
             self._configure()
         super().connection_made(transport)
-        self._guard_host: str | None = self.client[0] if self.client else None
+        peer = self.client[0] if self.client else None
+        self._guard_via_proxy = trusted_proxies(self.proxies).trusts(peer)
+        self._guard_host: str | None = (
+            network_of(peer) if peer is not None and not self._guard_via_proxy else None
+        )
+        self._guard_request_client: str | None = None
         self._guard_timer: asyncio.TimerHandle | None = None
         self._guard_deadline = 0.0
         self._guard_body_started = 0.0
         self._guard_received = 0
+        self._guard_in_headers = True
+        self._guard_header_bytes = 0
+        self._guard_oversized = False
         if self._guard_host is not None:
             self.open_by_client[self._guard_host] += 1
             if self.open_by_client[self._guard_host] > self.max_per_client:
@@ -68,11 +98,59 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._guard_cancel()
         host, self._guard_host = self._guard_host, None
-        if host is not None:
-            self.open_by_client[host] -= 1
-            if self.open_by_client[host] <= 0:
-                del self.open_by_client[host]
+        self._guard_release(host)
+        self._guard_release_request()
         super().connection_lost(exc)
+
+    def _guard_release(self, client: str | None) -> None:
+        if client is not None:
+            self.open_by_client[client] -= 1
+            if self.open_by_client[client] <= 0:
+                del self.open_by_client[client]
+
+    def _guard_release_request(self) -> None:
+        client, self._guard_request_client = self._guard_request_client, None
+        self._guard_release(client)
+
+    def data_received(self, data: bytes) -> None:
+        if self.transport.is_closing():
+            return
+        if self._guard_in_headers:
+            self._guard_header_bytes += len(data)
+        super().data_received(data)
+        if (
+            self._guard_in_headers
+            and self._guard_header_bytes > self.max_header_bytes
+            and not self.transport.is_closing()
+        ):
+            self._guard_oversized = True
+            self.send_400_response("")
+
+    def send_400_response(self, msg: str) -> None:
+        if not self._guard_oversized:
+            super().send_400_response(msg)
+            return
+        self._guard_refuse(
+            431,
+            "request-header-fields-too-large",
+            "Request header fields too large",
+            f"the request line and headers are limited to {self.max_header_bytes} bytes",
+        )
+
+    def _guard_refuse(
+        self, status: int, slug: str, title: str, detail: str, extra: bytes = b""
+    ) -> None:
+        body = orjson.dumps(
+            {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail}
+        )
+        self.transport.write(
+            b"HTTP/1.1 %d %s\r\n" % (status, title.encode())
+            + b"content-type: application/problem+json\r\ncache-control: no-store\r\n"
+            + extra
+            + b"content-length: %d\r\nconnection: close\r\n\r\n" % len(body)
+            + body
+        )
+        self.transport.close()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -82,11 +160,35 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._guard_expect(time.monotonic() + self.read_timeout)
 
     def on_headers_complete(self) -> None:
+        self._guard_in_headers = False
+        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        if size > self.max_header_bytes:
+            # Raised inside the parser's callback: uvicorn stops parsing and calls
+            # send_400_response, answered 431 above. No request reaches the application.
+            self._guard_oversized = True
+            raise HeadersTooLarge
+        if self._guard_via_proxy:
+            forwarded = [v.decode("latin-1") for n, v in self.headers if n == b"x-forwarded-for"]
+            client = client_of(self.client[0] if self.client else None, forwarded, self.proxies)
+            self._guard_release_request()  # a pipelined request replaces the one before
+            self.open_by_client[client] += 1
+            self._guard_request_client = client
+            if self.open_by_client[client] > self.max_per_client:
+                self._guard_refuse(
+                    503,
+                    "service-unavailable",
+                    "Service Unavailable",
+                    "too many requests in progress from this client",
+                    b"retry-after: 5\r\n",
+                )
+                return
         super().on_headers_complete()
         self._guard_body_started = time.monotonic()
         self._guard_deadline = self._guard_body_started + self.read_timeout
 
     def on_body(self, body: bytes) -> None:
+        if self.transport.is_closing():
+            return  # refused: the rest of what was read is dropped
         super().on_body(body)
         self._guard_received += len(body)
         self._guard_deadline = (
@@ -95,7 +197,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         self._guard_cancel()
+        self._guard_in_headers = True
+        self._guard_header_bytes = 0
+        if self.transport.is_closing():
+            return
         super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        self._guard_release_request()
+        super().on_response_complete()
 
     def _guard_expect(self, deadline: float) -> None:
         self._guard_deadline = deadline

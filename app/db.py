@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -48,6 +49,9 @@ NAMING_CONVENTION = {
 
 # SQLite's busy timeout (seconds): how long a writer waits for the write lock.
 SQLITE_BUSY_TIMEOUT_S = 10.0
+# How long a writer queued behind an import's merge may wait in all (the merge of the largest
+# accepted file takes well under this; the bound stays, as for every wait).
+MERGE_WAIT_S = 300.0
 
 
 class Base(DeclarativeBase):
@@ -221,25 +225,35 @@ class Database:
         )
         self.sessionmaker = sessionmaker(writer, expire_on_commit=False)
         self.read_sessionmaker = sessionmaker(self.read_engine, expire_on_commit=False)
+        # Reads on the primary that take no write lock (staging an import): a replica may lag.
+        self._primary_reads = (
+            None
+            if self.read_engine is self.engine
+            else sessionmaker(self.engine, expire_on_commit=False)
+        )
 
         # Per event loop: the write sessions of requests queue there (see write_slot).
         self._write_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Lock] = (
             weakref.WeakKeyDictionary()
         )
+        # Slots held by an import's merge: writers queued behind one wait it out.
+        self._merges = 0
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextlib.asynccontextmanager
-    async def write_slot(self) -> AsyncIterator[None]:
+    async def write_slot(self, *, merge: bool = False) -> AsyncIterator[None]:
         """On SQLite, one request's write session at a time, queued on the event loop.
 
         SQLite has one write lock. Requests that waited for it in worker threads would hold
         the threads and pooled connections the writer in front of them needs to answer and
         commit (its response is validated in the thread pool): a burst of writes would stall
         the server. Waiting here costs no thread and no connection; after the busy timeout
-        the request is answered 503 with Retry-After. PostgreSQL needs no slot.
+        the request is answered 503 with Retry-After, unless the slot is held by an import's
+        merge (``merge=True``): the one long write, which the others wait out (up to
+        ``MERGE_WAIT_S``). PostgreSQL needs no slot.
         """
         if self.engine.dialect.name != "sqlite":
             yield
@@ -248,22 +262,30 @@ class Database:
         lock = self._write_slots.get(loop)
         if lock is None:
             lock = self._write_slots[loop] = anyio.Lock()
-        try:
-            with anyio.fail_after(SQLITE_BUSY_TIMEOUT_S):
+        started = time.monotonic()
+        while True:
+            with anyio.move_on_after(SQLITE_BUSY_TIMEOUT_S):
                 await lock.acquire()
-        except TimeoutError:
-            raise OperationalError(
-                "BEGIN IMMEDIATE",
-                {},
-                sqlite3.OperationalError("database is locked (queued behind other writers)"),
-            ) from None
+                break
+            if not self._merges or time.monotonic() - started > MERGE_WAIT_S:
+                raise OperationalError(
+                    "BEGIN IMMEDIATE",
+                    {},
+                    sqlite3.OperationalError("database is locked (queued behind other writers)"),
+                )
+        self._merges += merge
         try:
             yield
         finally:
+            self._merges -= merge
             lock.release()
 
     def session(self) -> Session:
         return self.sessionmaker()
+
+    def staging_session(self) -> Session:
+        """A read session on the primary (never a replica), taking no write lock."""
+        return (self._primary_reads or self.read_sessionmaker)()
 
     def dispose(self) -> None:
         self.engine.dispose()

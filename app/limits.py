@@ -26,9 +26,16 @@ def _refusal(scope: Scope, problem: Problem) -> Response:
     return problem_response(problem.body(scope.get("path", ""), lang), problem.status, headers)
 
 
+class HeadersTooLarge(Problem):
+    status, slug, title = 431, "request-header-fields-too-large", "Request header fields too large"
+
+
 class RequestLimits:
-    """414 for query strings over ``max_query_bytes``; 413 for bodies over ``max_body_bytes``
-    (or over ``path_limits[path]`` for the few routes that take files, e.g. imports)."""
+    """414 for query strings over ``max_query_bytes``; 431 for request headers over
+    ``max_header_bytes`` all together (whatever server and parser run the app: ``rumbo serve``
+    refuses them earlier, as they arrive, see app/connection_guard.py); 413 for bodies over
+    ``max_body_bytes`` (or over ``path_limits[path]`` for the few routes that take files, e.g.
+    imports)."""
 
     def __init__(
         self,
@@ -36,9 +43,11 @@ class RequestLimits:
         *,
         max_query_bytes: int,
         max_body_bytes: int,
+        max_header_bytes: int = 16_384,
         path_limits: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
+        self.max_header_bytes = max_header_bytes
         self.max_query_bytes = max_query_bytes
         self.max_body_bytes = max_body_bytes
         self.path_limits = dict(path_limits or {})
@@ -51,6 +60,13 @@ class RequestLimits:
         if len(scope.get("query_string", b"")) > self.max_query_bytes:
             problem = UriTooLong(Text("limits.query", max=self.max_query_bytes))
             await _refusal(scope, problem)(scope, receive, send)
+            return
+        headers = scope.get("headers", [])
+        if sum(len(name) + len(value) + 4 for name, value in headers) > self.max_header_bytes:
+            too_big = HeadersTooLarge(
+                f"request headers are limited to {self.max_header_bytes} bytes in all"
+            )
+            await problem_response(too_big.body(path), too_big.status)(scope, receive, send)
             return
         limit = self.path_limits.get(path.rstrip("/"), self.max_body_bytes)
         declared = dict(scope.get("headers", [])).get(b"content-length")

@@ -23,6 +23,7 @@ from app.feedback.router import router as feedback_router
 from app.geo import backend_for
 from app.health import router as health_router
 from app.home import router as home_router
+from app.hosts import AllowedHosts
 from app.hsds.router import router as hsds_router
 from app.http_cache import HttpCache
 from app.languages.router import router as languages_router
@@ -125,10 +126,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HttpCache, max_age=settings.cache_max_age)
     app.add_middleware(AccessLog)
     app.add_middleware(Compression, minimum_size=settings.compression_min_bytes)
+    app.add_middleware(AllowedHosts, allowed=settings.allowed_hosts)
     app.add_middleware(
         RequestLimits,
         max_query_bytes=4096,
         max_body_bytes=settings.max_body_bytes,
+        max_header_bytes=settings.max_header_bytes,
         # Imports check their own cap while spooling (a clean 413); this outer one has slack.
         path_limits={
             "/v1/imports": settings.import_max_bytes + (1 << 20),

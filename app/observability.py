@@ -1,13 +1,24 @@
 """Logging that never records who or where a user is.
 
-The access log keeps method, route, status and duration. Query strings are logged only
-with search centres and viewports coarsened to one decimal (about 11 km), a user's own
-position (``lat``/``lon``, e.g. "where am I?") dropped entirely, and free text replaced by
-its length; client addresses are never logged.
+The access log keeps method, route, status and duration. Query strings are logged through
+one rule table (``QUERY_RULES``) that gives every query parameter of every router (``/v1``,
+``/hsds``, the console) a kind:
+
+- ``PLAIN``: paging, filters and switches, logged as sent (cut to 64 characters);
+- ``AREA``: search centres and viewports (``near``, ``bbox``, HSDS ``proximity``),
+  coarsened to one decimal (about 11 km);
+- ``POSITION``: a user's own position (``lat``/``lon`` of "where am I?", a postcode): hidden;
+- ``PERSON``: what says who the user is (``nationality``, the ``audience`` they belong to):
+  hidden;
+- ``TEXT``: free text (``q``, ``search``, ...) and secrets: replaced by its length.
+
+A parameter missing from the table is logged as ``TEXT`` (its length only): a new parameter
+stays private until someone decides it is not. Client addresses are never logged.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import re
 import time
@@ -15,13 +26,84 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["AccessLog", "configure_logging", "redact_query"]
+__all__ = ["QUERY_RULES", "AccessLog", "Kind", "configure_logging", "redact_query"]
 
 log = logging.getLogger("rumbo.access")
 
-_COORD_KEYS = {"near", "bbox"}
-_DROPPED_KEYS = {"lat", "lon"}
-_TEXT_KEYS = {"q", "comment", "token", "password", "api_key", "refresh_token", "code"}
+
+class Kind(enum.Enum):
+    PLAIN = "plain"
+    AREA = "area"
+    POSITION = "position"
+    PERSON = "person"
+    TEXT = "text"
+
+
+QUERY_RULES: dict[str, Kind] = {
+    **dict.fromkeys(("near", "bbox", "proximity"), Kind.AREA),
+    **dict.fromkeys(("lat", "lon", "postcode"), Kind.POSITION),
+    **dict.fromkeys(("nationality", "audience"), Kind.PERSON),
+    **dict.fromkeys(
+        (
+            "q",
+            "search",
+            "expression",
+            "comment",
+            "token",
+            "password",
+            "api_key",
+            "refresh_token",
+            "code",
+            "email",
+            "next",
+        ),
+        Kind.TEXT,
+    ),
+    **dict.fromkeys(
+        (
+            "at",
+            "category",
+            "country",
+            "curated",
+            "cursor",
+            "default_category",
+            "dry_run",
+            "format",
+            "free",
+            "full",
+            "full_service",
+            "has_comment",
+            "held",
+            "include_deleted",
+            "include_drafts",
+            "kind",
+            "lang",
+            "limit",
+            "minimal",
+            "modified_after",
+            "open_now",
+            "organization",
+            "organization_id",
+            "other_languages",
+            "page",
+            "parent_id",
+            "per_page",
+            "point",
+            "radius",
+            "scope",
+            "since",
+            "spoken_language",
+            "status",
+            "tag",
+            "taxonomy_id",
+            "taxonomy_term_id",
+            "top_only",
+            "verified_since",
+            "view",
+        ),
+        Kind.PLAIN,
+    ),
+}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -29,20 +111,25 @@ def _coarsen(value: str) -> str:
     return _NUMBER.sub(lambda m: f"{round(float(m.group()), 1):.1f}", value)
 
 
+def _logged(kind: Kind, value: str) -> str:
+    if kind is Kind.PLAIN:
+        return value[:64]
+    if kind is Kind.AREA:
+        return _coarsen(value)[:64]
+    if kind is Kind.TEXT:
+        return f"<{len(value)} chars>"
+    return "<hidden>"
+
+
 def redact_query(query: str) -> str:
-    """A query string safe to log: coordinates coarsened, free text and secrets hidden."""
+    """A query string safe to log, by ``QUERY_RULES`` (see the module docstring)."""
     if not query:
         return ""
-    pairs = []
-    for key, value in parse_qsl(query, keep_blank_values=True)[:32]:
-        if key in _DROPPED_KEYS:
-            pairs.append((key, "<hidden>"))
-        elif key in _COORD_KEYS:
-            pairs.append((key, _coarsen(value)[:64]))
-        elif key in _TEXT_KEYS:
-            pairs.append((key, f"<{len(value)} chars>"))
-        else:
-            pairs.append((key, value[:64]))
+    pairs = [
+        # An unknown parameter's name may be free text too: only known names are logged.
+        (key if key in QUERY_RULES else "_", _logged(QUERY_RULES.get(key, Kind.TEXT), value))
+        for key, value in parse_qsl(query, keep_blank_values=True)[:32]
+    ]
     return urlencode(pairs, safe=",<> ")
 
 

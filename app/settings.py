@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     # 1 KiB/s pace, its body) may take to arrive, and open connections per client address.
     request_read_timeout: float = 15.0
     max_connections_per_client: int = 200
+    # All request headers together, in bytes: more is answered 431 (whatever the parser).
+    max_header_bytes: int = Field(default=16_384, ge=1024, le=1_048_576)
+    # Reverse proxies whose X-Forwarded-For is believed (app/client_address.py): addresses
+    # and CIDRs, comma-separated, e.g. "127.0.0.1,10.0.0.0/8". Empty: none (direct clients).
+    forwarded_allow_ips: str = ""
+    # The public base URL (e.g. "https://rumbo.example.org"): absolute URLs in responses are
+    # built from it, never from the Host header. Unset: from the request (development).
+    public_url: str | None = None
+    # Host names the API answers to, comma-separated ("" = any); others get 421.
+    allowed_hosts: str = ""
     # Imports (app/exchange): the largest upload, and the most a zip may unpack to.
     import_max_bytes: int = 268_435_456
     import_max_unzipped_bytes: int = 536_870_912
@@ -96,6 +106,28 @@ class Settings(BaseSettings):
         if not langcodes.tag_is_valid(value):
             raise ValueError(f"not a BCP 47 language tag: {value!r}")
         return langcodes.standardize_tag(value)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        from app.client_address import TrustedProxies
+
+        TrustedProxies(value)  # ValueError names the bad entry
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError(
+                "RUMBO_PUBLIC_URL must be an http(s) URL, e.g. https://rumbo.example.org"
+            )
+        return value.rstrip("/")
 
     @field_validator("secret_key")
     @classmethod

@@ -27,6 +27,7 @@ from bench.server import RUMBO
 __all__ = ["ImportResult", "run_import", "write_csv"]
 
 LANGS = ("es", "en", "fr", "pt")
+MERGE_HELD = re.compile(r"write transaction held ([\d.]+) s")
 COLUMNS = [
     "external_id",
     "status",
@@ -61,6 +62,8 @@ class ImportResult:
     file_mib: float
     exit_code: int
     output: str
+    # Seconds the merge held the write transaction (the rest ran without the write lock).
+    merge_lock_seconds: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -141,4 +144,5 @@ def run_import(csv_path: Path, work_dir: Path, *, database_url: str | None = Non
         file_mib=round(csv_path.stat().st_size / 2**20, 1),
         exit_code=process.returncode,
         output=output.strip()[-2000:],
+        merge_lock_seconds=float(held.group(1)) if (held := MERGE_HELD.search(output)) else None,
     )

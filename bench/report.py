@@ -222,16 +222,20 @@ def markdown(report: dict[str, Any]) -> str:
     if imports:
         lines += [
             "",
-            "## CSV import (`rumbo import`, one transaction, real validation)",
+            "## CSV import (`rumbo import`, all or nothing, real validation)",
             "",
-            "| Rows | seconds | rows/s | peak RSS MiB | file MiB | exit |",
-            "|---|---|---|---|---|---|",
+            "Validated and staged without the write lock; other writers wait only for the "
+            "merge (its write transaction, last column).",
+            "",
+            "| Rows | seconds | rows/s | peak RSS MiB | file MiB | exit | merge lock s |",
+            "|---|---|---|---|---|---|---|",
         ]
         for rows, r in imports.items():
             if isinstance(r, dict) and "rows_per_second" in r:
                 lines.append(
                     f"| {int(rows):,} | {r['seconds']} | {_fmt(r['rows_per_second'])} "
-                    f"| {r['peak_rss_mib']} | {r['file_mib']} | {r['exit_code']} |"
+                    f"| {r['peak_rss_mib']} | {r['file_mib']} | {r['exit_code']} "
+                    f"| {r.get('merge_lock_seconds', '-')} |"
                 )
     if report.get("notes"):
         lines += ["", "## Notes", ""] + [f"- {n}" for n in report["notes"]]

@@ -332,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
                 report["import"][str(rows)] = result.as_dict()
                 _say(
                     f"== import {rows:,} rows: {result.rows_per_second:,.0f} rows/s, "
-                    f"peak {result.peak_rss_mib} MiB, exit {result.exit_code}"
+                    f"peak {result.peak_rss_mib} MiB, exit {result.exit_code}, "
+                    f"merge held the write lock {result.merge_lock_seconds} s"
                 )
     report["machine"]["load_after"] = _loadavg()
     written = write_report(report, args.out, args.stem)

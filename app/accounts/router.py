@@ -21,6 +21,7 @@ from app.accounts.schemas import (
     TokenResponse,
     WhoAmI,
 )
+from app.client_address import client_address
 from app.db import SessionDep
 from app.errors import Problem, problem_response
 from app.ratelimit import RateLimiterDep
@@ -77,7 +78,7 @@ def issue_token(
         username=username,
         password=password,
         refresh_token=refresh_token,
-        client_address=request.client.host if request.client else "unknown",
+        client_address=client_address(request),
     )
     if isinstance(pair, Problem):
         return problem_response(pair.body(request.url.path), pair.status, pair.headers)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.client_address import client_address
 from app.console import service, sessions
 from app.console.dependencies import ConsoleDb, FormDep, PageDep, StaffPageDep
 from app.console.texts import CONSOLE_LANGUAGES
@@ -89,7 +90,7 @@ def login(
             limiter,
             email=email[:254],
             password=password[:256],
-            client_address=request.client.host if request.client else "unknown",
+            client_address=client_address(request),
         )
     except TooManyRequests as exc:
         response = _login_page(page, status=429, error=page.t("login.throttled"), next_url=next_url)

@@ -230,8 +230,12 @@ class BatchDuplicates:
         organization_id: str,
         radius_m: float = DUPLICATE_RADIUS_M,
         min_similarity: float = DUPLICATE_MIN_SIMILARITY,
+        across_batches: bool = False,
     ) -> None:
         self.session = session
+        # Earlier batches not written to the database (a staged import) are kept here.
+        self._earlier = _ByLatitude() if across_batches else None
+        self._replaced: set[int] = set()
         self.organization_id = organization_id
         self.radius_m = radius_m
         self.min_similarity = min_similarity
@@ -254,8 +258,8 @@ class BatchDuplicates:
         ):
             stored.setdefault(n, []).append((nearby, codes))
         found: list[list[PossibleDuplicate]] = []
-        earlier = _ByLatitude()
-        replaced: set[int] = set()
+        earlier = self._earlier if self._earlier is not None else _ByLatitude()
+        replaced = self._replaced if self._earlier is not None else set()
         for n, point in enumerate(batch):
             result: list[PossibleDuplicate] = []
             if wanted[n]:

@@ -7,11 +7,12 @@ every draft.
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import IO, Annotated, Any, Literal
 
 import orjson
 import typer
@@ -65,20 +66,29 @@ def import_file(
     )
     database = Database(settings.database_url)
     started = time.perf_counter()
+    principal = cli_principal()
+
+    def opened(binary: IO[bytes] | None) -> dict[str, Any]:
+        if path.is_dir():
+            return {"opener": lambda vocab: readers.open_directory(path, vocab=vocab)}
+        return {"binary": binary}
+
+    staged: service.StagedImport | None = None
     try:
-        with database.session() as session, session.begin():
-            if path.is_dir():
-                result = service.run_import(
-                    session,
-                    principal=cli_principal(),
-                    request=request,
-                    opener=lambda vocab: readers.open_directory(path, vocab=vocab),
+        with contextlib.ExitStack() as stack:
+            binary = None if path.is_dir() else stack.enter_context(path.open("rb"))
+            # Validated and staged without the write lock; only the merge holds it.
+            with database.staging_session() as session:
+                staged = service.stage_import(
+                    session, principal=principal, request=request, **opened(binary)
                 )
-            else:
-                with path.open("rb") as binary:
-                    result = service.run_import(
-                        session, principal=cli_principal(), request=request, binary=binary
-                    )
+            result = service.import_staged(
+                database.session,
+                staged,
+                lambda session: service.run_import(
+                    session, principal=principal, request=request, **opened(binary)
+                ),
+            )
     except Problem as problem:
         raise _fail(problem) from None
     finally:
@@ -95,6 +105,9 @@ def import_file(
         f"duplicates; {elapsed:.1f} s, {result.rows / max(elapsed, 1e-9):.0f} rows/s, "
         f"{cpu:.1f} s CPU, peak memory {peak_mib:.0f} MiB"
     )
+    if staged is not None and result.committed:
+        how = "serially (changed while staged)" if staged.serial else "merged"
+        typer.echo(f"{how}: write transaction held {staged.merge_seconds:.3f} s")
     for note in result.notes:
         typer.echo(f"note: {note}")
     for warning in result.warnings[:20]:

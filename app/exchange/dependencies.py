@@ -1,7 +1,9 @@
-"""The optional staff credential of exports (``include_drafts=true``).
+"""The staff credentials of imports and (optional, ``include_drafts=true``) exports.
 
-Authentication runs in a session of its own that closes when the handler returns, so a
-long export stream never holds SQLite's write lock (API-key use is stamped on the key).
+Authentication runs in a session of its own: for exports it closes when the handler
+returns, so a long export stream never holds SQLite's write lock (API-key use is stamped
+on the key); for imports it commits before the file is read, so validating a large file
+holds no write lock either (only the merge does, see app/exchange/engine.py).
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.accounts.dependencies import Principal, get_current_staff
-from app.db import get_session
+from app.accounts.dependencies import Principal, _api_key, _bearer, get_current_staff
+from app.db import Database, get_session
 
-__all__ = ["DraftsPrincipal"]
+__all__ = ["DraftsPrincipal", "ImportPrincipal"]
 
 
 def _principal_for_drafts(
@@ -38,3 +41,23 @@ def _principal_for_drafts(
 
 
 DraftsPrincipal = Annotated[Principal | None, Depends(_principal_for_drafts)]
+
+
+async def _import_principal(
+    request: Request,
+    response: Response,
+    bearer: Annotated[str | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    """The authenticated principal (or 401), in a write transaction that ends here."""
+    database: Database = request.app.state.database
+
+    def authenticate() -> Principal:
+        with database.session() as session, session.begin():
+            return get_current_staff(request, response, session, bearer, api_key)
+
+    async with database.write_slot():
+        return await run_in_threadpool(authenticate)
+
+
+ImportPrincipal = Annotated[Principal, Depends(_import_principal)]

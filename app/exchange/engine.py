@@ -28,11 +28,21 @@ version and sends nothing to offline clients.
 The outcome is the one writing record by record would give: a record that names a point
 an earlier record of the same batch changes is moved to the next batch, which is looked up
 after the earlier one is written.
+
+Staged imports (what the API and ``rumbo import`` run): the whole file is validated in a
+read transaction, holding no write lock, and each batch's writes (step 5) are kept in a
+:class:`Staging` file instead of written. :func:`merge` then writes them in the write
+transaction, the only time other writers wait. The merge writes what staging saw: a point
+changed meanwhile fails the merge (its version is checked), and so does a record naming a
+point an earlier batch of the same file changes (:class:`NeedsSerial`, rare); the caller
+then imports the file the serial way, whole, under the write lock.
 """
 
 from __future__ import annotations
 
 import gc
+import pickle
+import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -61,7 +71,7 @@ from app.service_points.inputs import (
 from app.service_points.models import PointStatus
 from app.service_points.staff_service import ALLOWED_TRANSITIONS, ENTITY
 
-__all__ = ["BATCH_ROWS", "ImportOptions", "Importer"]
+__all__ = ["BATCH_ROWS", "ImportOptions", "Importer", "NeedsSerial", "Staging", "merge"]
 
 # Records validated and written together: larger batches mean fewer statements, more memory.
 BATCH_ROWS = 1000
@@ -121,10 +131,60 @@ class _Row:
     outcome: str = "failed"  # created, updated, unchanged, skipped or failed
 
 
+class NeedsSerial(Exception):
+    """A staged import cannot stand in for the serial one (see the module docstring)."""
+
+
+class Staging:
+    """The validated writes of an import, batch by batch, in a temporary file (memory holds
+    one batch, as while importing). Written and read back by this process only."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
+        self.batches = 0
+        self.points = 0
+
+    def add(
+        self, writes: Sequence[bulk.NewPoint | bulk.PointChange], events: Sequence[audit.Change]
+    ) -> None:
+        if writes:
+            pickle.dump((list(writes), list(events)), self._file, pickle.HIGHEST_PROTOCOL)
+            self.batches += 1
+            self.points += len(writes)
+
+    def __iter__(
+        self,
+    ) -> Iterator[tuple[list[bulk.NewPoint | bulk.PointChange], list[audit.Change]]]:
+        self._file.seek(0)
+        for _ in range(self.batches):
+            yield pickle.load(self._file)  # noqa: S301  (our own temporary file)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def merge(session: Session, options: ImportOptions, staging: Staging) -> None:
+    """Write a staged import in ``session``'s transaction (raises ``Conflict`` when a point
+    changed since it was staged)."""
+    writer = bulk.BulkWriter(
+        session,
+        organization_id=options.organization_id,
+        categories=writing.category_texts(session),
+    )
+    for writes, events in staging:
+        writer.write(writes)
+        audit.record_many(session, actor=options.principal, events=events)
+
+
 class Importer:
-    def __init__(self, session: Session, options: ImportOptions) -> None:
+    def __init__(
+        self, session: Session, options: ImportOptions, staging: Staging | None = None
+    ) -> None:
         self.session = session
         self.options = options
+        self.staging = staging
+        # Points changed by the staged batches so far (not in the database yet).
+        self.staged_changes: set[int] = set()
         self.batch_size = options.batch_size or BATCH_ROWS
         self.categories, self.audiences = repository.known_codes(session)
         # The id index: the row that used each id and each external id (what grows with
@@ -141,7 +201,12 @@ class Importer:
             organization_id=options.organization_id,
             categories=writing.category_texts(session),
         )
-        self.duplicates = checks.BatchDuplicates(session, organization_id=options.organization_id)
+        self.duplicates = checks.BatchDuplicates(
+            session,
+            organization_id=options.organization_id,
+            # Staged batches are not in the database: later batches compare with them here.
+            across_batches=staging is not None,
+        )
 
     # -- the run ------------------------------------------------------------------------
     def run(self, source: Source) -> ImportReport:
@@ -169,8 +234,8 @@ class Importer:
         )
         report.notes = list(source.notes)
         report.ignored = sorted(source.ignored)
-        if report.errors or self.options.dry_run:
-            savepoint.rollback()
+        if report.errors or self.options.dry_run or self.staging is not None:
+            savepoint.rollback()  # staged: nothing was written, merge() writes
         else:
             savepoint.commit()
             report.committed = True
@@ -208,6 +273,8 @@ class Importer:
                 continue
             if not row.errors:
                 by_id, by_ext = keys.of(row.parsed.public_id, row.external_id)
+                if {m.id for m in (by_id, by_ext) if m} & self.staged_changes:
+                    raise NeedsSerial(f"row {row.item.number} names a point changed above")
                 if self.writing and {m.id for m in (by_id, by_ext) if m} & changed:
                     # Written one by one, this record would meet an earlier record's change:
                     # write the batch so far and look it up again.
@@ -245,22 +312,26 @@ class Importer:
             else:
                 setattr(report, row.outcome, getattr(report, row.outcome) + 1)
         written = [r for r in rows if r.write is not None]
-        self.writer.write([r.write for r in written if r.write is not None])
-        audit.record_many(
-            self.session,
-            actor=self.options.principal,
-            events=[
-                audit.Change(
-                    organization_id=self.options.organization_id,
-                    entity_type=ENTITY,
-                    entity_id=_public_id(r.write),
-                    action="create" if isinstance(r.write, bulk.NewPoint) else "update",
-                    changes=r.audit,
-                )
-                for r in written
-                if r.write is not None
-            ],
-        )
+        writes = [r.write for r in written if r.write is not None]
+        events = [
+            audit.Change(
+                organization_id=self.options.organization_id,
+                entity_type=ENTITY,
+                entity_id=_public_id(r.write),
+                action="create" if isinstance(r.write, bulk.NewPoint) else "update",
+                changes=r.audit,
+            )
+            for r in written
+            if r.write is not None
+        ]
+        if self.staging is not None:
+            self.staging.add(writes, events)
+            self.staged_changes.update(
+                w.point.id for w in writes if isinstance(w, bulk.PointChange)
+            )
+        else:
+            self.writer.write(writes)
+            audit.record_many(self.session, actor=self.options.principal, events=events)
         return []
 
     # -- reading and identity -----------------------------------------------------------

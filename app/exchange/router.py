@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import StreamingResponse
 
-from app.accounts.dependencies import CurrentStaff
+from app.accounts.principal import Principal
 from app.country_codes import InvalidCountryCode, normalise_country
-from app.db import SessionDep
+from app.db import Database
 from app.errors import UnsupportedMediaType, ValidationProblem
 from app.exchange import service
-from app.exchange.dependencies import DraftsPrincipal
+from app.exchange.dependencies import DraftsPrincipal, ImportPrincipal
 from app.exchange.schemas import ImportReport
+from app.exchange.service import ImportRequest
 from app.exchange.uploads import file_problem, spool
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
 
@@ -106,8 +109,7 @@ async def _upload(request: Request) -> tuple[IO[bytes], str | None]:
 )
 async def import_points(
     request: Request,
-    session: SessionDep,
-    principal: CurrentStaff,
+    principal: ImportPrincipal,
     format: Annotated[
         FormatParam | None, Query(description="csv, geojson or hsds; guessed when absent")
     ] = None,
@@ -137,19 +139,42 @@ async def import_points(
         max_unzipped_bytes=settings.import_max_unzipped_bytes,
     )
     binary, hint = await _upload(request)
+    import_request = dataclasses.replace(import_request, format=format or hint)
+    database = request.app.state.database
     try:
-        report = await run_in_threadpool(
-            service.run_import,
-            session,
-            principal=principal,
-            request=dataclasses.replace(import_request, format=format or hint),
-            binary=binary,
-        )
+        # Validated and staged in a read transaction: other writers go on meanwhile.
+        staged = await run_in_threadpool(_stage, database, principal, import_request, binary)
+        if staged is not None and not staged.ready:
+            report = staged.report
+        else:
+            # Only the merge (or, rarely, the serial import) waits for and holds the lock.
+            async with database.write_slot(merge=True):
+                report = await run_in_threadpool(
+                    service.import_staged,
+                    database.session,
+                    staged,
+                    functools.partial(
+                        _serial, principal=principal, request=import_request, binary=binary
+                    ),
+                )
     finally:
         binary.close()
     if report.errors:
         raise service.ImportRejected(report)
     return report
+
+
+def _stage(
+    database: Database, principal: Principal, request: ImportRequest, binary: IO[bytes]
+) -> service.StagedImport | None:
+    with database.staging_session() as session:
+        return service.stage_import(session, principal=principal, request=request, binary=binary)
+
+
+def _serial(
+    session: Session, *, principal: Principal, request: ImportRequest, binary: IO[bytes]
+) -> ImportReport:
+    return service.run_import(session, principal=principal, request=request, binary=binary)
 
 
 @router.get(

@@ -9,18 +9,22 @@
 
 from __future__ import annotations
 
+import io
+import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
 from app.accounts.principal import Principal, authorize
 from app.audit import service as audit
-from app.errors import FieldError, Forbidden, NotFound, ValidationProblem
+from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from app.exchange import readers, repository, writers
-from app.exchange.engine import Importer, ImportOptions
+from app.exchange.engine import Importer, ImportOptions, NeedsSerial, Staging, merge
 from app.exchange.readers import Source
 from app.exchange.schemas import ImportReport
 from app.hsds.vocabulary import Vocabulary
@@ -33,10 +37,14 @@ __all__ = [
     "ExportRequest",
     "ImportRejected",
     "ImportRequest",
+    "StagedImport",
     "export_chunks",
     "import_organization",
+    "import_staged",
     "run_import",
 ]
+
+log = logging.getLogger("rumbo.import")
 
 IMPORT_ROLES = (Role.editor,)
 DRAFT_ROLES = (Role.editor, Role.translator, Role.moderator)
@@ -98,16 +106,38 @@ class ImportRequest:
     max_unzipped_bytes: int = 512 * 1024 * 1024
 
 
-def run_import(
+class _Borrowed(io.RawIOBase):
+    """The caller's file, read through a view that closing leaves open: a staged import
+    that has to be redone serially reads the same upload again."""
+
+    def __init__(self, inner: IO[bytes]) -> None:
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._inner.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._inner.tell()
+
+
+def _prepare(
     session: Session,
-    *,
     principal: Principal,
     request: ImportRequest,
-    opener: Callable[[Vocabulary], Source] | None = None,
-    binary: IO[bytes] | None = None,
-) -> ImportReport:
-    """Read and apply one file in the caller's transaction; returns the report (which lists
-    the errors when any row failed: nothing was written then)."""
+    opener: Callable[[Vocabulary], Source] | None,
+    binary: IO[bytes] | None,
+) -> tuple[ImportOptions, Source]:
     org = import_organization(session, principal, request.organization)
     if (
         request.default_category is not None
@@ -121,8 +151,9 @@ def run_import(
         source = opener(vocab)
     else:
         assert binary is not None
+        binary.seek(0)
         source = readers.open_source(
-            binary,
+            io.BufferedReader(_Borrowed(binary)),
             declared=request.format,
             vocab=vocab,
             max_unzipped=request.max_unzipped_bytes,
@@ -135,10 +166,28 @@ def run_import(
         lang=request.lang,
         default_category=request.default_category,
     )
-    try:
-        report = Importer(session, options).run(source)
-    finally:
-        source.close()
+    return options, source
+
+
+def _record(session: Session, options: ImportOptions, report: ImportReport) -> None:
+    audit.record(
+        session,
+        actor=options.principal,
+        organization_id=options.organization_id,
+        entity_type="import",
+        entity_id=options.organization_id,
+        action="import",
+        changes={
+            "format": [None, report.format],
+            "rows": [None, report.rows],
+            "created": [None, report.created],
+            "updated": [None, report.updated],
+        },
+    )
+
+
+def _count(report: ImportReport, *, dry_run: bool) -> None:
+    """Import rows in the metrics: by outcome when committed, as rejected when refused."""
     if report.committed:
         count_import(
             {
@@ -148,23 +197,110 @@ def run_import(
                 "skipped": report.skipped,
             }
         )
-    elif not request.dry_run:
+    elif not dry_run:
         count_import({"rejected": report.rows})  # all or nothing: none written
+
+
+def run_import(
+    session: Session,
+    *,
+    principal: Principal,
+    request: ImportRequest,
+    opener: Callable[[Vocabulary], Source] | None = None,
+    binary: IO[bytes] | None = None,
+) -> ImportReport:
+    """Read and apply one file in the caller's transaction, serially (the write lock, on
+    SQLite, is held from the first batch written to the end); returns the report (which
+    lists the errors when any row failed: nothing was written then)."""
+    options, source = _prepare(session, principal, request, opener, binary)
+    try:
+        report = Importer(session, options).run(source)
+    finally:
+        source.close()
     if report.committed:
-        audit.record(
-            session,
-            actor=principal,
-            organization_id=org.id,
-            entity_type="import",
-            entity_id=org.id,
-            action="import",
-            changes={
-                "format": [None, report.format],
-                "rows": [None, report.rows],
-                "created": [None, report.created],
-                "updated": [None, report.updated],
-            },
-        )
+        _record(session, options, report)
+    _count(report, dry_run=options.dry_run)
+    return report
+
+
+@dataclass(slots=True)
+class StagedImport:
+    """A file validated in a read transaction, its writes staged (:func:`stage_import`)."""
+
+    report: ImportReport
+    options: ImportOptions
+    staging: Staging
+    # Filled by import_staged: seconds the merge held the write transaction, and whether
+    # the file had to be imported serially instead.
+    merge_seconds: float = 0.0
+    serial: bool = False
+
+    @property
+    def ready(self) -> bool:
+        """Something to merge: no row failed and not a dry run."""
+        return not self.report.errors and not self.options.dry_run
+
+
+def stage_import(
+    session: Session,
+    *,
+    principal: Principal,
+    request: ImportRequest,
+    opener: Callable[[Vocabulary], Source] | None = None,
+    binary: IO[bytes] | None = None,
+) -> StagedImport | None:
+    """Validate a file and stage its writes in ``session`` (a read transaction: no write
+    lock is taken); None when the file needs the serial import (:class:`NeedsSerial`)."""
+    options, source = _prepare(session, principal, request, opener, binary)
+    staging = Staging()
+    try:
+        report = Importer(session, options, staging).run(source)
+    except NeedsSerial:
+        staging.close()
+        return None
+    finally:
+        source.close()
+    return StagedImport(report=report, options=options, staging=staging)
+
+
+def import_staged(
+    write_session: Callable[[], Session],
+    staged: StagedImport | None,
+    serial: Callable[[Session], ImportReport],
+) -> ImportReport:
+    """Merge a staged import in a write transaction of its own; when the database changed
+    under it (a point edited since staging, an id taken) or it needs the serial import,
+    import the file serially instead (``serial``), in one transaction as well."""
+    if staged is not None:
+        try:
+            if not staged.ready:
+                _count(staged.report, dry_run=staged.options.dry_run)
+                return staged.report
+            try:
+                with write_session() as session, session.begin():
+                    started = time.perf_counter()
+                    merge(session, staged.options, staged.staging)
+                    staged.report.committed = True
+                    _record(session, staged.options, staged.report)
+                    session.flush()
+                staged.merge_seconds = time.perf_counter() - started
+                log.info(
+                    "import merged: %d points in %d batches, write transaction %.3f s",
+                    staged.staging.points,
+                    staged.staging.batches,
+                    staged.merge_seconds,
+                )
+                _count(staged.report, dry_run=False)
+                return staged.report
+            except (Conflict, IntegrityError):
+                staged.report.committed = False
+                log.info("import changed under its staging: importing it serially")
+        finally:
+            staged.staging.close()
+    with write_session() as session, session.begin():
+        report = serial(session)
+    if staged is not None:
+        staged.serial = True
     return report
 
 

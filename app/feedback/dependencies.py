@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from app.client_address import client_address
 from app.db import get_session, utcnow
 from app.errors import PayloadTooLarge, UnsupportedMediaType, ValidationProblem
 from app.feedback.privacy import client_key
@@ -126,7 +127,7 @@ def get_origin(
 ) -> Origin:
     """Where the submission comes from: only the daily salted key of the address."""
     now = utcnow()
-    address = request.client.host if request.client else None
+    address = client_address(request)
     secret = request.app.state.settings.secret_key
     return Origin(
         client=client_key(address, secret=secret, now=now),

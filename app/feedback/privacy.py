@@ -15,23 +15,95 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import phonenumbers
 
+from app.client_address import network_of
+
 __all__ = ["EMAIL_MARK", "PHONE_MARK", "Redacted", "client_key", "daily_salt", "redact"]
 
 PHONE_MARK = "[phone]"
 EMAIL_MARK = "[email]"
 
+# E-mail addresses, also written to dodge filters: "ana (at) correo (dot) com", "juan at
+# ejemplo dot org", "juan arroba ejemplo punto com", "ana@example。org". A plain dot joins
+# parts only with no space around it (so "ana@example.org. Gracias" keeps "Gracias"); spelled
+# words need spaces or brackets around them. The domain may not run on into another address
+# ("me at john.doe@example.com" is not "me" at "john.doe").
+_AT_WORDS = r"at|arroba|arobase|arobaz"
+_DOT_WORDS = r"dot|punto|point|ponto|pwen"
+_AT = rf"(?:\s*[@＠﹫]\s*|\s*[(\[{{]\s*(?:{_AT_WORDS})\s*[)\]}}]\s*|\s+(?:{_AT_WORDS})\s+)"
+_DOT = rf"(?:[.。．｡]|\s*[(\[{{]\s*(?:{_DOT_WORDS})\s*[)\]}}]\s*|\s+(?:{_DOT_WORDS})\s+)"
 _EMAIL = re.compile(
-    r"[\w.+-]+\s*(?:@|＠|\(at\)|\[at\]|\{at\})\s*[\w-]+"
-    r"(?:\s*(?:\.|\(dot\)|\[dot\]|\{dot\})\s*[\w-]+)+",
+    rf"(?<![\w.+-])[\w+-]+(?:{_DOT}[\w+-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)+(?![\w@＠﹫-])",
     re.IGNORECASE,
 )
+# Digits written as words (es, en, fr, pt, ht), possibly mixed with figures: seven or more
+# digits in a row are a phone number ("tres uno dos cinco cinco cinco ...").
+_DIGIT_WORDS = frozenset(
+    [
+        "cero",
+        "uno",
+        "una",
+        "dos",
+        "tres",
+        "cuatro",
+        "cinco",
+        "seis",
+        "siete",
+        "ocho",
+        "nueve",
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "zéro",
+        "un",
+        "une",
+        "deux",
+        "trois",
+        "quatre",
+        "cinq",
+        "six",
+        "sept",
+        "huit",
+        "neuf",
+        "um",
+        "uma",
+        "dois",
+        "duas",
+        "três",
+        "quatro",
+        "meia",
+        "sete",
+        "oito",
+        "nove",
+        "zewo",
+        "en",
+        "youn",
+        "de",
+        "twa",
+        "kat",
+        "senk",
+        "sis",
+        "sèt",
+        "set",
+        "uit",
+        "nèf",
+        "nef",
+    ]
+)
+_TOKEN = re.compile(r"\w+")
+_DIGIT_GAP = re.compile(r"[\s,.\-/()]{0,3}")
 # "+" followed by 7 to 15 digits, with the separators people type.
 _INTERNATIONAL = re.compile(r"\+\s*\d(?:[\s().\-/]{0,3}\d){6,14}")
 # Any run of 7 or more digits, single separators allowed: national numbers in any format.
@@ -47,25 +119,10 @@ def daily_salt(secret: str, day: dt.date) -> bytes:
     return hmac.new(secret.encode(), message, hashlib.sha256).digest()
 
 
-def _network(address: str | None) -> str:
-    """The address as the unit a client owns: IPv4 as is, IPv6 by its /64."""
-    if not address:
-        return "unknown"
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:64]
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
-
-
 def client_key(address: str | None, *, secret: str, now: dt.datetime) -> str:
     """HMAC-SHA256(daily salt, client network), hex. Never store or log it."""
     salt = daily_salt(secret, now.astimezone(dt.UTC).date())
-    return hmac.new(salt, _network(address).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(salt, network_of(address).encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(slots=True)
@@ -117,7 +174,31 @@ def redact(text: str, *, region: str | None = None, published: Iterable[str] = (
     phones += n
     out, n = _DIGIT_RUN.subn(PHONE_MARK, out)
     phones += n
+    out, n = _spelled_numbers(out)
+    phones += n
     if phones:
         flags.append("phone_redacted")
     out = _KEPT.sub(lambda m: kept[int(m.group(1))], out)
     return Redacted(text=out, flags=flags)
+
+
+def _spelled_numbers(text: str) -> tuple[str, int]:
+    """``text`` with numbers of seven digits or more written (partly) as words replaced."""
+    spans: list[tuple[int, int]] = []
+    start = end = digits = words = 0
+    for match in _TOKEN.finditer(text):
+        token = match.group().lower()
+        value = len(token) if token.isdigit() else int(token in _DIGIT_WORDS)
+        joined = digits and _DIGIT_GAP.fullmatch(text, end, match.start())
+        if value and joined:
+            digits, words, end = digits + value, words + (not token.isdigit()), match.end()
+            continue
+        if digits >= 7 and words:
+            spans.append((start, end))
+        start, end = match.start(), match.end()
+        digits, words = value, int(bool(value) and not token.isdigit())
+    if digits >= 7 and words:
+        spans.append((start, end))
+    for first, last in reversed(spans):
+        text = text[:first] + PHONE_MARK + text[last:]
+    return text, len(spans)

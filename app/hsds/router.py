@@ -12,6 +12,7 @@ from starlette.responses import Response, StreamingResponse
 from app.db import ReadSessionDep
 from app.errors import FieldError, NotFound, ValidationProblem
 from app.geo.text import query_tokens
+from app.hosts import public_base
 from app.hsds import documents, ids, mapping, service
 from app.hsds.shapes import ApiMeta, HsdsPage
 from app.hsds.vocabulary import Vocabulary
@@ -97,8 +98,9 @@ def _filters(
 FiltersDep = Annotated[service.ServiceFilters, Depends(_filters)]
 
 
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + router.prefix
+def _base(request: Request, response: Response) -> str:
+    """Where this API lives: from RUMBO_PUBLIC_URL, never from the Host header alone."""
+    return public_base(request, response) + router.prefix
 
 
 def _vocabulary(session: ReadSessionDep, pref: LangDep) -> Vocabulary:
@@ -148,8 +150,8 @@ def _tagged(response: Response, pref: LanguagePreference, produce: Callable[[], 
     summary="HSDS version, profile and OpenAPI of this API",
     response_model=ApiMeta,
 )
-def api_meta(request: Request) -> ApiMeta:
-    base = _base(request)
+def api_meta(request: Request, response: Response) -> ApiMeta:
+    base = _base(request, response)
     return ApiMeta(
         version=ids.HSDS_VERSION, profile=f"{base}/profile", openapi_url=f"{base}/openapi.json"
     )
@@ -160,8 +162,8 @@ def api_meta(request: Request) -> ApiMeta:
     operation_id="hsdsOpenApi",
     summary="The HSDS OpenAPI document of this API (schemas served locally)",
 )
-def openapi(request: Request) -> dict[str, Any]:
-    return documents.openapi_document(_base(request))
+def openapi(request: Request, response: Response) -> dict[str, Any]:
+    return documents.openapi_document(_base(request, response))
 
 
 @router.get(
@@ -169,8 +171,8 @@ def openapi(request: Request) -> dict[str, Any]:
     operation_id="hsdsProfile",
     summary="Rumbo's HSDS profile: its taxonomies and how Rumbo fields are carried",
 )
-def profile(request: Request) -> dict[str, Any]:
-    return documents.profile_document(_base(request))
+def profile(request: Request, response: Response) -> dict[str, Any]:
+    return documents.profile_document(_base(request, response))
 
 
 @router.get(

@@ -3,7 +3,9 @@
 One client (127.0.0.2) opens hundreds of connections and dribbles its request headers, or
 a request body, a byte at a time. Meanwhile another client (127.0.0.1) must be served
 promptly; the slow connections beyond the per-client cap are refused at once, and the
-others are closed when their read deadline passes (``app/connection_guard.py``).
+others are closed when their read deadline passes (``app/connection_guard.py``). A header
+of megabytes is refused (431) as it arrives, and behind a trusted proxy the cap applies to
+each forwarded client, an IPv6 /64 being one client.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ pytestmark = pytest.mark.slow
 READ_TIMEOUT = 3
 PER_CLIENT = 50
 ATTACKER = "127.0.0.2"
+MAX_HEADER_BYTES = 8192
 
 
 @pytest.fixture
@@ -40,6 +43,9 @@ def server(
         "RUMBO_KEYS_DIR": str(tmp_path / "keys"),
         "RUMBO_REQUEST_READ_TIMEOUT": str(READ_TIMEOUT),
         "RUMBO_MAX_CONNECTIONS_PER_CLIENT": str(PER_CLIENT),
+        "RUMBO_MAX_HEADER_BYTES": str(MAX_HEADER_BYTES),
+        # The test's own connections from 127.0.0.1 play the reverse proxy.
+        "RUMBO_FORWARDED_ALLOW_IPS": "127.0.0.1",
     }
     with Server(url, log_path=tmp_path / "server.log", extra_env=env) as running:
         yield running
@@ -95,6 +101,7 @@ def test_dribbled_headers_do_not_starve_others(server: Server) -> None:
                     sock.sendall(b"X-Slow-%d: 1\r\n" % i)
             waits.append(prompt(server))
             time.sleep(0.5)
+        print(f"/healthz beside {len(sockets)} dribbling connections: max {max(waits):.3f} s")
         assert max(waits) < 1.0, waits
         # Past the read deadline every slow connection is gone.
         time.sleep(1)
@@ -147,3 +154,89 @@ def test_slow_but_steady_upload_gets_through(server: Server) -> None:
         assert reply.startswith(b"HTTP/1.1 202"), reply[:200]
     finally:
         sock.close()
+
+
+def _reply(sock: socket.socket) -> bytes:
+    sock.settimeout(5)
+    with contextlib.suppress(OSError):
+        return sock.recv(4096)
+    return b""
+
+
+def test_huge_header_is_refused_as_it_arrives(server: Server) -> None:
+    """A 4 MiB header value sent in 64 KiB pieces: answered 431 long before its end (the
+    server never holds it), and the server's memory does not grow by its size."""
+    rss_before = server.rss_bytes()
+    sock = slow_socket(server)
+    assert sock is not None
+    sent = 0
+    try:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: rumbo\r\nX-Big: ")
+        with contextlib.suppress(OSError):
+            for _ in range(64):  # 4 MiB at most
+                sock.sendall(b"a" * 65536)
+                sent += 65536
+        assert sent < 64 * 65536, "the server read the whole 4 MiB header"
+        assert _reply(sock).startswith(b"HTTP/1.1 431"), sent
+    finally:
+        sock.close()
+    assert server.rss_bytes() - rss_before < 2 * 2**20
+    # Many small headers, complete, but too many all together: 431 too.
+    many = {f"x-filler-{i}": "a" * 200 for i in range(MAX_HEADER_BYTES // 200 + 1)}
+    response = httpx.get(f"{server.base_url}/healthz", headers=many, timeout=5)
+    assert response.status_code == 431
+    assert response.json()["status"] == 431
+    assert prompt(server) < 1.0
+
+
+def _pending_reply(sock: socket.socket) -> bytes:
+    """What the server has answered so far (b"" while the request is still in progress)."""
+    sock.setblocking(False)
+    try:
+        return sock.recv(4096)
+    except OSError:
+        return b""
+    finally:
+        sock.setblocking(True)
+
+
+def _forwarded_slow_request(server: Server, client: str) -> socket.socket:
+    """A request through the "proxy" (127.0.0.1) whose body never comes."""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    sock.sendall(
+        b"POST /v1/feedback HTTP/1.1\r\nHost: rumbo\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 400\r\nX-Forwarded-For: %s\r\n\r\n{" % client.encode()
+    )
+    return sock
+
+
+def test_behind_the_proxy_a_crowd_from_one_64_is_one_client(server: Server) -> None:
+    """60 requests in progress from 60 addresses of one IPv6 /64 (the proxy forwards them):
+    50 are let in, the rest answered 503 at once; another client is served promptly."""
+    sockets = [_forwarded_slow_request(server, f"2001:db8:5:6::{i + 1:x}") for i in range(60)]
+    try:
+        # Read what the server answered (bounded: a loaded machine may take a while).
+        replies = [b""] * len(sockets)
+        for _ in range(100):
+            for i, sock in enumerate(sockets):
+                replies[i] = replies[i] or _pending_reply(sock)
+            if sum(r.startswith(b"HTTP/1.1 503") for r in replies) >= len(sockets) - PER_CLIENT:
+                break
+            time.sleep(0.1)
+        time.sleep(0.2)  # no more than those
+        replies = [r or _pending_reply(sock) for r, sock in zip(replies, sockets, strict=True)]
+        refused = [r for r in replies if r.startswith(b"HTTP/1.1 503")]
+        assert len(refused) == len(sockets) - PER_CLIENT, replies
+        assert b"retry-after" in refused[0].lower()
+        other = httpx.get(
+            f"{server.base_url}/healthz",
+            headers={"X-Forwarded-For": "2001:db8:99:1::1"},
+            timeout=5,
+        )
+        assert other.status_code == 200
+        waits = [prompt(server) for _ in range(5)]
+        print(f"/healthz beside 50 requests in progress from one /64: max {max(waits):.3f} s")
+        assert max(waits) < 1.0, waits
+    finally:
+        for sock in sockets:
+            sock.close()
