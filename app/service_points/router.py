@@ -13,6 +13,7 @@ import orjson
 from fastapi import APIRouter, Header, Path, Request
 from starlette.responses import Response
 
+from app.db import reads_primary
 from app.i18n.dependencies import LangDep
 from app.i18n.negotiation import LanguagePreference
 from app.responses import GEOJSON_MEDIA_TYPE
@@ -115,6 +116,7 @@ async def search_points(
             pref=pref,
             stale_after=_stale_after(request),
             cache=_renderings(request),
+            primary=reads_primary(request),
         ),
     )
     if accept and GEOJSON_MEDIA_TYPE in accept:
@@ -155,6 +157,7 @@ async def get_point(
             pref=pref,
             stale_after=_stale_after(request),
             cache=_renderings(request),
+            primary=reads_primary(request),
         ),
     )
     if accept and GEOJSON_MEDIA_TYPE in accept:
