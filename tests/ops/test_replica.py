@@ -28,6 +28,8 @@ from tests.conftest import (
     create_postgres_database,
     drop_postgres_database,
     seed_database,
+)
+from tests.conftest import (
     test_settings as settings_for,
 )
 from tests.factories import make_organization, point_payload
