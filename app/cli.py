@@ -36,6 +36,26 @@ def migrate() -> None:
     typer.echo("database at the latest migration")
 
 
+@cli.command("check-database")
+def check_database() -> None:
+    """Exit 0 when the database at RUMBO_DATABASE_URL answers (used by the container's
+    entrypoint to wait for it), 1 with the reason otherwise."""
+    from sqlalchemy import text
+
+    from app.db import make_engine
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver's error: the reason is printed, not raised
+        typer.echo(f"database not reachable: {type(exc).__name__}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo("database reachable")
+
+
 @cli.command()
 def seed(
     if_empty: Annotated[bool, typer.Option(help="Only when there are no points yet")] = False,

@@ -287,6 +287,17 @@ class Database:
         """A read session on the primary (never a replica), taking no write lock."""
         return (self._primary_reads or self.read_sessionmaker)()
 
+    @property
+    def has_replica(self) -> bool:
+        return self.read_engine is not self.engine
+
+    def reader(self, *, primary: bool = False) -> sessionmaker[Session]:
+        """Sessions for reads: the replica's, unless ``primary`` (a caller who must see
+        its own writes) or there is no replica. None of them takes SQLite's write lock."""
+        if primary and self._primary_reads is not None:
+            return self._primary_reads
+        return self.read_sessionmaker
+
     def dispose(self) -> None:
         self.engine.dispose()
         if self.read_engine is not self.engine:
@@ -328,10 +339,26 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         await _end(session, session.commit)
 
 
+# Credentials of staff (API clients and the console): whoever sends them may just have
+# written, and must read their own writes.
+_CREDENTIAL_HEADERS = (b"authorization", b"x-api-key")
+_SESSION_COOKIES = frozenset({"rumbo_console", "__Host-rumbo_console"})
+
+
+def reads_primary(request: Request) -> bool:
+    """True when the request carries staff credentials: its reads go to the primary, so
+    a staff member never reads an older state than the one they wrote (replication lag)."""
+    for name, _ in request.scope.get("headers", ()):
+        if name in _CREDENTIAL_HEADERS:
+            return True
+    return not _SESSION_COOKIES.isdisjoint(request.cookies)
+
+
 async def get_read_session(request: Request) -> AsyncIterator[Session]:
-    """A session on the read replica when one is configured (read-only handlers)."""
+    """A session on the read replica when one is configured (read-only handlers); on the
+    primary for requests with staff credentials (:func:`reads_primary`)."""
     database: Database = request.app.state.database
-    session = database.read_sessionmaker()
+    session = database.reader(primary=reads_primary(request))()
     try:
         yield session
     finally:

@@ -6,12 +6,14 @@ from typing import Any
 
 import geoalchemy2  # noqa: F401  (PostGIS types known to autogenerate and reflection)
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 
 import app.models  # noqa: F401  (registers every table on Base.metadata)
 from app.db import Base, make_engine
 from app.schema import include_object
 
+# pg_advisory_lock key of migrations (any constant; "rumbo" in ASCII).
+MIGRATION_LOCK_KEY = 0x72756D626F
 config = context.config
 target_metadata = Base.metadata
 
@@ -35,6 +37,12 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool)
     with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several API containers may start at once, each running `rumbo migrate`: one
+            # migrates, the others wait here and then find nothing left to do. The lock is
+            # the session's and ends with the connection.
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            conn.commit()
         _run(conn)
     engine.dispose()
 

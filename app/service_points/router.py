@@ -13,6 +13,7 @@ import orjson
 from fastapi import APIRouter, Header, Path, Request
 from starlette.responses import Response
 
+from app.db import reads_primary
 from app.http_cache import version_etag
 from app.i18n.dependencies import LangDep
 from app.responses import GEOJSON_MEDIA_TYPE
@@ -119,6 +120,7 @@ async def search_points(
             pref=pref,
             stale_after=_stale_after(request),
             cache=_renderings(request),
+            primary=reads_primary(request),
         ),
     )
     if accept and GEOJSON_MEDIA_TYPE in accept:
@@ -159,6 +161,7 @@ async def get_point(
             pref=pref,
             stale_after=_stale_after(request),
             cache=_renderings(request),
+            primary=reads_primary(request),
         ),
     )
     headers = _headers([item.lang])

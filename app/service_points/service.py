@@ -93,10 +93,12 @@ def search(
     pref: LanguagePreference,
     stale_after: dt.timedelta,
     cache: RenderCache,
+    primary: bool = False,
 ) -> PageOut:
-    """:func:`search_points` in a read session of its own (read replica when configured)."""
+    """:func:`search_points` in a read session of its own (read replica when configured,
+    unless ``primary``: staff read their own writes)."""
     mode = "near" if query.near else "bbox" if query.bbox else "text" if query.q else "list"
-    with observe_search(mode, database.dialect), database.read_sessionmaker() as session:
+    with observe_search(mode, database.dialect), database.reader(primary=primary)() as session:
         return search_points(
             session, backend, query, pref=pref, stale_after=stale_after, cache=cache
         )
@@ -109,9 +111,10 @@ def get_item(
     pref: LanguagePreference,
     stale_after: dt.timedelta,
     cache: RenderCache,
+    primary: bool = False,
 ) -> PointItem:
-    """:func:`get_point_item` in a read session of its own."""
-    with database.read_sessionmaker() as session:
+    """:func:`get_point_item` in a read session of its own (as :func:`search`)."""
+    with database.reader(primary=primary)() as session:
         return get_point_item(session, public_id, pref=pref, stale_after=stale_after, cache=cache)
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import email.utils
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from starlette.responses import Response
 
 from app.compression import choose_encoding
-from app.db import ReadSessionDep
+from app.db import Database, ReadSessionDep
 from app.signing.keyring import signature_headers
 from app.sync import bundles, records, service
 from app.sync.bundles import Encoding
@@ -44,14 +45,25 @@ def sync(request: Request, session: ReadSessionDep, query: SyncQueryDep) -> Resp
     your last sync: every record changed since, as it is now, and tombstones (`deleted`) for
     records deleted, unpublished, permanently closed or moved out of your scope. Follow
     `cursor` while `more` is true; keep the last `cursor` for next time."""
-    payload = service.sync_page(
-        session,
+    page = partial(
+        service.sync_page,
         scope=query.scope,
         languages=query.languages,
         since=query.since,
         limit=query.limit,
         supported=query.supported,
     )
+    database: Database = request.app.state.database
+    try:
+        payload = page(session)
+    except service.CursorAhead:
+        # A replica behind the primary (or behind the server that gave the cursor): the
+        # primary has every change the cursor names, so the client never goes backwards
+        # and never has to start again because of replication lag.
+        if not database.has_replica:
+            raise
+        with database.reader(primary=True)() as primary:
+            payload = page(primary)
     body = records.dump(payload)
     return Response(
         body,

@@ -46,11 +46,16 @@ class SyncExpired(Gone):
         super().__init__(detail, full_resync=True)
 
 
+class CursorAhead(SyncExpired):
+    """The cursor names changes this database has not seen: on a read replica that lags
+    behind the primary (the caller then asks the primary), or a cursor of another server."""
+
+
 def _check(position: SyncCursor, epoch: str, state: repository.Counter) -> None:
     if not cursors.same_epoch(epoch, state.epoch):
         raise SyncExpired("this cursor comes from another database; sync without `since`")
     if position.since > state.value or (position.high or 0) > state.value:
-        raise SyncExpired("this cursor is ahead of the server's history; sync without `since`")
+        raise CursorAhead("this cursor is ahead of the server's history; sync without `since`")
     if not position.in_snapshot and position.since < state.horizon:
         raise SyncExpired(
             "this cursor is older than the change history the server keeps; sync without `since`"
