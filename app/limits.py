@@ -1,4 +1,6 @@
-"""ASGI guards that refuse oversized requests before any handler runs."""
+"""ASGI guards that refuse oversized requests before any handler runs: long query strings,
+large bodies, and JSON bodies nested deeper than ``jsondepth.MAX_DEPTH`` (whichever parser
+the route uses later)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PayloadTooLarge, Problem, problem_response
+from app import jsondepth
+from app.errors import PayloadTooLarge, Problem, ValidationProblem, problem_response
 
 __all__ = ["RequestLimits"]
 
@@ -15,9 +18,18 @@ class UriTooLong(Problem):
     status, slug, title = 414, "uri-too-long", "Query string too long"
 
 
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            media = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or media.endswith(b"+json")
+    return False
+
+
 class RequestLimits:
     """414 for query strings over ``max_query_bytes``; 413 for bodies over ``max_body_bytes``
-    (or over ``path_limits[path]`` for the few routes that take files, e.g. imports)."""
+    (or over ``path_limits[path]`` for the few routes that take files, e.g. imports, which
+    bound JSON depth as they stream); 422 for a JSON body nested too deeply."""
 
     def __init__(
         self,
@@ -47,6 +59,10 @@ class RequestLimits:
             too_large = PayloadTooLarge(f"request bodies are limited to {limit} bytes")
             await problem_response(too_large.body(path), too_large.status)(scope, receive, send)
             return
+        if path.rstrip("/") not in self.path_limits and _is_json(scope):
+            receive = await self._checked_json(scope, receive, send, limit)
+            if receive is None:
+                return
         received = 0
         started = False
 
@@ -74,6 +90,46 @@ class RequestLimits:
             if refusal is None or started:
                 raise
             await problem_response(refusal.body(path), refusal.status)(scope, receive, send)
+
+    @staticmethod
+    async def _checked_json(
+        scope: Scope, receive: Receive, send: Send, limit: int
+    ) -> Receive | None:
+        """Read a JSON body whole (at most ``limit`` bytes) and refuse it when nested too
+        deeply; else a ``receive`` that hands it on. None when a refusal was sent."""
+        path = scope.get("path", "")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return receive  # the client left; the app sees the disconnect
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                problem: Problem = PayloadTooLarge(f"request bodies are limited to {limit} bytes")
+                await problem_response(problem.body(path), problem.status)(scope, receive, send)
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if jsondepth.exceeds(body):
+            problem = ValidationProblem.for_field(
+                "body", "body", f"JSON nested more than {jsondepth.MAX_DEPTH} levels deep"
+            )
+            await problem_response(problem.body(path), problem.status)(scope, receive, send)
+            return None
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return replay
 
 
 def _find(exc: BaseException, kind: type[PayloadTooLarge]) -> PayloadTooLarge | None:
