@@ -55,9 +55,14 @@ class Settings(BaseSettings):
     token_issuer: str = "rumbo"  # noqa: S105  (a JWT claim, not a secret)
     token_audience: str = "rumbo-staff"  # noqa: S105  (a JWT claim, not a secret)
     password_min_length: int = 12
-    # ``limits`` notation; failed logins per account, and per client address.
-    login_failures_per_account: str = "5/15 minutes"
+    # ``limits`` notation. Failed logins lock out one (account, client) pair; the account as
+    # a whole only refuses clients that have not logged in to it for ``login_known_client_days``
+    # once its failures pass the higher threshold (so nobody elsewhere locks its user out);
+    # one client address is limited over every account.
+    login_failures_per_account_client: str = "5/15 minutes"
+    login_failures_per_account: str = "30/15 minutes"
     login_failures_per_address: str = "50/15 minutes"
+    login_known_client_days: int = 30
     # Anonymous feedback (app/feedback): ``limits`` notation, ";" separates several limits.
     feedback_limit_per_client: str = "10/hour;30/day"
     feedback_limit_per_client_point: str = "3/day"

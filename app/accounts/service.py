@@ -151,13 +151,21 @@ def login(
     password: str,
     client_address: str,
 ) -> TokenPair:
-    """Check a password and open a session; repeated failures are throttled (429)."""
-    account_key = ("login-account", email.strip().lower())
-    address_key = ("login-address", client_address)
-    for limit, key in (
-        (settings.login_failures_per_account, account_key),
-        (settings.login_failures_per_address, address_key),
-    ):
+    """Check a password and open a session; repeated failures are throttled (429).
+
+    Failures lock out the (account, client) pair after a few; the account as a whole, after
+    many more, refuses only clients that have not logged in to it recently, so an attacker
+    elsewhere cannot lock its real user out; one client is limited over all accounts too.
+    """
+    account = email.strip().lower()
+    known_for = settings.login_known_client_days * 86_400
+    limits = [
+        (settings.login_failures_per_account_client, ("login-pair", account, client_address)),
+        (settings.login_failures_per_address, ("login-address", client_address)),
+    ]
+    account_limit = (settings.login_failures_per_account, ("login-account", account))
+    known = limiter.remembers(known_for, "login-known", account, client_address)
+    for limit, key in [*limits, *([] if known else [account_limit])]:
         decision = limiter.check(limit, *key)
         if not decision.allowed:
             raise TooManyRequests(
@@ -171,10 +179,12 @@ def login(
     else:
         ok = security.verify_password(password, user.password_hash) and user.is_active
     if not ok or user is None:
-        limiter.hit(settings.login_failures_per_account, *account_key)
-        limiter.hit(settings.login_failures_per_address, *address_key)
+        for limit, key in [*limits, account_limit]:
+            limiter.hit(limit, *key)
         raise Unauthorized(_BAD_LOGIN)
-    limiter.reset(settings.login_failures_per_account, *account_key)
+    pair_limit, pair_key = limits[0]
+    limiter.reset(pair_limit, *pair_key)
+    limiter.remember(known_for, "login-known", account, client_address)
     user.last_login_at = utcnow()
     return issue_session(session, settings, user)
 
