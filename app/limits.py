@@ -21,7 +21,7 @@ class UriTooLong(Problem):
 def _is_json(scope: Scope) -> bool:
     for name, value in scope.get("headers", []):
         if name == b"content-type":
-            media = value.split(b";", 1)[0].strip().lower()
+            media = bytes(value).split(b";", 1)[0].strip().lower()
             return media == b"application/json" or media.endswith(b"+json")
     return False
 
@@ -60,9 +60,10 @@ class RequestLimits:
             await problem_response(too_large.body(path), too_large.status)(scope, receive, send)
             return
         if path.rstrip("/") not in self.path_limits and _is_json(scope):
-            receive = await self._checked_json(scope, receive, send, limit)
-            if receive is None:
+            checked = await self._checked_json(scope, receive, send, limit)
+            if checked is None:
                 return
+            receive = checked
         received = 0
         started = False
 

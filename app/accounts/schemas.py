@@ -51,6 +51,9 @@ class WhoAmI(BaseModel):
     api_key_id: str | None = None
     is_admin: bool
     memberships: list[MembershipRead]
+    country_editor_of: list[str] = Field(
+        default_factory=list, description="Countries whose curated content this person edits"
+    )
 
 
 class ApiKeyCreate(BaseModel):
@@ -95,7 +98,13 @@ class StaffUserRead(BaseModel):
     display_name: str | None = None
     is_admin: bool
     is_active: bool
-    memberships: list[MembershipRead]
+    memberships: list[MembershipRead] = Field(
+        description="Roles in the organisations the caller belongs to (all, for platform "
+        "administrators)"
+    )
+    country_editor_of: list[str] = Field(
+        default_factory=list, description="Countries whose curated content this person edits"
+    )
 
 
 class OrganizationCreate(BaseModel):

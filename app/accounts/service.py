@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.accounts import repository, security
-from app.accounts.models import ApiKey, Membership, RefreshToken, Role, StaffUser, new_id
+from app.accounts.models import (
+    ApiKey,
+    CountryEditor,
+    Membership,
+    RefreshToken,
+    Role,
+    StaffUser,
+    new_id,
+)
 from app.accounts.principal import Principal, authorize
 from app.accounts.schemas import (
     ApiKeyCreate,
@@ -98,6 +106,7 @@ def principal_from_access_token(session: Session, settings: Settings, token: str
         session_id=row.id,
         is_admin=user.is_admin,
         roles=_roles_of(user.memberships),
+        countries=frozenset(g.country_code for g in user.country_grants),
     )
 
 
@@ -476,6 +485,7 @@ def whoami(session: Session, principal: Principal) -> WhoAmI:
         api_key_id=principal.api_key_id,
         is_admin=principal.is_admin,
         memberships=_memberships_view(session, dict(principal.roles)),
+        country_editor_of=sorted(principal.countries),
     )
 
 
@@ -536,14 +546,22 @@ def create_organization_view(
     return OrganizationRead(id=org.slug, name=org.name, country=org.country)
 
 
-def _user_view(session: Session, user: StaffUser) -> StaffUserRead:
+def _user_view(session: Session, user: StaffUser, *, viewer: Principal) -> StaffUserRead:
+    """A staff account as ``viewer`` may see it: only the memberships in organisations the
+    viewer belongs to (all of them for platform administrators)."""
+    roles = {
+        org: held
+        for org, held in _roles_of(user.memberships).items()
+        if viewer.is_admin or viewer.is_member(org)
+    }
     return StaffUserRead(
         id=user.id,
         email=user.email,
         display_name=user.display_name,
         is_admin=user.is_admin,
         is_active=user.is_active,
-        memberships=_memberships_view(session, _roles_of(user.memberships)),
+        memberships=_memberships_view(session, roles),
+        country_editor_of=[g.country_code for g in user.country_grants],
     )
 
 
@@ -559,7 +577,7 @@ def create_user_view(
         is_admin=data.is_admin,
         display_name=data.display_name,
     )
-    return _user_view(session, user)
+    return _user_view(session, user, viewer=actor)
 
 
 def set_membership(
@@ -576,4 +594,34 @@ def set_membership(
         add_membership(session, actor=actor, user=user, organization_id=org.id, role=role)
     else:
         remove_membership(session, actor=actor, user=user, organization_id=org.id, role=role)
-    return _user_view(session, user)
+    return _user_view(session, user, viewer=actor)
+
+
+def set_country_editor(
+    session: Session, *, actor: Principal, user_id: str, country: str, grant: bool
+) -> StaffUserRead:
+    """Make a user an editor of one country's curated content, or no longer (platform
+    administrators only); audited."""
+    if not actor.is_admin:
+        raise Forbidden("only platform administrators name country editors")
+    user = repository.user_by_id(session, user_id)
+    if user is None:
+        raise NotFound(f"no staff user with id {user_id!r}")
+    existing = next((g for g in user.country_grants if g.country_code == country), None)
+    if grant and existing is None:
+        user.country_grants.append(CountryEditor(user_id=user.id, country_code=country))
+    elif not grant and existing is not None:
+        user.country_grants.remove(existing)
+    else:
+        return _user_view(session, user, viewer=actor)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        organization_id=None,
+        entity_type="country_editor",
+        entity_id=user.id,
+        action="grant" if grant else "revoke",
+        changes={"country": [None, country] if grant else [country, None]},
+    )
+    return _user_view(session, user, viewer=actor)

@@ -130,6 +130,7 @@ def user_from_cookie(session: Session, value: str | None) -> ConsoleUser | None:
         session_id=row.id,
         is_admin=user.is_admin,
         roles=_roles(user.memberships),
+        countries=frozenset(g.country_code for g in user.country_grants),
     )
     return ConsoleUser(
         principal=principal,
