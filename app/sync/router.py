@@ -51,6 +51,7 @@ def sync(request: Request, session: ReadSessionDep, query: SyncQueryDep) -> Resp
         since=query.since,
         limit=query.limit,
         supported=query.supported,
+        valid_days=request.app.state.settings.signed_data_valid_days,
     )
     body = records.dump(payload)
     return Response(
@@ -145,6 +146,7 @@ def _current(
         languages=query.languages,
         supported=query.supported,
         stale_after_days=state.settings.stale_after_days,
+        valid_days=state.settings.signed_data_valid_days,
         keyring=state.keyring,
         encoding=encoding,
         if_none_match=if_none_match,
