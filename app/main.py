@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from app import schema
 from app.accounts.router import router as accounts_router
+from app.apidocs import install_docs
 from app.compression import Compression
 from app.console import install_console
 from app.countries.router import router as countries_router
@@ -25,6 +26,7 @@ from app.http_cache import HttpCache
 from app.languages.router import router as languages_router
 from app.languages.service import LanguageCatalog
 from app.limits import RequestLimits
+from app.security_headers import NoSniff
 from app.observability import AccessLog, configure_logging
 from app.openapi import document_problems
 from app.responses import CompactJSONResponse
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         default_response_class=CompactJSONResponse,
         lifespan=lifespan,
+        docs_url=None,  # app.apidocs serves /docs without a CDN
+        redoc_url=None,
         license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
     )
     app.state.settings = settings
@@ -104,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_console(app)  # /console: server-rendered staff pages and their static files
+    install_docs(app)  # /docs: Swagger UI from local files, under a strict CSP
     app.add_middleware(HttpCache, max_age=settings.cache_max_age)
     app.add_middleware(AccessLog)
     app.add_middleware(Compression, minimum_size=settings.compression_min_bytes)
@@ -117,4 +122,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "/console/imports": settings.import_max_bytes + (1 << 20),
         },
     )
+    app.add_middleware(NoSniff)
     return app

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     # Offline delivery (app/sync, app/signing, app/http_cache.py, app/compression.py).
     # Ed25519 keys: ``keyring.json`` (public) and ``<kid>.key`` (private, mode 0600).
     keys_dir: Path = Path("var") / "keys"
+    # /readyz names the database engine and migration heads only when true (internal probes).
+    readyz_details: bool = False
     # Signed bundles and sync pages say until when they hold (``expires_at``); a stored bundle
     # is rebuilt once half of that has passed, so a fresh download always has the other half.
     signed_data_valid_days: int = Field(default=14, ge=1, le=365)
