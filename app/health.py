@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -52,7 +52,9 @@ def readyz(request: Request) -> Readiness:
         raise ServiceUnavailable("The database is unreachable.") from exc
     expected = request.app.state.expected_heads
     if heads != expected:
-        extra = {"current": sorted(heads), "expected": sorted(expected)} if details else {}
+        extra: dict[str, Any] = (
+            {"current": sorted(heads), "expected": sorted(expected)} if details else {}
+        )
         raise ServiceUnavailable(
             "The database schema is not at the latest migration; run `rumbo migrate`.", **extra
         )

@@ -26,10 +26,10 @@ from app.http_cache import HttpCache
 from app.languages.router import router as languages_router
 from app.languages.service import LanguageCatalog
 from app.limits import RequestLimits
-from app.security_headers import NoSniff
 from app.observability import AccessLog, configure_logging
 from app.openapi import document_problems
 from app.responses import CompactJSONResponse
+from app.security_headers import NoSniff
 from app.service_points.router import router as points_router
 from app.service_points.staff_router import router as staff_points_router
 from app.settings import Settings, get_settings
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.read_replica_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
+        sqlite_synchronous=settings.sqlite_synchronous,
     )
 
     @asynccontextmanager

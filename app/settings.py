@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # PostgreSQL connections per process (each engine): kept open, and opened beyond that
     # under load. Workers x (size + overflow) must stay under the server's max_connections.
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # SQLite only: FULL syncs every commit (an acknowledged edit survives a power cut);
+    # NORMAL is faster and may lose the last commits on power loss (never corrupts).
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     database_max_overflow: int = Field(default=20, ge=0, le=500)
     port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "RUMBO_PORT"))
     host: str = "127.0.0.1"
