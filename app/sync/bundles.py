@@ -35,6 +35,9 @@ from app.sync.service import taxonomy
 __all__ = ["BUNDLE_FORMAT", "Bundle", "build_payload", "get_bundle"]
 
 BUNDLE_FORMAT = 1
+# How a stored bundle was built (the ``format`` column): bumped when the document gains
+# fields, so bundles stored before are rebuilt. 2: signed ``generated_at``/``expires_at``.
+_BUILD = 2
 _BATCH = 500
 
 Encoding = Literal["br", "gzip"] | None
@@ -108,7 +111,7 @@ def _is_fresh(
     state = repository.counter(session)
     half_life = dt.timedelta(days=valid_days) / 2
     return (
-        meta.format == BUNDLE_FORMAT
+        meta.format == _BUILD
         and meta.key_id == kid
         and dt.datetime.now(dt.UTC) - meta.built_at < half_life
         and meta.seq >= state.horizon
@@ -143,7 +146,7 @@ def _build(
     return SyncBundle(
         country=country,
         langs=languages.key,
-        format=BUNDLE_FORMAT,
+        format=_BUILD,
         seq=seq,
         key_id=signature.kid,
         signature=signature.b64,

@@ -17,12 +17,14 @@ import orjson
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
 from app.settings import get_settings
 from app.signing.keyring import Keyring
 from app.signing.validity import check
+from app.sync.models import SyncBundle
 
 VALID_DAYS = 14  # settings.signed_data_valid_days
 
@@ -151,3 +153,26 @@ def test_revoking_an_unknown_key_fails(own_keys: Path, client: TestClient) -> No
     result = keys_cli("revoke", "19990101-000000000000")
     assert result.exit_code == 1
     assert "no key" in result.output
+
+
+@pytest.mark.parametrize("stored", ["past half its validity", "built before signed dates"])
+def test_a_stored_bundle_is_rebuilt_before_it_gets_old(
+    client: TestClient, db: Session, stored: str
+) -> None:
+    first = orjson.loads(client.get("/v1/bundles/CO").content)
+    row = db.get(SyncBundle, ("CO", "*"))
+    assert row is not None
+    if stored == "past half its validity":
+        row.built_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=VALID_DAYS / 2, seconds=1)
+    else:
+        row.built_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        row.format = 1
+    db.flush()
+    again = orjson.loads(client.get("/v1/bundles/CO").content)
+    assert again["seq"] == first["seq"]
+    rebuilt = db.get(SyncBundle, ("CO", "*"))
+    db.refresh(rebuilt)
+    assert dt.datetime.now(dt.UTC) - rebuilt.built_at < dt.timedelta(minutes=5)
+    assert dt.datetime.fromisoformat(again["expires_at"]) - dt.datetime.now(dt.UTC) > dt.timedelta(
+        days=VALID_DAYS - 1
+    )
