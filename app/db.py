@@ -15,7 +15,7 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import Depends, Request
@@ -95,10 +95,25 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+SqliteSynchronous = Literal["FULL", "NORMAL"]
+
+
+def _sqlite_pragmas(synchronous: SqliteSynchronous) -> Callable[[Any, ConnectionPoolEntry], None]:
+    """The pragmas of every SQLite connection. ``synchronous=FULL`` (the default) syncs the
+    WAL at every commit, so a power cut cannot lose an acknowledged edit; ``NORMAL`` is
+    faster and only as durable as the last checkpoint (see ``bench/durability.py``)."""
+    level = {"FULL": "FULL", "NORMAL": "NORMAL"}[synchronous]
+
+    def apply(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        _apply_pragmas(dbapi_connection, level)
+
+    return apply
+
+
+def _apply_pragmas(dbapi_connection: Any, synchronous: str) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
     # Reads go through a memory map of the file (the OS page cache, shared by every
@@ -109,7 +124,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, sqlite_synchronous: SqliteSynchronous = "FULL", **kwargs: Any
+) -> Engine:
     """An engine for ``url`` with the pragmas or pool settings Rumbo relies on."""
     url = normalise_url(url)
     parsed = make_url(url)
@@ -121,7 +138,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
             **kwargs,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(sqlite_synchronous))
         # Let SQLAlchemy emit BEGIN itself, so write transactions can be ``BEGIN IMMEDIATE``
         # (queued behind the other writers of this process).
         event.listen(engine, "connect", _disable_pysqlite_begin)
@@ -193,7 +210,7 @@ class SqliteWriteGate:
             self._lock.release()
 
 
-def _pool_options(url: str, pool: dict[str, int]) -> dict[str, int]:
+def _pool_options(url: str, pool: dict[str, Any]) -> dict[str, Any]:
     return {} if make_url(normalise_url(url)).get_backend_name() == "sqlite" else pool
 
 
@@ -207,12 +224,19 @@ class Database:
         *,
         pool_size: int = 10,
         max_overflow: int = 20,
+        sqlite_synchronous: SqliteSynchronous = "FULL",
     ) -> None:
         # The pool's size applies to PostgreSQL (SQLite keeps SQLAlchemy's file pool).
         pool = {"pool_size": pool_size, "max_overflow": max_overflow}
-        self.engine = make_engine(url, **_pool_options(url, pool))
+        self.engine = make_engine(
+            url, sqlite_synchronous=sqlite_synchronous, **_pool_options(url, pool)
+        )
         self.read_engine = (
-            make_engine(read_replica_url, **_pool_options(read_replica_url, pool))
+            make_engine(
+                read_replica_url,
+                sqlite_synchronous=sqlite_synchronous,
+                **_pool_options(read_replica_url, pool),
+            )
             if read_replica_url
             else self.engine
         )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from app import schema
@@ -21,8 +21,10 @@ class Health(BaseModel):
 
 class Readiness(BaseModel):
     status: Literal["ready"]
-    database: str
-    schema_heads: list[str]
+    database: str | None = Field(default=None, description="With RUMBO_READYZ_DETAILS only")
+    schema_heads: list[str] | None = Field(
+        default=None, description="With RUMBO_READYZ_DETAILS only"
+    )
 
 
 @router.get("/healthz", operation_id="getHealth", summary="The process is alive")
@@ -34,9 +36,13 @@ async def healthz() -> Health:
     "/readyz",
     operation_id="getReadiness",
     summary="The database is reachable and its schema is at the latest migration",
+    response_model_exclude_none=True,
     responses={503: {"description": "Not ready", "content": {"application/problem+json": {}}}},
 )
 def readyz(request: Request) -> Readiness:
+    """Which engine and migrations only with ``RUMBO_READYZ_DETAILS=true`` (an internal
+    probe): the public learns no more than ready or not."""
+    details = request.app.state.settings.readyz_details
     database: Database = request.app.state.database
     try:
         with database.engine.connect() as connection:
@@ -46,9 +52,12 @@ def readyz(request: Request) -> Readiness:
         raise ServiceUnavailable("The database is unreachable.") from exc
     expected = request.app.state.expected_heads
     if heads != expected:
-        raise ServiceUnavailable(
-            "The database schema is not at the latest migration; run `rumbo migrate`.",
-            current=sorted(heads),
-            expected=sorted(expected),
+        extra: dict[str, Any] = (
+            {"current": sorted(heads), "expected": sorted(expected)} if details else {}
         )
+        raise ServiceUnavailable(
+            "The database schema is not at the latest migration; run `rumbo migrate`.", **extra
+        )
+    if not details:
+        return Readiness(status="ready")
     return Readiness(status="ready", database=database.dialect, schema_heads=sorted(heads))

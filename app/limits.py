@@ -1,4 +1,6 @@
-"""ASGI guards that refuse oversized requests before any handler runs."""
+"""ASGI guards that refuse oversized requests before any handler runs: long query strings,
+large bodies, and JSON bodies nested deeper than ``jsondepth.MAX_DEPTH`` (whichever parser
+the route uses later)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PayloadTooLarge, Problem, language_headers, problem_response
+from app import jsondepth
+from app.errors import (
+    PayloadTooLarge,
+    Problem,
+    ValidationProblem,
+    language_headers,
+    problem_response,
+)
 from app.i18n.reader import text_language
 from app.i18n.texts import Text
 
@@ -30,12 +39,20 @@ class HeadersTooLarge(Problem):
     status, slug, title = 431, "request-header-fields-too-large", "Request header fields too large"
 
 
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            media = bytes(value).split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or media.endswith(b"+json")
+    return False
+
+
 class RequestLimits:
     """414 for query strings over ``max_query_bytes``; 431 for request headers over
     ``max_header_bytes`` all together (whatever server and parser run the app: ``rumbo serve``
     refuses them earlier, as they arrive, see app/connection_guard.py); 413 for bodies over
     ``max_body_bytes`` (or over ``path_limits[path]`` for the few routes that take files, e.g.
-    imports)."""
+    imports, which bound JSON depth as they stream); 422 for a JSON body nested too deeply."""
 
     def __init__(
         self,
@@ -66,7 +83,7 @@ class RequestLimits:
             too_big = HeadersTooLarge(
                 f"request headers are limited to {self.max_header_bytes} bytes in all"
             )
-            await problem_response(too_big.body(path), too_big.status)(scope, receive, send)
+            await _refusal(scope, too_big)(scope, receive, send)
             return
         limit = self.path_limits.get(path.rstrip("/"), self.max_body_bytes)
         declared = dict(scope.get("headers", [])).get(b"content-length")
@@ -74,6 +91,11 @@ class RequestLimits:
             too_large = PayloadTooLarge(Text("limits.body", max=limit))
             await _refusal(scope, too_large)(scope, receive, send)
             return
+        if path.rstrip("/") not in self.path_limits and _is_json(scope):
+            checked = await self._checked_json(scope, receive, send, limit)
+            if checked is None:
+                return
+            receive = checked
         received = 0
         started = False
 
@@ -101,6 +123,45 @@ class RequestLimits:
             if refusal is None or started:
                 raise
             await _refusal(scope, refusal)(scope, receive, send)
+
+    @staticmethod
+    async def _checked_json(
+        scope: Scope, receive: Receive, send: Send, limit: int
+    ) -> Receive | None:
+        """Read a JSON body whole (at most ``limit`` bytes) and refuse it when nested too
+        deeply; else a ``receive`` that hands it on. None when a refusal was sent."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return receive  # the client left; the app sees the disconnect
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                problem: Problem = PayloadTooLarge(Text("limits.body", max=limit))
+                await _refusal(scope, problem)(scope, receive, send)
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if jsondepth.exceeds(body):
+            problem = ValidationProblem.for_field(
+                "body", "body", f"JSON nested more than {jsondepth.MAX_DEPTH} levels deep"
+            )
+            await _refusal(scope, problem)(scope, receive, send)
+            return None
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return replay
 
 
 def _find(exc: BaseException, kind: type[PayloadTooLarge]) -> PayloadTooLarge | None:

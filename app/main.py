@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 
 from app import schema
 from app.accounts.router import router as accounts_router
+from app.apidocs import install_docs
 from app.compression import Compression
 from app.console import install_console
 from app.countries import location
@@ -34,6 +35,7 @@ from app.metrics import router as metrics_router
 from app.observability import AccessLog, configure_logging
 from app.openapi import document_problems
 from app.responses import CompactJSONResponse
+from app.security_headers import NoSniff
 from app.service_points.router import router as points_router
 from app.service_points.staff_router import router as staff_points_router
 from app.settings import Settings, get_settings
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.read_replica_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
+        sqlite_synchronous=settings.sqlite_synchronous,
     )
 
     @asynccontextmanager
@@ -101,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         default_response_class=CompactJSONResponse,
         lifespan=lifespan,
+        docs_url=None,  # app.apidocs serves /docs without a CDN
+        redoc_url=None,
         license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
     )
     app.state.settings = settings
@@ -123,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, dependencies=strict)
     install_console(app)  # /console: server-rendered staff pages and their static files
     app.include_router(metrics_router)  # 404 unless RUMBO_METRICS_TOKEN is set
+    install_docs(app)  # /docs: Swagger UI from local files, under a strict CSP
     app.add_middleware(HttpCache, max_age=settings.cache_max_age)
     app.add_middleware(AccessLog)
     app.add_middleware(Compression, minimum_size=settings.compression_min_bytes)
@@ -139,4 +145,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         },
     )
     app.add_middleware(HttpMetrics)  # outermost: every answer counts, 413s and 500s too
+    app.add_middleware(NoSniff)
     return app

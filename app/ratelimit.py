@@ -14,6 +14,8 @@ Stable API (used by app.accounts for login throttling and by feedback):
 - ``RateLimiter.enforce(limit, *key, detail=...)``: ``hit``, raising ``TooManyRequests`` (429,
   with ``Retry-After``) when the limit is exceeded.
 - ``RateLimiter.reset(limit, *key)``: forget the events counted under ``key``.
+- ``RateLimiter.remember(seconds, *key)`` / ``remembers(seconds, *key)``: mark ``key`` as
+  seen, and ask whether it was seen in the last ``seconds`` (e.g. a client that logged in).
 
 Key parts are hashed before they reach the storage, so e-mail addresses or client addresses
 never sit in Redis in clear.
@@ -86,6 +88,17 @@ class RateLimiter:
 
     def reset(self, limit: str, *key: str) -> None:
         self._strategy.clear(_parse(limit), self.namespace, *_key(key))
+
+    def remember(self, seconds: int, *key: str) -> None:
+        """Mark ``key`` as seen now (for ``seconds``)."""
+        item, keys = _parse(f"1/{seconds} seconds"), _key(key)
+        self._strategy.clear(item, self.namespace, *keys)
+        self._strategy.hit(item, self.namespace, *keys)
+
+    def remembers(self, seconds: int, *key: str) -> bool:
+        """True when ``key`` was marked with ``remember`` in the last ``seconds``."""
+        item, keys = _parse(f"1/{seconds} seconds"), _key(key)
+        return not self._strategy.test(item, self.namespace, *keys)
 
 
 def make_limiter(settings: Settings) -> RateLimiter:

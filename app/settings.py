@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # PostgreSQL connections per process (each engine): kept open, and opened beyond that
     # under load. Workers x (size + overflow) must stay under the server's max_connections.
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # SQLite only: FULL syncs every commit (an acknowledged edit survives a power cut);
+    # NORMAL is faster and may lose the last commits on power loss (never corrupts).
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     database_max_overflow: int = Field(default=20, ge=0, le=500)
     port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "RUMBO_PORT"))
     host: str = "127.0.0.1"
@@ -65,9 +68,14 @@ class Settings(BaseSettings):
     token_issuer: str = "rumbo"  # noqa: S105  (a JWT claim, not a secret)
     token_audience: str = "rumbo-staff"  # noqa: S105  (a JWT claim, not a secret)
     password_min_length: int = 12
-    # ``limits`` notation; failed logins per account, and per client address.
-    login_failures_per_account: str = "5/15 minutes"
+    # ``limits`` notation. Failed logins lock out one (account, client) pair; the account as
+    # a whole only refuses clients that have not logged in to it for ``login_known_client_days``
+    # once its failures pass the higher threshold (so nobody elsewhere locks its user out);
+    # one client address is limited over every account.
+    login_failures_per_account_client: str = "5/15 minutes"
+    login_failures_per_account: str = "30/15 minutes"
     login_failures_per_address: str = "50/15 minutes"
+    login_known_client_days: int = 30
     # Anonymous feedback (app/feedback): ``limits`` notation, ";" separates several limits.
     feedback_limit_per_client: str = "10/hour;30/day"
     feedback_limit_per_client_point: str = "3/day"
@@ -79,6 +87,11 @@ class Settings(BaseSettings):
     # Offline delivery (app/sync, app/signing, app/http_cache.py, app/compression.py).
     # Ed25519 keys: ``keyring.json`` (public) and ``<kid>.key`` (private, mode 0600).
     keys_dir: Path = Path("var") / "keys"
+    # /readyz names the database engine and migration heads only when true (internal probes).
+    readyz_details: bool = False
+    # Signed bundles and sync pages say until when they hold (``expires_at``); a stored bundle
+    # is rebuilt once half of that has passed, so a fresh download always has the other half.
+    signed_data_valid_days: int = Field(default=14, ge=1, le=365)
     sync_page_size: int = 500
     sync_max_page_size: int = 2000
     # Changes older than this are pruned by ``rumbo sync prune``; older cursors get a 410.

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
 
-__all__ = ["ApiKey", "Membership", "RefreshToken", "Role", "StaffUser"]
+__all__ = ["ApiKey", "CountryEditor", "Membership", "RefreshToken", "Role", "StaffUser"]
 
 
 def new_id() -> str:
@@ -55,6 +55,9 @@ class StaffUser(Base):
     memberships: Mapped[list[Membership]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="user"
     )
+    country_grants: Mapped[list[CountryEditor]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CountryEditor.country_code"
+    )
 
 
 class Membership(Base):
@@ -73,6 +76,24 @@ class Membership(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[StaffUser] = relationship(back_populates="memberships")
+
+
+class CountryEditor(Base):
+    """A user who may change the content of one country's curated information.
+
+    Country content (the original-language text, its sources and review date) is otherwise
+    the platform administrators' alone; translators only write the other languages. Granted
+    by platform administrators, per country.
+    """
+
+    __tablename__ = "country_editor"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    # ISO 3166-1 alpha-2; not a foreign key, so a grant may precede the country's content.
+    country_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RefreshToken(Base):

@@ -31,7 +31,8 @@ class Principal:
 
     ``credential`` is ``"password"`` for a person's access token, ``"api_key"`` for an
     integration, ``"cli"`` for the command line. ``user_id`` is set for people,
-    ``api_key_id`` for keys. ``roles`` maps organisation id to the roles held there.
+    ``api_key_id`` for keys. ``roles`` maps organisation id to the roles held there;
+    ``countries`` are the countries whose curated content the person edits (country editor).
     """
 
     credential: CredentialKind
@@ -40,6 +41,7 @@ class Principal:
     session_id: str | None = None
     is_admin: bool = False
     roles: Mapping[str, frozenset[Role]] = field(default_factory=dict)
+    countries: frozenset[str] = frozenset()
 
     @property
     def actor_id(self) -> str:
@@ -61,6 +63,10 @@ class Principal:
     def has_any(self, *roles: Role) -> bool:
         """True when the principal holds any of ``roles`` (or admin) in some organisation."""
         return self.is_admin or any(self.can(org, *roles) for org in self.roles)
+
+    def edits_country(self, code: str) -> bool:
+        """True when the principal may change ``code``'s curated content (not only translate)."""
+        return self.is_admin or code in self.countries
 
     def organizations_with(self, *roles: Role) -> list[str]:
         """Ids of the organisations where the principal may act with any of ``roles``."""

@@ -22,6 +22,7 @@ from app.accounts.schemas import (
     WhoAmI,
 )
 from app.client_address import client_address
+from app.countries.dependencies import CountryCodeDep
 from app.db import SessionDep
 from app.errors import Problem, problem_response
 from app.ratelimit import RateLimiterDep
@@ -218,4 +219,40 @@ def revoke_role(
         user_id=user_id,
         role=role,
         grant=False,
+    )
+
+
+@router.put(
+    "/staff/users/{user_id}/countries/{code}",
+    operation_id="grantCountryEditor",
+    summary="Let a staff member edit one country's curated content (platform administrators)",
+    response_model=StaffUserRead,
+    responses=AUTH_ERRORS,
+)
+def grant_country_editor(
+    session: SessionDep,
+    principal: CurrentStaff,
+    user_id: Annotated[str, Path(max_length=36)],
+    code: CountryCodeDep,
+) -> StaffUserRead:
+    return service.set_country_editor(
+        session, actor=principal, user_id=user_id, country=code, grant=True
+    )
+
+
+@router.delete(
+    "/staff/users/{user_id}/countries/{code}",
+    operation_id="revokeCountryEditor",
+    summary="Stop a staff member editing one country's content (platform administrators)",
+    response_model=StaffUserRead,
+    responses=AUTH_ERRORS,
+)
+def revoke_country_editor(
+    session: SessionDep,
+    principal: CurrentStaff,
+    user_id: Annotated[str, Path(max_length=36)],
+    code: CountryCodeDep,
+) -> StaffUserRead:
+    return service.set_country_editor(
+        session, actor=principal, user_id=user_id, country=code, grant=False
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.accounts.models import Role
 
@@ -51,6 +51,9 @@ class WhoAmI(BaseModel):
     api_key_id: str | None = None
     is_admin: bool
     memberships: list[MembershipRead]
+    country_editor_of: list[str] = Field(
+        default_factory=list, description="Countries whose curated content this person edits"
+    )
 
 
 class ApiKeyCreate(BaseModel):
@@ -59,7 +62,9 @@ class ApiKeyCreate(BaseModel):
     organization: str = Field(min_length=1, max_length=100, description="Organisation id (slug)")
     role: Role
     name: str = Field(min_length=1, max_length=200, description="What the key is for")
-    expires_at: dt.datetime | None = None
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="With its time zone, e.g. 2027-01-31T00:00:00-05:00"
+    )
 
 
 class ApiKeyRead(BaseModel):
@@ -93,7 +98,13 @@ class StaffUserRead(BaseModel):
     display_name: str | None = None
     is_admin: bool
     is_active: bool
-    memberships: list[MembershipRead]
+    memberships: list[MembershipRead] = Field(
+        description="Roles in the organisations the caller belongs to (all, for platform "
+        "administrators)"
+    )
+    country_editor_of: list[str] = Field(
+        default_factory=list, description="Countries whose curated content this person edits"
+    )
 
 
 class OrganizationCreate(BaseModel):

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.accounts import repository, security
-from app.accounts.models import ApiKey, Membership, RefreshToken, Role, StaffUser, new_id
+from app.accounts.models import (
+    ApiKey,
+    CountryEditor,
+    Membership,
+    RefreshToken,
+    Role,
+    StaffUser,
+    new_id,
+)
 from app.accounts.principal import Principal, authorize
 from app.accounts.schemas import (
     ApiKeyCreate,
@@ -98,6 +106,7 @@ def principal_from_access_token(session: Session, settings: Settings, token: str
         session_id=row.id,
         is_admin=user.is_admin,
         roles=_roles_of(user.memberships),
+        countries=frozenset(g.country_code for g in user.country_grants),
     )
 
 
@@ -151,13 +160,21 @@ def login(
     password: str,
     client_address: str,
 ) -> TokenPair:
-    """Check a password and open a session; repeated failures are throttled (429)."""
-    account_key = ("login-account", email.strip().lower())
-    address_key = ("login-address", client_address)
-    for limit, key in (
-        (settings.login_failures_per_account, account_key),
-        (settings.login_failures_per_address, address_key),
-    ):
+    """Check a password and open a session; repeated failures are throttled (429).
+
+    Failures lock out the (account, client) pair after a few; the account as a whole, after
+    many more, refuses only clients that have not logged in to it recently, so an attacker
+    elsewhere cannot lock its real user out; one client is limited over all accounts too.
+    """
+    account = email.strip().lower()
+    known_for = settings.login_known_client_days * 86_400
+    limits = [
+        (settings.login_failures_per_account_client, ("login-pair", account, client_address)),
+        (settings.login_failures_per_address, ("login-address", client_address)),
+    ]
+    account_limit = (settings.login_failures_per_account, ("login-account", account))
+    known = limiter.remembers(known_for, "login-known", account, client_address)
+    for limit, key in [*limits, *([] if known else [account_limit])]:
         decision = limiter.check(limit, *key)
         if not decision.allowed:
             raise TooManyRequests(
@@ -171,10 +188,12 @@ def login(
     else:
         ok = security.verify_password(password, user.password_hash) and user.is_active
     if not ok or user is None:
-        limiter.hit(settings.login_failures_per_account, *account_key)
-        limiter.hit(settings.login_failures_per_address, *address_key)
+        for limit, key in [*limits, account_limit]:
+            limiter.hit(limit, *key)
         raise Unauthorized(_BAD_LOGIN)
-    limiter.reset(settings.login_failures_per_account, *account_key)
+    pair_limit, pair_key = limits[0]
+    limiter.reset(pair_limit, *pair_key)
+    limiter.remember(known_for, "login-known", account, client_address)
     user.last_login_at = utcnow()
     return issue_session(session, settings, user)
 
@@ -466,6 +485,7 @@ def whoami(session: Session, principal: Principal) -> WhoAmI:
         api_key_id=principal.api_key_id,
         is_admin=principal.is_admin,
         memberships=_memberships_view(session, dict(principal.roles)),
+        country_editor_of=sorted(principal.countries),
     )
 
 
@@ -526,14 +546,22 @@ def create_organization_view(
     return OrganizationRead(id=org.slug, name=org.name, country=org.country)
 
 
-def _user_view(session: Session, user: StaffUser) -> StaffUserRead:
+def _user_view(session: Session, user: StaffUser, *, viewer: Principal) -> StaffUserRead:
+    """A staff account as ``viewer`` may see it: only the memberships in organisations the
+    viewer belongs to (all of them for platform administrators)."""
+    roles = {
+        org: held
+        for org, held in _roles_of(user.memberships).items()
+        if viewer.is_admin or viewer.is_member(org)
+    }
     return StaffUserRead(
         id=user.id,
         email=user.email,
         display_name=user.display_name,
         is_admin=user.is_admin,
         is_active=user.is_active,
-        memberships=_memberships_view(session, _roles_of(user.memberships)),
+        memberships=_memberships_view(session, roles),
+        country_editor_of=[g.country_code for g in user.country_grants],
     )
 
 
@@ -549,7 +577,7 @@ def create_user_view(
         is_admin=data.is_admin,
         display_name=data.display_name,
     )
-    return _user_view(session, user)
+    return _user_view(session, user, viewer=actor)
 
 
 def set_membership(
@@ -566,4 +594,34 @@ def set_membership(
         add_membership(session, actor=actor, user=user, organization_id=org.id, role=role)
     else:
         remove_membership(session, actor=actor, user=user, organization_id=org.id, role=role)
-    return _user_view(session, user)
+    return _user_view(session, user, viewer=actor)
+
+
+def set_country_editor(
+    session: Session, *, actor: Principal, user_id: str, country: str, grant: bool
+) -> StaffUserRead:
+    """Make a user an editor of one country's curated content, or no longer (platform
+    administrators only); audited."""
+    if not actor.is_admin:
+        raise Forbidden("only platform administrators name country editors")
+    user = repository.user_by_id(session, user_id)
+    if user is None:
+        raise NotFound(f"no staff user with id {user_id!r}")
+    existing = next((g for g in user.country_grants if g.country_code == country), None)
+    if grant and existing is None:
+        user.country_grants.append(CountryEditor(user_id=user.id, country_code=country))
+    elif not grant and existing is not None:
+        user.country_grants.remove(existing)
+    else:
+        return _user_view(session, user, viewer=actor)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        organization_id=None,
+        entity_type="country_editor",
+        entity_id=user.id,
+        action="grant" if grant else "revoke",
+        changes={"country": [None, country] if grant else [country, None]},
+    )
+    return _user_view(session, user, viewer=actor)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.console import hours_text
-from app.console.sessions import COOKIE, LANG_COOKIE, ConsoleUser, user_from_cookie
+from app.console.sessions import LANG_COOKIE, ConsoleUser, cookie_names, user_from_cookie
 from app.console.texts import CONSOLE_LANGUAGES, choose_language
 from app.db import ReadSessionDep
 from app.errors import Unauthorized, ValidationProblem
@@ -25,7 +25,8 @@ PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def _console_user(request: Request, session: ReadSessionDep) -> ConsoleUser:
-    user = user_from_cookie(session, request.cookies.get(COOKIE))
+    names = cookie_names(request.app.state.settings)
+    user = user_from_cookie(session, request.cookies.get(names.session))
     if user is None:
         raise Unauthorized(
             "log in to the console first",

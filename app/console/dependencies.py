@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from app.console.sessions import (
-    COOKIE,
     LANG_COOKIE,
-    LOGIN_COOKIE,
+    cookie_names,
     csrf_matches,
+    from_this_origin,
     new_login_nonce,
     user_from_cookie,
 )
@@ -48,7 +48,8 @@ ConsoleDb = Annotated[Session, Depends(_console_db)]
 
 def _page(request: Request, db: ConsoleDb) -> Page:
     settings: Settings = request.app.state.settings
-    user = user_from_cookie(db, request.cookies.get(COOKIE))
+    names = cookie_names(settings)
+    user = user_from_cookie(db, request.cookies.get(names.session))
     lang = choose_language(
         request.cookies.get(LANG_COOKIE),
         request.headers.get("accept-language"),
@@ -56,7 +57,7 @@ def _page(request: Request, db: ConsoleDb) -> Page:
     )
     page = Page(request=request, settings=settings, lang=lang, user=user)
     if user is None:
-        nonce = request.cookies.get(LOGIN_COOKIE)
+        nonce = request.cookies.get(names.login)
         if not nonce or len(nonce) > 100:
             nonce, page.new_login_nonce = new_login_nonce(), True
         page.login_nonce = nonce
@@ -77,6 +78,8 @@ StaffPageDep = Annotated[Page, Depends(_staff_page)]
 
 
 async def _checked(request: Request, page: Page, *, max_files: int) -> FormData:
+    if not from_this_origin(request.headers, request.headers.get("host")):
+        raise CsrfRejected(page.t("error.csrf"))
     form = await request.form(
         max_files=max_files, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FIELD_BYTES
     )

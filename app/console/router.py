@@ -34,7 +34,7 @@ def set_cookie(page: Page, response: Response, name: str, value: str, max_age: i
         name,
         value,
         max_age=max_age,
-        path="/console",
+        path=sessions.cookie_names(page.settings).path,
         secure=page.settings.console_cookie_secure,
         httponly=True,
         samesite="lax",
@@ -61,7 +61,11 @@ def _login_page(
     )
     if page.new_login_nonce and page.login_nonce:
         set_cookie(
-            page, response, sessions.LOGIN_COOKIE, page.login_nonce, sessions.LOGIN_NONCE_SECONDS
+            page,
+            response,
+            sessions.cookie_names(page.settings).login,
+            page.login_nonce,
+            sessions.LOGIN_NONCE_SECONDS,
         )
     return response
 
@@ -100,8 +104,9 @@ def login(
         return _login_page(page, status=401, error=page.t("login.failed"), next_url=next_url)
     response = redirect(next_url)
     max_age = max(1, int((expires - dt.datetime.now(dt.UTC)).total_seconds()))
-    set_cookie(page, response, sessions.COOKIE, value, max_age)
-    response.delete_cookie(sessions.LOGIN_COOKIE, path="/console")
+    names = sessions.cookie_names(page.settings)
+    set_cookie(page, response, names.session, value, max_age)
+    response.delete_cookie(names.login, path=names.path, secure=page.settings.console_cookie_secure)
     return response
 
 
@@ -109,7 +114,10 @@ def login(
 def logout(page: StaffPageDep, form: FormDep, db: ConsoleDb) -> Response:
     sessions.end_session(db, page.staff)
     response = redirect("/console/login?notice=logged_out")
-    response.delete_cookie(sessions.COOKIE, path="/console")
+    names = sessions.cookie_names(page.settings)
+    response.delete_cookie(
+        names.session, path=names.path, secure=page.settings.console_cookie_secure
+    )
     return response
 
 

@@ -9,14 +9,19 @@ Design (why a server-side session, and why this one):
   the user, so logging out, an administrator deactivating the account, or revoking the
   session ends it at once; a copied database does not contain usable cookies.
 - The cookie is ``HttpOnly`` (scripts cannot read it), ``SameSite=Lax`` (other sites
-  cannot post with it), ``Secure`` unless ``RUMBO_CONSOLE_COOKIE_SECURE=false`` (local
-  http), scoped to ``/console``, and lives ``RUMBO_CONSOLE_SESSION_HOURS`` (the row's
-  expiry is shortened to match, so an old cookie is refused by the server too).
+  cannot post with it), and lives ``RUMBO_CONSOLE_SESSION_HOURS`` (the row's expiry is
+  shortened to match, so an old cookie is refused by the server too). Over HTTPS (the
+  default, ``RUMBO_CONSOLE_COOKIE_SECURE``) it is a ``__Host-`` cookie: ``Secure``,
+  ``Path=/``, no ``Domain``, which a page of another port or subdomain of the same host
+  cannot set (cookie tossing); on local http it is a plain cookie scoped to ``/console``.
 - CSRF: every form carries a synchroniser token tied to the session,
   HMAC-SHA256(secret key, session id). It cannot be computed without the server's key
   nor read by another site, changes with every login, and needs no storage. The login
   form (no session yet) uses the same construction over a random nonce kept in a
-  short-lived cookie.
+  short-lived (``__Host-``) cookie, so the form's token only matches the cookie it was
+  issued with. And a form posted from another origin (``Sec-Fetch-Site`` other than
+  ``same-origin``, or an ``Origin`` not this host) is refused before any token is looked at:
+  a page on another port of the same host is same-site, but not same-origin.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -44,9 +51,12 @@ __all__ = [
     "LANG_COOKIE",
     "LOGIN_COOKIE",
     "ConsoleUser",
+    "CookieNames",
+    "cookie_names",
     "csrf_matches",
     "csrf_token",
     "end_session",
+    "from_this_origin",
     "new_login_nonce",
     "open_session",
     "user_from_cookie",
@@ -56,6 +66,35 @@ COOKIE = "rumbo_console"
 LOGIN_COOKIE = "rumbo_console_login"
 LANG_COOKIE = "rumbo_console_lang"
 LOGIN_NONCE_SECONDS = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class CookieNames:
+    session: str
+    login: str
+    path: str
+
+
+_HOST_COOKIES = CookieNames(f"__Host-{COOKIE}", f"__Host-{LOGIN_COOKIE}", "/")
+_PLAIN_COOKIES = CookieNames(COOKIE, LOGIN_COOKIE, "/console")
+
+
+def cookie_names(settings: Settings) -> CookieNames:
+    """``__Host-`` cookies over HTTPS (``Secure``), plain ones on local http."""
+    return _HOST_COOKIES if settings.console_cookie_secure else _PLAIN_COOKIES
+
+
+def from_this_origin(headers: Mapping[str, str], host: str | None) -> bool:
+    """False for a form a browser posts from another origin (another port counts)."""
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = headers.get("origin")
+    if origin is None:
+        return True  # not a browser, or one that sends neither: the tokens decide
+    if origin == "null" or not host:
+        return False
+    return urlsplit(origin).netloc.lower() == host.lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +169,7 @@ def user_from_cookie(session: Session, value: str | None) -> ConsoleUser | None:
         session_id=row.id,
         is_admin=user.is_admin,
         roles=_roles(user.memberships),
+        countries=frozenset(g.country_code for g in user.country_grants),
     )
     return ConsoleUser(
         principal=principal,

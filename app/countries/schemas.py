@@ -44,8 +44,20 @@ class SectionRead(BaseModel):
     body: str
     lang: str = Field(description="Language the texts were served in", examples=["es"])
     lang_fallback: bool = Field(description=LANG_FALLBACK)
+    original_lang: str = Field(
+        description="Language the content was written and checked in", examples=["es"]
+    )
     sources: list[SourceRead]
-    last_reviewed: dt.date = Field(examples=["2026-11-29"])
+    last_reviewed: dt.date = Field(
+        description="When the content in original_lang was last checked against its sources",
+        examples=["2026-11-29"],
+    )
+    translated_on: dt.date | None = Field(
+        default=None,
+        description="When lang is not original_lang: the day this translation was last "
+        "written; it was not itself checked against the sources",
+        examples=["2026-12-01"],
+    )
     sample: bool = Field(
         description="True when the content has not been checked against its sources: to verify"
     )

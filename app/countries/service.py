@@ -93,7 +93,7 @@ def list_countries(
 
 
 def _section(
-    section: CountrySection, pref: LanguagePreference, chain: Sequence[str]
+    section: CountrySection, pref: LanguagePreference, chain: Sequence[str], original: str
 ) -> SectionRead:
     text = localise(
         {t.lang: {"title": t.title, "body": t.body} for t in section.translations},
@@ -103,12 +103,17 @@ def _section(
     kind = SectionKind(section.kind)
     served = text.lang or pref.served
     notes = {t.lang: t.note for t in section.translations if t.note}
+    translation = next(
+        (t for t in section.translations if t.lang == served and served != original), None
+    )
     return SectionRead(
         kind=kind,
         title=text.values.get("title") or pick(SECTION_TITLES[kind], chain).text,
         body=text.values.get("body", ""),
         lang=served,
         lang_fallback=pref.is_fallback(served),
+        original_lang=original,
+        translated_on=translation.updated_at.date() if translation else None,
         sources=[
             SourceRead(title=s.title, url=s.url, publisher=s.publisher) for s in section.sources
         ],
@@ -177,7 +182,7 @@ def get_country(session: Session, code: str, *, pref: LanguagePreference) -> Cou
         currencies=currencies,
         official_languages=languages,
         emergency_numbers=_numbers(profile.emergency_numbers, pref.chain),
-        sections=[_section(s, pref, chain) for s in profile.sections],
+        sections=[_section(s, pref, chain, profile.original_language) for s in profile.sections],
         languages_available=sorted({t.lang for s in profile.sections for t in s.translations}),
     )
 
@@ -192,7 +197,11 @@ def entry_for(
     rules: list[SectionRead] = []
     if profile is not None:
         chain = pref.chain_for(profile.original_language)
-        rules = [_section(s, pref, chain) for s in profile.sections if s.kind in ENTRY_SECTIONS]
+        rules = [
+            _section(s, pref, chain, profile.original_language)
+            for s in profile.sections
+            if s.kind in ENTRY_SECTIONS
+        ]
     return EntryRead(
         destination=_ref(destination, pref.chain),
         nationality=_ref(nationality, pref.chain),

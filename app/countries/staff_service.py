@@ -1,9 +1,12 @@
 """Staff editing of curated country information, through ``writing.save_profile``.
 
-Administrators (platform) replace a whole section; translators (role ``translator`` or
-``admin`` in any organisation) write one language of a section. Each write needs
-``If-Match`` with the section's ETag, and is audited (entity ``country_section``,
-id ``<code>:<kind>``) in the request's transaction.
+A section's content (its text in the country's original language, its sources and review
+date) is changed only by platform administrators and the country's editors (staff named by
+them, per country), and only as a whole section, so a new text never keeps an old review
+date. Translators (role ``translator`` or ``admin`` in any organisation) and the editors
+write the other languages, one at a time. Each write needs ``If-Match`` with the section's
+ETag, and is audited (entity ``country_section``, id ``<code>:<kind>``) in the request's
+transaction.
 """
 
 from __future__ import annotations
@@ -52,14 +55,22 @@ def section_etag(section: CountrySection) -> str:
     return f'"{section.country_code}.{section.kind}.{section.version}"'
 
 
-def _may_translate(principal: Principal) -> None:
-    if not principal.has_any(Role.translator):
+def _may_read(principal: Principal) -> None:
+    if not (principal.has_any(Role.translator) or principal.countries):
         raise Forbidden("editing country information needs the translator or admin role")
 
 
-def _may_administer(principal: Principal) -> None:
-    if not principal.is_admin:
-        raise Forbidden("only administrators change a section's content and sources")
+def _may_translate(principal: Principal, code: str) -> None:
+    if not (principal.has_any(Role.translator) or principal.edits_country(code)):
+        raise Forbidden("editing country information needs the translator or admin role")
+
+
+def _may_edit_content(principal: Principal, code: str) -> None:
+    if not principal.edits_country(code):
+        raise Forbidden(
+            f"only platform administrators and editors of {code} change a section's content, "
+            "sources and review date"
+        )
 
 
 def _profile(session: Session, code: str) -> CountryProfile:
@@ -190,7 +201,7 @@ def _view(profile: CountryProfile) -> StaffCountryRead:
 
 def get_country(session: Session, principal: Principal, code: str) -> StaffCountryRead:
     """Every section of a curated country with its versions and all translations."""
-    _may_translate(principal)
+    _may_read(principal)
     return _view(_profile(session, code))
 
 
@@ -204,13 +215,22 @@ def put_section_translation(
     *,
     if_match: str | None,
 ) -> StaffCountryRead:
-    """Create or replace one language of a section (translators, administrators)."""
-    _may_translate(principal)
+    """Create or replace one language other than the original of a section (translators,
+    the country's editors, administrators)."""
+    _may_translate(principal, code)
     try:
         tag = normalise_tag(lang)
     except InvalidLanguageTag as exc:
         raise ValidationProblem.for_field("path", "lang", str(exc)) from None
     profile = _profile(session, code)
+    if tag == normalise_tag(profile.original_language):
+        _may_edit_content(principal, code)
+        raise ValidationProblem.for_field(
+            "path",
+            "lang",
+            f"{tag!r} is the original language of {code}'s content: replace the whole section "
+            f"(PUT /v1/countries/{code}/sections/{kind.value}) with its sources and review date",
+        )
     section = _section(profile, kind)
     if section is None:
         raise NotFound(f"{code!r} has no {kind.value!r} section")
@@ -248,7 +268,7 @@ def put_section(
 ) -> StaffCountryRead:
     """Replace a section's content, sources and texts (administrators); If-Match when it
     exists already."""
-    _may_administer(principal)
+    _may_edit_content(principal, code)
     profile = _profile(session, code)
     section = _section(profile, kind)
     if section is not None:

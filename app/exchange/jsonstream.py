@@ -4,7 +4,8 @@
 of the array under ``array_key`` in the top-level object, one at a time; each element
 (and each other member of the top-level object, kept in ``header``) must fit in
 ``max_item_chars``. Broken JSON raises :class:`JsonStreamError` with the character position
-and the index of the item being read, so a report can say where the file is broken.
+and the index of the item being read, so a report can say where the file is broken; so does
+a value nested deeper than ``jsondepth.MAX_DEPTH`` (counting the levels around it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any, TextIO
+
+from app import jsondepth
 
 __all__ = ["JsonItems", "JsonStreamError"]
 
@@ -77,7 +80,10 @@ class JsonItems:
         self._pos += 1
         return char
 
-    def _value(self) -> Any:
+    def _too_deep(self) -> JsonStreamError:
+        return self._error(f"JSON nested more than {jsondepth.MAX_DEPTH} levels deep")
+
+    def _value(self, levels_around: int) -> Any:
         self._peek()
         while True:
             try:
@@ -86,8 +92,14 @@ class JsonItems:
                 if self._eof:
                     self._pos = exc.pos
                     raise self._error(f"invalid JSON: {exc.msg}") from None
+            except RecursionError:
+                # The parser's own limit (about 1,000 levels): far beyond ours.
+                raise self._too_deep() from None
             else:
                 if end < len(self._buf) or self._eof:
+                    limit = jsondepth.MAX_DEPTH - levels_around
+                    if jsondepth.exceeds(self._buf[self._pos : end], limit):
+                        raise self._too_deep()
                     self._pos = end
                     return value
             if len(self._buf) - self._pos > self.max_item_chars:
@@ -95,7 +107,7 @@ class JsonItems:
             self._fill()
 
     # -- items --------------------------------------------------------------------------
-    def _array(self) -> Iterator[Any]:
+    def _array(self, levels_around: int) -> Iterator[Any]:
         self._expect("[")
         self._item = 0
         if self._peek() == "]":
@@ -103,7 +115,7 @@ class JsonItems:
             self._item = None
             return
         while True:
-            yield self._value()
+            yield self._value(levels_around + 1)
             self._item += 1
             if self._expect(",]") == "]":
                 self._item = None
@@ -114,7 +126,7 @@ class JsonItems:
         if first == "[":
             self.top_level = "array"
             self.found_array = True
-            yield from self._array()
+            yield from self._array(0)
         elif first == "{":
             self.top_level = "object"
             self._pos += 1
@@ -122,15 +134,15 @@ class JsonItems:
                 self._pos += 1
             else:
                 while True:
-                    key = self._value()
+                    key = self._value(1)
                     if not isinstance(key, str):
                         raise self._error("expected a member name")
                     self._expect(":")
                     if key == self.array_key and self._peek() == "[":
                         self.found_array = True
-                        yield from self._array()
+                        yield from self._array(1)
                     else:
-                        self.header[key] = self._value()
+                        self.header[key] = self._value(1)
                     if self._expect(",}") == "}":
                         break
         else:

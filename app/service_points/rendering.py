@@ -283,10 +283,11 @@ def finish(
     now: dt.datetime,
     stale_after: dt.timedelta,
     warnings: list[str] | None,
+    warning_texts: list[dict[str, str]] | None = None,
 ) -> bytes:
     """The JSON of one point: its static shape plus the fields that depend on the request
     and the time (``distance_m`` in whole metres, ``open_now``, ``verification.stale``,
-    ``warnings``)."""
+    ``warnings`` and their ``warning_texts``)."""
     published = rendered.published
     parts = [rendered.head]
     if distance_m is not None:
@@ -310,6 +311,8 @@ def finish(
     parts.append(_TRUE_FALSE[stale] + b"}")
     if warnings:
         parts.append(b',"warnings":' + dump(warnings))
+        if warning_texts:
+            parts.append(b',"warning_texts":' + dump(warning_texts))
     parts.append(b"}")
     return b"".join(parts)
 

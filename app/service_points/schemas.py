@@ -29,6 +29,20 @@ _STATUS = Literal["draft", "published", "temporarily_closed", "permanently_close
 _DISTANCE = "Great-circle distance from `near`, in whole metres"
 _OPEN_NOW = "Open at the request time (or `at`), in the point's time zone; absent when unknown"
 _WARNINGS = "Public warnings, e.g. recent reports that it closed"
+_WARNING_TEXTS = (
+    "The warnings said in the response language: reports by travellers, not confirmed "
+    "until staff check the place"
+)
+
+
+class WarningTextRead(BaseModel):
+    code: str = Field(examples=["reported_closed"])
+    message: str = Field(
+        examples=["Reported closed by travellers, not confirmed: it is being checked."]
+    )
+    lang: str
+
+
 _STALE = (
     "Published, and neither verified by staff nor backed by a source as of the last 180 days "
     "(`RUMBO_STALE_AFTER_DAYS`): freshness counts from the later of "
@@ -124,6 +138,7 @@ class ServicePointRead(BaseModel):
     source: Source
     verification: Verification
     warnings: list[str] | None = Field(default=None, description=_WARNINGS)
+    warning_texts: list[WarningTextRead] | None = Field(default=None, description=_WARNING_TEXTS)
     updated_at: dt.datetime = Field(description="Last change, in whole seconds (UTC)")
 
 
@@ -163,6 +178,7 @@ class ServicePointSummary(BaseModel):
     open_now: bool | None = Field(default=None, description=_OPEN_NOW)
     verification: VerificationSummary
     warnings: list[str] | None = Field(default=None, description=_WARNINGS)
+    warning_texts: list[WarningTextRead] | None = Field(default=None, description=_WARNING_TEXTS)
 
 
 _NEXT_CURSOR = "Pass as `cursor` to get the next page; absent on the last"

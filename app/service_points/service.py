@@ -203,6 +203,11 @@ def search_points(
             now=now,
             stale_after=stale_after,
             warnings=warnings.get(c.id),
+            warning_texts=(
+                tasks_service.warning_texts(warnings[c.id], pref.chain)
+                if c.id in warnings
+                else None
+            ),
         )
         for c in page
         if c.id in rendered
@@ -312,6 +317,7 @@ def get_point_item(
         now=now,
         stale_after=stale_after,
         warnings=warnings,
+        warning_texts=tasks_service.warning_texts(warnings, pref.chain) if warnings else None,
     )
     return PointItem(body=body, lang=found.lang, version=found.version)
 
@@ -395,5 +401,6 @@ def render_point(
         now=now,
         stale_after=stale_after,
         warnings=warnings,
+        warning_texts=tasks_service.warning_texts(warnings, pref.chain) if warnings else None,
     )
     return ServicePointRead.model_validate_json(item)

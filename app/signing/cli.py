@@ -1,6 +1,8 @@
-"""``rumbo keys generate|rotate|list``: the Ed25519 keys in RUMBO_KEYS_DIR."""
+"""``rumbo keys generate|rotate|revoke|list``: the Ed25519 keys in RUMBO_KEYS_DIR."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
@@ -35,6 +37,25 @@ def rotate() -> None:
     typer.echo(f"rotated: {new} signs from now on; {old} is retired and still verifies")
 
 
+@keys_cli.command("revoke")
+def revoke(kid: Annotated[str, typer.Argument(help="Id of the stolen or leaked key")]) -> None:
+    """Revoke a key: /v1/keys lists it as revoked, apps refuse what it signed, and it
+    endorses no new key. Revoking the current key stops signing until `rumbo keys rotate`."""
+    directory = get_settings().keys_dir
+    try:
+        when = keyring.revoke(directory, kid)
+        current = keyring.Keyring(directory).current_kid
+    except keyring.KeysUnavailable as exc:
+        typer.echo(exc.reason, err=True)
+        raise typer.Exit(1) from None
+    except keyring.UnknownKey as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"revoked {kid} at {when}")
+    if kid == current:
+        typer.echo("it was the current key: run `rumbo keys rotate` now; nothing is signed until")
+
+
 @keys_cli.command("list")
 def list_keys() -> None:
     """Every key id, when it was created and retired, and which one signs."""
@@ -47,4 +68,6 @@ def list_keys() -> None:
         raise typer.Exit(1) from None
     for key in keys:
         state = "current" if key.kid == current else f"retired {key.retired_at or ''}".strip()
+        if key.revoked_at:
+            state += f", revoked {key.revoked_at}"
         typer.echo(f"{key.kid}  created {key.created_at}  {state}")

@@ -5,8 +5,10 @@ signs now, and each new key's endorsement by the previous one) and ``<kid>.key``
 seed of the current key, mode 0600). Every API process reads the same directory (a shared
 volume or mounted secret), so all sign with the same key and list the same public keys.
 Rotation adds a key, endorses it with the old one and deletes the old private key; the old
-public key stays listed, so bundles it signed still verify. Private keys are never served,
-logged or put in exception messages.
+public key stays listed, so bundles it signed still verify. Revocation (a key stolen or
+leaked) marks a key ``revoked_at``: it is listed as such, signs nothing more, endorses no new
+key (its endorsements are no longer published), and apps refuse what it signed. Private keys
+are never served, logged or put in exception messages.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +38,10 @@ __all__ = [
     "KeysUnavailable",
     "PublicKey",
     "Signature",
+    "UnknownKey",
     "endorsement_message",
     "generate",
+    "revoke",
     "rotate",
     "signature_headers",
 ]
@@ -58,6 +62,10 @@ class KeysUnavailable(ServiceUnavailable):
         self.reason = reason
 
 
+class UnknownKey(LookupError):
+    """No key with that id in the keyring."""
+
+
 @dataclass(frozen=True, slots=True)
 class PublicKey:
     kid: str
@@ -66,6 +74,7 @@ class PublicKey:
     retired_at: str | None = None
     endorsed_by: str | None = None
     endorsement: bytes | None = None
+    revoked_at: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -74,6 +83,7 @@ class PublicKey:
             "public_key": base64.b64encode(self.public_key).decode(),
             "created_at": self.created_at,
             "retired_at": self.retired_at,
+            "revoked_at": self.revoked_at,
         }
         if self.endorsed_by and self.endorsement:
             out["endorsed_by"] = self.endorsed_by
@@ -132,7 +142,22 @@ def _public(entry: dict[str, Any]) -> PublicKey:
         retired_at=entry.get("retired_at"),
         endorsed_by=entry.get("endorsed_by"),
         endorsement=base64.b64decode(endorsement) if endorsement else None,
+        revoked_at=entry.get("revoked_at"),
     )
+
+
+def _published(document: dict[str, Any]) -> tuple[PublicKey, ...]:
+    """Every key as listed; an endorsement by a revoked key vouches for nothing, so it goes."""
+    keys = [_public(entry) for entry in document["keys"]]
+    revoked = {k.kid for k in keys if k.revoked_at}
+    return tuple(
+        replace(k, endorsed_by=None, endorsement=None) if k.endorsed_by in revoked else k
+        for k in keys
+    )
+
+
+def _stamp() -> str:
+    return _now().isoformat().replace("+00:00", "Z")
 
 
 def _new_key(
@@ -201,12 +226,13 @@ def rotate(directory: Path) -> tuple[str, str]:
     if document is None:
         raise KeysUnavailable(f"no keyring in {directory}; run `rumbo keys generate` first")
     old_kid = str(document["current"])
-    old = _load_private(directory, old_kid)
-    entry = _new_key(directory, old, old_kid)
-    retired = _now().isoformat().replace("+00:00", "Z")
-    for key in document["keys"]:
-        if key["kid"] == old_kid:
-            key["retired_at"] = retired
+    old_entry = next(k for k in document["keys"] if k["kid"] == old_kid)
+    if old_entry.get("revoked_at"):
+        # A revoked key vouches for nothing: apps learn the new key another way (an update).
+        entry = _new_key(directory, None, None)
+    else:
+        entry = _new_key(directory, _load_private(directory, old_kid), old_kid)
+    old_entry["retired_at"] = _stamp()
     document["keys"].append(entry)
     document["current"] = entry["kid"]
     _write_atomic(
@@ -214,6 +240,25 @@ def rotate(directory: Path) -> tuple[str, str]:
     )
     (directory / f"{old_kid}.key").unlink(missing_ok=True)
     return old_kid, str(entry["kid"])
+
+
+def revoke(directory: Path, kid: str) -> str:
+    """Mark ``kid`` revoked (published at /v1/keys); returns when it was revoked.
+
+    A revoked current key signs nothing more until ``rotate`` replaces it.
+    """
+    document = _read_document(directory)
+    if document is None:
+        raise KeysUnavailable(f"no keyring in {directory}; run `rumbo keys generate` first")
+    entry = next((k for k in document["keys"] if k["kid"] == kid), None)
+    if entry is None:
+        raise UnknownKey(f"no key {kid!r} in the keyring")
+    if not entry.get("revoked_at"):
+        entry["revoked_at"] = _stamp()
+        _write_atomic(
+            directory / KEYRING_FILE, orjson.dumps(document, option=orjson.OPT_INDENT_2), 0o644
+        )
+    return str(entry["revoked_at"])
 
 
 class Keyring:
@@ -235,7 +280,7 @@ class Keyring:
         self._lock = threading.Lock()
         self._checked_at = -1e9
         self._stamp: tuple[int, int] | None = None
-        self._current: tuple[str, SigningKey] | None = None
+        self._current: tuple[str, SigningKey | None] | None = None
         self._public: tuple[PublicKey, ...] = ()
 
     def __repr__(self) -> str:
@@ -261,8 +306,10 @@ class Keyring:
                 document = _read_document(self.directory)
                 assert document is not None
                 kid = str(document["current"])
-                self._current = (kid, _load_private(self.directory, kid))
-                self._public = tuple(_public(entry) for entry in document["keys"])
+                self._public = _published(document)
+                revoked = any(k.kid == kid and k.revoked_at for k in self._public)
+                # A revoked key's private file may be gone already: it is not needed.
+                self._current = (kid, None if revoked else _load_private(self.directory, kid))
                 self._stamp = stamp
             self._checked_at = now
 
@@ -276,16 +323,26 @@ class Keyring:
         self._refresh()
         return self._public
 
-    def sign(self, data: bytes) -> Signature:
+    def _signing(self) -> tuple[str, SigningKey]:
         self._refresh()
         assert self._current is not None
         kid, key = self._current
+        if key is None:
+            raise KeysUnavailable(f"the current key {kid} is revoked; run `rumbo keys rotate`")
+        return kid, key
+
+    def signing_kid(self) -> str:
+        """The key id that signs now; 503 while the current key is revoked (rotate)."""
+        return self._signing()[0]
+
+    def sign(self, data: bytes) -> Signature:
+        kid, key = self._signing()
         return Signature(kid=kid, value=key.sign(data).signature)
 
     def verify(self, data: bytes, signature: Signature) -> bool:
-        """Check ``signature`` with the listed public key of its key id."""
+        """Check ``signature`` with the listed public key of its key id (never a revoked one)."""
         for key in self.public_keys():
-            if key.kid == signature.kid:
+            if key.kid == signature.kid and not key.revoked_at:
                 try:
                     VerifyKey(key.public_key).verify(data, signature.value)
                 except (BadSignatureError, ValueError):

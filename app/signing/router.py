@@ -20,6 +20,11 @@ class PublicKeyRead(BaseModel):
     retired_at: str | None = Field(
         default=None, description="No longer signs; still verifies what it signed"
     )
+    revoked_at: str | None = Field(
+        default=None,
+        description="Stolen or leaked: refuse everything signed with this key, and trust no "
+        "key it endorsed",
+    )
     endorsed_by: str | None = Field(
         default=None, description="The previous key, which signed this key's endorsement"
     )

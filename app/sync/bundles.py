@@ -3,7 +3,9 @@
 A bundle is the snapshot a sync of that country would give, in one deterministic JSON
 document, plus the ``cursor`` to continue with delta syncs. It is built when first asked
 for after a change of the country (or of the taxonomy), compressed once with gzip and brotli,
-signed, and stored in ``sync_bundle`` so every API process serves the same bytes.
+signed, and stored in ``sync_bundle`` so every API process serves the same bytes. It signs
+when it was made and until when it holds (``generated_at``, ``expires_at``); a stored bundle
+past half of that is rebuilt, so no download is close to expiry.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from app.errors import NotFound
 from app.http_cache import etag_matches
 from app.metrics import observe_sync_build
 from app.service_points import repository as points_repository
+from app.signing import validity
 from app.signing.keyring import Keyring
 from app.sync import cursor as cursors
 from app.sync import records, repository
@@ -33,6 +36,9 @@ from app.sync.service import taxonomy
 __all__ = ["BUNDLE_FORMAT", "Bundle", "build_payload", "get_bundle"]
 
 BUNDLE_FORMAT = 1
+# How a stored bundle was built (the ``format`` column): bumped when the document gains
+# fields, so bundles stored before are rebuilt. 2: signed ``generated_at``/``expires_at``.
+_BUILD = 2
 _BATCH = 500
 
 Encoding = Literal["br", "gzip"] | None
@@ -65,6 +71,8 @@ def build_payload(
     languages: Languages,
     supported: frozenset[str],
     stale_after_days: int,
+    generated_at: dt.datetime,
+    valid_days: int,
 ) -> tuple[dict[str, Any], int]:
     """The bundle document and the change sequence it reflects."""
     state = repository.counter(session)
@@ -84,6 +92,7 @@ def build_payload(
         "country": country,
         "langs": list(languages.tags) if languages.tags is not None else None,
         "seq": state.value,
+        **validity.window(generated_at, valid_days),
         "cursor": cursors.encode(
             SyncCursor(since=state.value),
             epoch=state.epoch,
@@ -97,11 +106,15 @@ def build_payload(
     return payload, state.value
 
 
-def _is_fresh(session: Session, meta: repository.BundleMeta, *, country: str, kid: str) -> bool:
+def _is_fresh(
+    session: Session, meta: repository.BundleMeta, *, country: str, kid: str, valid_days: int
+) -> bool:
     state = repository.counter(session)
+    half_life = dt.timedelta(days=valid_days) / 2
     return (
-        meta.format == BUNDLE_FORMAT
+        meta.format == _BUILD
         and meta.key_id == kid
+        and dt.datetime.now(dt.UTC) - meta.built_at < half_life
         and meta.seq >= state.horizon
         and not repository.country_changed_since(session, country=country, seq=meta.seq)
     )
@@ -114,23 +127,27 @@ def _build(
     languages: Languages,
     supported: frozenset[str],
     stale_after_days: int,
+    valid_days: int,
     keyring: Keyring,
 ) -> SyncBundle:
     if not repository.country_has_content(session, country):
         raise NotFound(f"no published information for country {country!r}")
+    built_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     payload, seq = build_payload(
         session,
         country=country,
         languages=languages,
         supported=supported,
         stale_after_days=stale_after_days,
+        generated_at=built_at,
+        valid_days=valid_days,
     )
     raw = records.dump(payload)
     signature = keyring.sign(raw)
     return SyncBundle(
         country=country,
         langs=languages.key,
-        format=BUNDLE_FORMAT,
+        format=_BUILD,
         seq=seq,
         key_id=signature.kid,
         signature=signature.b64,
@@ -138,7 +155,7 @@ def _build(
         raw_size=len(raw),
         body_gzip=gzip.compress(raw, compresslevel=9, mtime=0),
         body_br=brotli.compress(raw, quality=11),
-        built_at=dt.datetime.now(dt.UTC),
+        built_at=built_at,
     )
 
 
@@ -171,6 +188,7 @@ def get_bundle(
     languages: Languages,
     supported: frozenset[str],
     stale_after_days: int,
+    valid_days: int,
     keyring: Keyring,
     encoding: Encoding,
     if_none_match: str | None = None,
@@ -181,9 +199,11 @@ def get_bundle(
     The body is left out when ``if_none_match`` names the bundle (the client has it).
     """
     langs = languages.key
-    kid = keyring.current_kid
+    kid = keyring.signing_kid()
     meta = repository.bundle_meta(session, country=country, langs=langs)
-    if meta is not None and _is_fresh(session, meta, country=country, kid=kid):
+    if meta is not None and _is_fresh(
+        session, meta, country=country, kid=kid, valid_days=valid_days
+    ):
         described = _described(meta, country, langs)
         if not with_body or _not_modified(described, encoding, if_none_match):
             return described
@@ -199,6 +219,7 @@ def get_bundle(
             languages=languages,
             supported=supported,
             stale_after_days=stale_after_days,
+            valid_days=valid_days,
             keyring=keyring,
         )
     # The snapshot's read transaction ends before the cache write in its own transaction.

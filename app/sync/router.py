@@ -52,6 +52,7 @@ def sync(request: Request, session: ReadSessionDep, query: SyncQueryDep) -> Resp
         since=query.since,
         limit=query.limit,
         supported=query.supported,
+        valid_days=request.app.state.settings.signed_data_valid_days,
     )
     database: Database = request.app.state.database
     try:
@@ -157,6 +158,7 @@ def _current(
         languages=query.languages,
         supported=query.supported,
         stale_after_days=state.settings.stale_after_days,
+        valid_days=state.settings.signed_data_valid_days,
         keyring=state.keyring,
         encoding=encoding,
         if_none_match=if_none_match,

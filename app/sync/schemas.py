@@ -99,6 +99,10 @@ class SyncPage(BaseModel):
     feedback_tags: list[LabelRecord] | None = None
     countries: list[CountryRecord] | None = None
     deleted: Deleted | None = None
+    generated_at: str = Field(description="When the page was made, to the hour (UTC; signed)")
+    expires_at: str = Field(
+        description="Until when it holds (signed): past it, apps warn but keep using it"
+    )
     cursor: str = Field(description="Pass as `since` next time (or now, while `more`)")
     more: bool = Field(description="Another page is ready: sync again with `cursor` now")
 
@@ -110,6 +114,10 @@ class BundleDocument(BaseModel):
     country: str
     langs: list[str] | None = Field(default=None, description="Absent: every language")
     seq: int = Field(description="The change sequence the bundle reflects")
+    generated_at: str = Field(description="When the bundle was made (UTC; signed)")
+    expires_at: str = Field(
+        description="Until when it holds (signed): past it, apps warn but keep using it"
+    )
     cursor: str = Field(description="Continue with /v1/sync?country=..&since=<cursor>")
     stale_after_days: int = Field(
         description="A published point is stale when neither its verification."

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.errors import Gone
 from app.metrics import observe_sync_build
 from app.service_points import repository as points_repository
+from app.signing import validity
 from app.sync import cursor as cursors
 from app.sync import records, repository
 from app.sync.cursor import SyncCursor
@@ -214,8 +215,11 @@ def sync_page(
     since: str | None,
     limit: int,
     supported: frozenset[str],
+    valid_days: int,
 ) -> dict[str, Any]:
-    """One page of a sync: records, tombstones, the next ``cursor`` and whether ``more``."""
+    """One page of a sync: records, tombstones, the next ``cursor`` and whether ``more``;
+    when it was made (to the hour, so an unchanged page keeps its ETag) and until when it
+    holds, both signed with it."""
     # Read first: every change numbered up to this value is committed and visible below.
     state = repository.counter(session)
     fingerprint = cursors.fingerprint(scope, languages)
@@ -242,9 +246,11 @@ def sync_page(
         head["country"] = scope.country
     if languages.tags is not None:
         head["langs"] = list(languages.tags)
+    hour = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     return {
         **head,
         **payload,
+        **validity.window(hour, valid_days),
         "cursor": cursors.encode(following, epoch=state.epoch, fingerprint=fingerprint),
         "more": more,
     }

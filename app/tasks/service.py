@@ -8,7 +8,7 @@ from the point verification path). Functions only ``flush``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,8 @@ from app.accounts.principal import Principal, authorize
 from app.audit import service as audit
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from app.feedback import catalogue
+from app.i18n.fallback import localise
 from app.service_points import repository as points_repository
 from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
 from app.service_points.models import ServicePoint
@@ -39,6 +41,7 @@ __all__ = [
     "record_evidence",
     "resolve",
     "resolve_tasks_for_point",
+    "warning_texts",
     "warnings_for",
 ]
 
@@ -46,6 +49,17 @@ __all__ = [
 STAFF_ROLES = (Role.editor, Role.moderator)
 # What verifying a point settles: reports about its information, not about conduct.
 INFORMATION_KINDS = (TaskKind.closed, TaskKind.wrong_info)
+
+
+def warning_texts(codes: Iterable[str], chain: Sequence[str]) -> list[dict[str, str]]:
+    """Each warning code with its message in the best language of ``chain``: what the
+    travellers reported, said to be unconfirmed until staff check it."""
+    texts = catalogue.warning_texts()
+    out = []
+    for code in codes:
+        text = localise({k: {"m": v} for k, v in texts.get(code, {}).items()}, ("m",), chain)
+        out.append({"code": code, "message": text.values.get("m", code), "lang": text.lang or "en"})
+    return out
 
 
 def warnings_for(session: Session, point_ids: Collection[int]) -> dict[int, list[str]]:

@@ -1,7 +1,7 @@
 """A point's source carries the date its facts are "as of" (freshness counts from it).
 
 Revision ID: seed_0001
-Revises: 0009_merge_domains
+Revises: lang_0001
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "seed_0001"
-down_revision: str | Sequence[str] | None = "0009_merge_domains"
+down_revision: str | Sequence[str] | None = "lang_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -55,6 +55,7 @@ class TestLogin:
                 {"organization": "login-org", "organization_name": org.name, "role": "editor"},
                 {"organization": "login-org", "organization_name": org.name, "role": "moderator"},
             ],
+            "country_editor_of": [],
         }
 
     @pytest.mark.parametrize("who", ["wrong-password", "unknown-user", "inactive"])

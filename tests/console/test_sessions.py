@@ -37,9 +37,9 @@ class TestLogin:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/html")
         (cookie,) = [
-            c for c in _set_cookie_headers(response) if c.startswith("rumbo_console_login=")
+            c for c in _set_cookie_headers(response) if c.startswith("__Host-rumbo_console_login=")
         ]
-        for flag in ("HttpOnly", "Secure", "SameSite=lax", "Path=/console"):
+        for flag in ("HttpOnly", "Secure", "SameSite=lax", "Path=/;"):
             assert flag.lower() in cookie.lower()
         csp = response.headers["content-security-policy"]
         assert "script-src 'self'" in csp and "style-src 'self'" in csp
@@ -62,8 +62,10 @@ class TestLogin:
             },
         )
         assert response.status_code == 303, response.text
-        (cookie,) = [c for c in _set_cookie_headers(response) if c.startswith("rumbo_console=")]
-        for flag in ("HttpOnly", "Secure", "SameSite=lax", "Path=/console"):
+        (cookie,) = [
+            c for c in _set_cookie_headers(response) if c.startswith("__Host-rumbo_console=")
+        ]
+        for flag in ("HttpOnly", "Secure", "SameSite=lax", "Path=/;"):
             assert flag.lower() in cookie.lower()
         max_age = int(re.search(r"Max-Age=(\d+)", cookie).group(1))
         hours = console.app.state.settings.console_session_hours
@@ -89,7 +91,7 @@ class TestLogin:
             },
         )
         assert response.status_code == 401
-        assert not any(c.startswith("rumbo_console=") for c in _set_cookie_headers(response))
+        assert not any(c.startswith("__Host-rumbo_console=") for c in _set_cookie_headers(response))
         assert "Correo o contraseña incorrectos" in response.text or "Incorrect" in response.text
         unknown = console.post(
             "/console/login",
@@ -112,7 +114,9 @@ class TestLogin:
                 data["csrf_token"] = token
             response = console.post("/console/login", data=data)
             assert response.status_code == 403, token
-            assert not any(c.startswith("rumbo_console=") for c in _set_cookie_headers(response))
+            assert not any(
+                c.startswith("__Host-rumbo_console=") for c in _set_cookie_headers(response)
+            )
 
     def test_a_token_from_another_browser_is_refused(self, app, console: TestClient, db: Session):
         user = make_user(db)
@@ -162,7 +166,7 @@ class TestLogin:
 class TestSession:
     def test_logout_revokes_the_session_everywhere(self, app, console: TestClient, db: Session):
         staff(console, db)
-        cookie = console.cookies.get("rumbo_console")
+        cookie = console.cookies.get("__Host-rumbo_console")
         page = console.get("/console/")
         response = console.post("/console/logout", data={"csrf_token": csrf_of(page.text)})
         assert response.status_code == 303
@@ -170,7 +174,7 @@ class TestSession:
         session_id, _ = security.parse_refresh_token(cookie.strip('"'))
         assert db.get(RefreshToken, session_id).revoked_at is not None
         with console_client(app) as replay:
-            replay.cookies.set("rumbo_console", cookie, domain="testserver.local", path="/console")
+            replay.cookies.set("__Host-rumbo_console", cookie, domain="testserver.local", path="/")
             assert replay.get("/console/").status_code == 303
 
     def test_logout_needs_the_token(self, console: TestClient, db: Session):
@@ -187,10 +191,10 @@ class TestSession:
 
     def test_forged_cookies_are_ignored(self, console: TestClient, db: Session):
         staff(console, db)
-        cookie = console.cookies.get("rumbo_console").strip('"')
+        cookie = console.cookies.get("__Host-rumbo_console").strip('"')
         session_id, secret = cookie.split(".", 1)
         for forged in (f"{session_id}.{'x' * len(secret)}", "garbage", "a" * 300):
-            console.cookies.set("rumbo_console", forged, domain="testserver.local", path="/console")
+            console.cookies.set("__Host-rumbo_console", forged, domain="testserver.local", path="/")
             assert console.get("/console/").status_code == 303, forged
 
     def test_expired_sessions_end(self, console: TestClient, db: Session):
@@ -208,6 +212,7 @@ class TestSession:
         set_cookie(page, response, "rumbo_console", "value", 60)
         header = response.headers["set-cookie"]
         assert "secure" not in header.lower() and "httponly" in header.lower()
+        assert "path=/console" in header.lower()
 
 
 class TestLanguage:

@@ -7,7 +7,12 @@ def test_healthz(client):
 
 
 def test_readyz_reports_schema_at_head(client, app):
-    response = client.get("/readyz")
+    saved = app.state.settings
+    app.state.settings = saved.model_copy(update={"readyz_details": True})
+    try:
+        response = client.get("/readyz")
+    finally:
+        app.state.settings = saved
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ready"

@@ -95,7 +95,15 @@ class TestDelta:
             "/v1/sync", params={"country": "CO", "lang": "es", "since": replica.cursor}
         )
         body = response.json()
-        assert set(body) == {"format", "country", "langs", "cursor", "more"}
+        assert set(body) == {
+            "format",
+            "country",
+            "langs",
+            "generated_at",
+            "expires_at",
+            "cursor",
+            "more",
+        }
         assert body["cursor"] == replica.cursor
         assert len(response.content) < 300
         again = client.get(
