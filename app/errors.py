@@ -255,6 +255,14 @@ def install_error_handlers(app: FastAPI) -> None:
                 "(for example a NUL byte)."
             )
             return problem_response(invalid.body(request.url.path), invalid.status)
+        from app import budget  # imports this module
+
+        spent = budget.current()
+        if budget.is_budget_error(exc) or (spent is not None and spent.expired()):
+            # The request's time budget stopped a statement (app/budget.py).
+            over = budget.BudgetExceeded(spent.seconds if spent else 0.0)
+            log.warning("request over its time budget: %s %s", request.method, request.url.path)
+            return problem_response(over.body(request.url.path), over.status, over.headers)
         if (
             isinstance(exc, DBAPIError)
             and not exc.connection_invalidated

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from app import schema
 from app.accounts.router import router as accounts_router
+from app.budget import BudgetPlan, RequestBudget
 from app.compression import Compression
 from app.console import install_console
 from app.countries.router import router as countries_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.read_replica_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
+        request_budget_s=settings.request_budget_s,
     )
 
     @asynccontextmanager
@@ -116,5 +118,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "/v1/imports": settings.import_max_bytes + (1 << 20),
             "/console/imports": settings.import_max_bytes + (1 << 20),
         },
+    )
+    # Outermost: a request's time budget runs from its arrival (app/budget.py).
+    app.add_middleware(
+        RequestBudget,
+        plan=BudgetPlan(
+            default_s=settings.request_budget_s,
+            export_s=settings.export_budget_s,
+            sync_s=settings.sync_budget_s,
+            import_s=settings.import_budget_s,
+        ),
     )
     return app

@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     # 1 KiB/s pace, its body) may take to arrive, and open connections per client address.
     request_read_timeout: float = 15.0
     max_connections_per_client: int = 200
+    # Time budgets (app/budget.py, seconds): past it a request is stopped in the database and
+    # answered 503 with Retry-After. Streaming exports, the sync feed and bundles, and
+    # imports have their own. ``rumbo serve`` waits at most shutdown_grace_s for requests in
+    # flight when it is asked to stop.
+    request_budget_s: float = Field(default=5.0, gt=0, le=3600)
+    export_budget_s: float = Field(default=300.0, gt=0, le=86400)
+    sync_budget_s: float = Field(default=60.0, gt=0, le=86400)
+    import_budget_s: float = Field(default=900.0, gt=0, le=86400)
+    shutdown_grace_s: float = Field(default=8.0, ge=0, le=600)
     # Imports (app/exchange): the largest upload, and the most a zip may unpack to.
     import_max_bytes: int = 268_435_456
     import_max_unzipped_bytes: int = 536_870_912

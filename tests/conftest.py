@@ -68,7 +68,9 @@ def test_settings(url: str, **overrides: object) -> Settings:
         # Two test workers, each with apps of their own, share PostgreSQL's 100 connections.
         database_pool_size=4,
         database_max_overflow=8,
-        **overrides,  # type: ignore[arg-type]
+        # Two cores shared by the suite's workers and the servers some tests start: a
+        # request may wait its turn for a while. Budget tests set theirs (tests/core).
+        **{"request_budget_s": 30.0, **overrides},  # type: ignore[arg-type]
     )
 
 
