@@ -44,6 +44,20 @@ _KNN = (
     .limit(bindparam("n"))
 )
 _KNN_AFTER = _KNN.where(func.ST_Distance(_geog, _HERE, False) >= bindparam("floor", type_=Float))
+# A viewport's box, on the stored coordinates (the scan skips the points of its circle
+# outside the box instead of returning them), plain and across the antimeridian.
+_LAT_IN = _sp.c.lat.between(bindparam("south", type_=Float), bindparam("north", type_=Float))
+_IN_VIEW = _LAT_IN & _sp.c.lon.between(
+    bindparam("west", type_=Float), bindparam("east", type_=Float)
+)
+_IN_VIEW_ACROSS = _LAT_IN & (
+    (_sp.c.lon >= bindparam("west", type_=Float)) | (_sp.c.lon <= bindparam("east", type_=Float))
+)
+_KNN_VIEW = {
+    (after, across): (_KNN_AFTER if after else _KNN).where(_IN_VIEW_ACROSS if across else _IN_VIEW)
+    for after in (False, True)
+    for across in (False, True)
+}
 # Two candidates closer than this (metres) are a tie: PostGIS and haversine may order them
 # either way, so a page never ends inside a tie.
 _TIE_M = 0.01
@@ -102,10 +116,20 @@ class PostgisBackend:
                 stmt = stmt.where(
                     func.ST_Distance(_geog, here, False) >= after.distance_m - _SLACK_M
                 )
+            if inside is not None:
+                stmt = stmt.where(_IN_VIEW_ACROSS if inside.crosses_antimeridian else _IN_VIEW)
+        elif inside is not None:
+            stmt = _KNN_VIEW[after is not None, inside.crosses_antimeridian]
         elif after is not None:
-            stmt, params["floor"] = _KNN_AFTER, after.distance_m - _SLACK_M
+            stmt = _KNN_AFTER
         else:
             stmt = _KNN
+        if after is not None:
+            params["floor"] = after.distance_m - _SLACK_M
+        if inside is not None:
+            params.update(
+                south=inside.min_lat, north=inside.max_lat, west=inside.min_lon, east=inside.max_lon
+            )
         conn = session.connection()
         batch = limit + 8
         for _ in range(MAX_ROUNDS):
