@@ -15,6 +15,7 @@ from sqlalchemy.exc import InternalError
 from sqlalchemy.orm import Session
 
 from app.geo.base import Candidate, NearestCursor, PostFilter, SearchDidNotEnd
+from app.geo.ring import ring_clause, ring_params
 from app.geo.sphere import BBox, haversine_m
 from app.geo.text import query_tokens
 from app.service_points.models import ServicePoint
@@ -43,7 +44,10 @@ _KNN = (
     .order_by(_geog.op("<->")(_HERE))
     .limit(bindparam("n"))
 )
-_KNN_AFTER = _KNN.where(func.ST_Distance(_geog, _HERE, False) >= bindparam("floor", type_=Float))
+# Past a cursor: the ring beyond it, on the stored coordinates (app/geo/ring.py), a few
+# float operations per row the scan passes, where ST_Distance costs a geography distance.
+_BEYOND = ring_clause(_sp.c.lat, _sp.c.lon)
+_KNN_AFTER = _KNN.where(_BEYOND)
 # A viewport's box, on the stored coordinates (the scan skips the points of its circle
 # outside the box instead of returning them), plain and across the antimeridian.
 _LAT_IN = _sp.c.lat.between(bindparam("south", type_=Float), bindparam("north", type_=Float))
@@ -113,9 +117,7 @@ class PostgisBackend:
                 .limit(bindparam("n"))
             )
             if after is not None:
-                stmt = stmt.where(
-                    func.ST_Distance(_geog, here, False) >= after.distance_m - _SLACK_M
-                )
+                stmt = stmt.where(_BEYOND)
             if inside is not None:
                 stmt = stmt.where(_IN_VIEW_ACROSS if inside.crosses_antimeridian else _IN_VIEW)
         elif inside is not None:
@@ -125,7 +127,7 @@ class PostgisBackend:
         else:
             stmt = _KNN
         if after is not None:
-            params["floor"] = after.distance_m - _SLACK_M
+            params.update(ring_params(lat, lon, after.distance_m, radius_m))
         if inside is not None:
             params.update(
                 south=inside.min_lat, north=inside.max_lat, west=inside.min_lon, east=inside.max_lon

@@ -35,6 +35,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.geo.base import Candidate, NearestCursor, PostFilter, SearchDidNotEnd
+from app.geo.ring import ring_clause, ring_params
 from app.geo.sphere import EARTH_RADIUS_M, MARGIN_DEG, BBox, boxes_around, haversine_m
 from app.geo.text import query_tokens
 from app.service_points.models import ServicePoint
@@ -82,20 +83,10 @@ _COUNT = select(func.count()).select_from(
 )
 
 
-# Past a cursor, only the points beyond it: twice the haversine term ``a`` (see sphere.py),
-# ``1 - cos(dlat) + cos(lat0) cos(lat) (1 - cos(dlon))``, computed by SQLite's math
-# functions from the R*Tree's exact coordinates, is at least that of the cursor's distance
-# less a slack (0.5 m, far above rounding; the exact ranking stays in Python). A deep page
-# then reads its ring, not the whole disc of the pages before it.
-_K = math.pi / 180.0
-_BEYOND = (
-    1.0
-    - func.cos(_rtree.c.lat * _K - bindparam("rlat"))
-    + bindparam("coslat")
-    * func.cos(_rtree.c.lat * _K)
-    * (1.0 - func.cos(_rtree.c.lon * _K - bindparam("rlon")))
-).between(bindparam("afloor"), bindparam("aceil"))
-_SLACK_M = 0.5
+# Past a cursor, only the points in the ring beyond it (app/geo/ring.py), computed by
+# SQLite's math functions from the R*Tree's exact coordinates: a deep page reads its ring,
+# not the whole disc of the pages before it.
+_BEYOND = ring_clause(_rtree.c.lat, _rtree.c.lon)
 _BOX_BEYOND = _BOX.where(_BEYOND)
 _COUNT_BEYOND = select(func.count()).select_from(
     select(_rtree.c.id).where(_IN_BOX, _BEYOND).limit(bindparam("cap")).subquery()
@@ -104,23 +95,6 @@ _COUNT_BEYOND = select(func.count()).select_from(
 
 def _params(box: BBox) -> dict[str, float]:
     return {"south": box.min_lat, "north": box.max_lat, "west": box.min_lon, "east": box.max_lon}
-
-
-def _ring_term(distance_m: float) -> float:
-    """Twice the haversine term of a distance (clamped to the sphere)."""
-    half = min(max(0.0, distance_m) / (2 * EARTH_RADIUS_M), math.pi / 2)
-    return 2 * math.sin(half) ** 2
-
-
-def _ring_params(lat: float, lon: float, floor: float, radius: float) -> dict[str, float]:
-    return {
-        "rlat": math.radians(lat),
-        "rlon": math.radians(lon),
-        "coslat": math.cos(math.radians(lat)),
-        "afloor": _ring_term(floor - _SLACK_M),
-        # Past the half circumference, every point: above any rounding of the term.
-        "aceil": _ring_term(radius + _SLACK_M) if radius < math.pi * EARTH_RADIUS_M else 3.0,
-    }
 
 
 def _filtered(stmt: Select[Any], where: Sequence[ColumnElement[bool]]) -> Select[Any]:
@@ -251,7 +225,7 @@ class SqliteBackend:
         for _ in range(MAX_ROUNDS):
             radius = floor + width
             boxes = _clipped(boxes_around(lat, lon, radius), inside)
-            ring = _ring_params(lat, lon, floor, radius) if beyond else {}
+            ring = ring_params(lat, lon, floor, radius) if beyond else {}
             area = sum(_area_m2(b) for b in boxes)
             # Counting before fetching pays where the ring might hold a crowd: counting in
             # the R*Tree is cheap, fetching exact coordinates costs a lookup per row.
