@@ -103,6 +103,9 @@ def serve(
         # A worker must import the app and start within this (uvicorn's default of 5 s
         # kills and restarts workers for ever on a busy 2-core machine).
         timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
+        # Asked to stop, wait this long for requests in flight, then close them: with the
+        # request budgets (app/budget.py), the server is gone within about 10 s.
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
         limit_concurrency=1000,
         h11_max_incomplete_event_size=16 * 1024,
     )

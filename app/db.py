@@ -26,6 +26,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
+from app import budget
+
 __all__ = [
     "Base",
     "Database",
@@ -225,6 +227,7 @@ class Database:
         pool_size: int = 10,
         max_overflow: int = 20,
         sqlite_synchronous: SqliteSynchronous = "FULL",
+        request_budget_s: float | None = None,
     ) -> None:
         # The pool's size applies to PostgreSQL (SQLite keeps SQLAlchemy's file pool).
         pool = {"pool_size": pool_size, "max_overflow": max_overflow}
@@ -240,6 +243,11 @@ class Database:
             if read_replica_url
             else self.engine
         )
+        if request_budget_s is not None:
+            # The server's engines: requests' time budgets are enforced in the database.
+            budget.install(self.engine, request_budget_s)
+            if self.read_engine is not self.engine:
+                budget.install(self.read_engine, request_budget_s)
         # Writers take SQLite's write lock up front, so two writers queue on busy_timeout
         # instead of failing when a read transaction tries to upgrade.
         writer = (

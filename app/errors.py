@@ -336,6 +336,14 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, DataError):
             # e.g. a NUL byte PostgreSQL cannot store in text: the input's fault, not ours.
             return answer(request, ValidationProblem(Text("database.unstorable")))
+        from app import budget  # imports this module
+
+        spent = budget.current()
+        if budget.is_budget_error(exc) or (spent is not None and spent.expired()):
+            # The request's time budget stopped a statement (app/budget.py).
+            over = budget.BudgetExceeded(spent.seconds if spent else 0.0)
+            log.warning("request over its time budget: %s %s", request.method, request.url.path)
+            return answer(request, over)
         if (
             isinstance(exc, DBAPIError)
             and not exc.connection_invalidated

@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from app import schema
 from app.accounts.router import router as accounts_router
 from app.apidocs import install_docs
+from app.budget import BudgetPlan, RequestBudget
 from app.compression import Compression
 from app.console import install_console
 from app.countries import location
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         sqlite_synchronous=settings.sqlite_synchronous,
+        request_budget_s=settings.request_budget_s,
     )
 
     @asynccontextmanager
@@ -146,4 +148,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(HttpMetrics)  # outermost: every answer counts, 413s and 500s too
     app.add_middleware(NoSniff)
+    # Outermost: a request's time budget runs from its arrival (app/budget.py).
+    app.add_middleware(
+        RequestBudget,
+        plan=BudgetPlan(
+            default_s=settings.request_budget_s,
+            export_s=settings.export_budget_s,
+            sync_s=settings.sync_budget_s,
+            import_s=settings.import_budget_s,
+        ),
+    )
     return app

@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # Host names the API answers to, comma-separated ("" = any); others get 421.
     allowed_hosts: str = ""
+    # Time budgets (app/budget.py, seconds): past it a request is stopped in the database and
+    # answered 503 with Retry-After. Streaming exports, the sync feed and bundles, and
+    # imports have their own. ``rumbo serve`` waits at most shutdown_grace_s for requests in
+    # flight when it is asked to stop.
+    request_budget_s: float = Field(default=5.0, gt=0, le=3600)
+    export_budget_s: float = Field(default=300.0, gt=0, le=86400)
+    sync_budget_s: float = Field(default=60.0, gt=0, le=86400)
+    import_budget_s: float = Field(default=900.0, gt=0, le=86400)
+    shutdown_grace_s: float = Field(default=8.0, ge=0, le=600)
     # Imports (app/exchange): the largest upload, and the most a zip may unpack to.
     import_max_bytes: int = 268_435_456
     import_max_unzipped_bytes: int = 536_870_912

@@ -19,7 +19,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from app import schema
 from app import seed as seed_module
@@ -29,6 +31,49 @@ from app.settings import Settings
 
 POSTGRES_URL = os.environ.get("RUMBO_TEST_POSTGRES_URL")
 ENGINES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Make sure the database ``url`` names exists: create it when the server is reachable
+    and lets us, or stop the whole run at once saying why (not one error per test)."""
+    target = make_url(normalise_url(url))
+    shown = target.render_as_string(hide_password=True)
+    probe = create_engine(target, connect_args={"connect_timeout": 3}, poolclass=NullPool)
+    try:
+        with probe.connect():
+            return
+    except OperationalError as exc:
+        reason = " ".join(str(exc.orig).split())
+        if "does not exist" not in reason:
+            pytest.exit(f"RUMBO_TEST_POSTGRES_URL: cannot connect to {shown}: {reason}", 3)
+    finally:
+        probe.dispose()
+    # The server's maintenance database creates the missing one.
+    admin = create_engine(
+        target.set(database="postgres"),
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 3},
+        poolclass=NullPool,
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    except DBAPIError as exc:
+        reason = " ".join(str(exc.orig).split())
+        pytest.exit(
+            f"RUMBO_TEST_POSTGRES_URL: database {target.database!r} does not exist and could "
+            f"not be created ({reason}); create it: createdb {target.database}",
+            3,
+        )
+    finally:
+        admin.dispose()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Once, in the main process (xdist workers have ``workerinput``), before any test.
+    if POSTGRES_URL and not hasattr(session.config, "workerinput"):
+        ensure_postgres_database(POSTGRES_URL)
 
 
 def reset_postgres(url: str) -> None:
@@ -68,7 +113,9 @@ def test_settings(url: str, **overrides: object) -> Settings:
         # Two test workers, each with apps of their own, share PostgreSQL's 100 connections.
         database_pool_size=4,
         database_max_overflow=8,
-        **overrides,  # type: ignore[arg-type]
+        # Two cores shared by the suite's workers and the servers some tests start: a
+        # request may wait its turn for a while. Budget tests set theirs (tests/core).
+        **{"request_budget_s": 30.0, **overrides},  # type: ignore[arg-type]
     )
 
 

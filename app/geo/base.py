@@ -15,10 +15,16 @@ from sqlalchemy.orm import Session
 
 from app.geo.sphere import BBox
 
-__all__ = ["Candidate", "NearestCursor", "PostFilter", "SearchBackend"]
+__all__ = ["Candidate", "NearestCursor", "PostFilter", "SearchBackend", "SearchDidNotEnd"]
 
 # Keeps the ids whose rows pass a test the database cannot evaluate (e.g. opening hours).
 PostFilter = Callable[[Sequence[int]], set[int]]
+
+
+class SearchDidNotEnd(RuntimeError):
+    """A search loop reached its hard cap on rounds. Each loop proves it ends well before
+    (see the backends); this is the belt and braces, answered as a 500 with a correlation
+    id rather than a thread spinning."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +35,13 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class NearestCursor:
-    """Keyset position in a nearest-first listing: after (distance, id)."""
+    """Keyset position in a nearest-first listing: after (distance, id). ``span_m``, when
+    known, is how far the previous page reached (last distance less first): a hint of where
+    the next page ends, never needed for a right answer."""
 
     distance_m: float
     id: int
+    span_m: float | None = None
 
 
 class SearchBackend(Protocol):

@@ -14,7 +14,8 @@ from sqlalchemy import ColumnClause, ColumnElement, Float, bindparam, column, fu
 from sqlalchemy.exc import InternalError
 from sqlalchemy.orm import Session
 
-from app.geo.base import Candidate, NearestCursor, PostFilter
+from app.geo.base import Candidate, NearestCursor, PostFilter, SearchDidNotEnd
+from app.geo.ring import ring_clause, ring_params
 from app.geo.sphere import BBox, haversine_m
 from app.geo.text import query_tokens
 from app.service_points.models import ServicePoint
@@ -43,10 +44,29 @@ _KNN = (
     .order_by(_geog.op("<->")(_HERE))
     .limit(bindparam("n"))
 )
-_KNN_AFTER = _KNN.where(func.ST_Distance(_geog, _HERE, False) >= bindparam("floor", type_=Float))
+# Past a cursor: the ring beyond it, on the stored coordinates (app/geo/ring.py), a few
+# float operations per row the scan passes, where ST_Distance costs a geography distance.
+_BEYOND = ring_clause(_sp.c.lat, _sp.c.lon)
+_KNN_AFTER = _KNN.where(_BEYOND)
+# A viewport's box, on the stored coordinates (the scan skips the points of its circle
+# outside the box instead of returning them), plain and across the antimeridian.
+_LAT_IN = _sp.c.lat.between(bindparam("south", type_=Float), bindparam("north", type_=Float))
+_IN_VIEW = _LAT_IN & _sp.c.lon.between(
+    bindparam("west", type_=Float), bindparam("east", type_=Float)
+)
+_IN_VIEW_ACROSS = _LAT_IN & (
+    (_sp.c.lon >= bindparam("west", type_=Float)) | (_sp.c.lon <= bindparam("east", type_=Float))
+)
+_KNN_VIEW = {
+    (after, across): (_KNN_AFTER if after else _KNN).where(_IN_VIEW_ACROSS if across else _IN_VIEW)
+    for after in (False, True)
+    for across in (False, True)
+}
 # Two candidates closer than this (metres) are a tie: PostGIS and haversine may order them
 # either way, so a page never ends inside a tie.
 _TIE_M = 0.01
+# Hard cap on the rounds of one search (see ``_ranked``: 4**32 rows is no table).
+MAX_ROUNDS = 32
 
 
 class PostgisBackend:
@@ -78,7 +98,14 @@ class PostgisBackend:
         post_filter: PostFilter | None,
         inside: BBox | None,
     ) -> list[Candidate]:
-        """Nearest first from (lat, lon) within ``radius_m`` (and ``inside``, if given)."""
+        """Nearest first from (lat, lon) within ``radius_m`` (and ``inside``, if given).
+
+        Why it always ends (the loop is also capped at ``MAX_ROUNDS`` as belt and braces):
+        each round asks the scan for 4 times more rows than the last, and the loop returns
+        as soon as the scan gives fewer rows than asked (it is exhausted). The scan cannot
+        give more rows than there are visible points ``N``, so a search runs at most
+        ``1 + log4(N / (limit + 8))`` rounds: 12 for a billion points.
+        """
         params: dict[str, Any] = {"lat": lat, "lon": lon}
         if where:
             # Filters: bound the scan by the radius (the filter may reject most points).
@@ -90,16 +117,24 @@ class PostgisBackend:
                 .limit(bindparam("n"))
             )
             if after is not None:
-                stmt = stmt.where(
-                    func.ST_Distance(_geog, here, False) >= after.distance_m - _SLACK_M
-                )
+                stmt = stmt.where(_BEYOND)
+            if inside is not None:
+                stmt = stmt.where(_IN_VIEW_ACROSS if inside.crosses_antimeridian else _IN_VIEW)
+        elif inside is not None:
+            stmt = _KNN_VIEW[after is not None, inside.crosses_antimeridian]
         elif after is not None:
-            stmt, params["floor"] = _KNN_AFTER, after.distance_m - _SLACK_M
+            stmt = _KNN_AFTER
         else:
             stmt = _KNN
+        if after is not None:
+            params.update(ring_params(lat, lon, after.distance_m, radius_m))
+        if inside is not None:
+            params.update(
+                south=inside.min_lat, north=inside.max_lat, west=inside.min_lon, east=inside.max_lon
+            )
         conn = session.connection()
         batch = limit + 8
-        while True:
+        for _ in range(MAX_ROUNDS):
             try:
                 # A savepoint, so a failed KNN scan does not abort the caller's transaction.
                 with conn.begin_nested():
@@ -119,6 +154,11 @@ class PostgisBackend:
                 for d, pid in scored
                 if d <= radius_m and (after is None or (d, pid) > (after.distance_m, after.id))
             ]
+            if inside is not None:
+                # A viewport: the scan runs from the box's centre over the circle that
+                # holds the box; only the points inside the box are answers.
+                in_box = {pid for pid, plat, plon in rows if inside.contains(plat, plon)}
+                scored = [(d, pid) for d, pid in scored if pid in in_box]
             if post_filter is not None:
                 allowed = post_filter([pid for _, pid in scored])
                 scored = [(d, pid) for d, pid in scored if pid in allowed]
@@ -131,6 +171,7 @@ class PostgisBackend:
             ):
                 return [Candidate(id=pid, distance_m=d) for d, pid in scored[:limit]]
             batch *= 4
+        raise SearchDidNotEnd(f"nearest search still going after {MAX_ROUNDS} rounds")
 
     @staticmethod
     def _within_radius(

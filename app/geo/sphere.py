@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["EARTH_RADIUS_M", "BBox", "boxes_around", "haversine_m"]
+__all__ = ["EARTH_RADIUS_M", "MARGIN_DEG", "BBox", "boxes_around", "haversine_m"]
 
 # IUGG mean radius, as PostGIS's sphere distance (use_spheroid=false).
 EARTH_RADIUS_M = 6_371_008.7714
@@ -58,31 +58,43 @@ class BBox:
         return (self.min_lat + self.max_lat) / 2, lon
 
     def reach_m(self) -> float:
-        """A radius around :meth:`centre` that holds the whole box (metres)."""
+        """A radius around :meth:`centre` that holds the whole box (metres).
+
+        The farthest point of the box lies on its edge: on a parallel, at a corner (the
+        distance grows with the longitude gap); on a meridian (a great circle), at a corner
+        or where the distance peaks along it, which for a box wider than half the world is
+        inside the edge (the centre's antipode, for the whole world)."""
         lat, lon = self.centre()
-        edges = [
-            (y, x) for y in (self.min_lat, self.max_lat) for x in (self.min_lon, self.max_lon, lon)
+        points = [
+            (y, x) for y in (self.min_lat, self.max_lat) for x in (self.min_lon, self.max_lon)
         ]
+        p0 = math.radians(lat)
+        for x in (self.min_lon, self.max_lon):
+            # cos(distance) = sin(p0) sin(p) + cos(p0) cos(dlon) cos(p): least at ``peak``.
+            b = math.cos(p0) * math.cos(math.radians(x - lon))
+            peak = math.degrees(math.atan2(-math.sin(p0), -b))
+            if self.min_lat <= peak <= self.max_lat:
+                points.append((peak, x))
         return min(
-            math.pi * EARTH_RADIUS_M, max(haversine_m(lat, lon, y, x) for y, x in edges) + 1.0
+            math.pi * EARTH_RADIUS_M, max(haversine_m(lat, lon, y, x) for y, x in points) + 1.0
         )
 
 
 # A margin (degrees) added to search boxes so 32-bit R*Tree rounding never drops a point.
-_MARGIN_DEG = 1e-4
+MARGIN_DEG = 1e-4
 
 
 def boxes_around(lat: float, lon: float, radius_m: float) -> list[BBox]:
     """Boxes (split at the antimeridian) that contain every point within ``radius_m``."""
     angular = radius_m / EARTH_RADIUS_M
-    dlat = math.degrees(angular) + _MARGIN_DEG
+    dlat = math.degrees(angular) + MARGIN_DEG
     min_lat, max_lat = lat - dlat, lat + dlat
     if min_lat <= -90.0 or max_lat >= 90.0 or angular >= math.pi / 2:
         # The circle reaches a pole: every longitude is in play.
         return [BBox(-180.0, max(min_lat, -90.0), 180.0, min(max_lat, 90.0))]
     # Widest longitude span of the circle (exact for a sphere).
     dlon = math.degrees(math.asin(min(1.0, math.sin(angular) / math.cos(math.radians(lat)))))
-    dlon += _MARGIN_DEG
+    dlon += MARGIN_DEG
     if dlon >= 180.0:
         return [BBox(-180.0, min_lat, 180.0, max_lat)]
     west, east = lon - dlon, lon + dlon

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnClause,
     ColumnElement,
+    Connection,
     Select,
     bindparam,
     column,
@@ -28,11 +29,14 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    true,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.geo.base import Candidate, NearestCursor, PostFilter
-from app.geo.sphere import EARTH_RADIUS_M, BBox, boxes_around, haversine_m
+from app.geo.base import Candidate, NearestCursor, PostFilter, SearchDidNotEnd
+from app.geo.ring import ring_clause, ring_params
+from app.geo.sphere import EARTH_RADIUS_M, MARGIN_DEG, BBox, boxes_around, haversine_m
 from app.geo.text import query_tokens
 from app.service_points.models import ServicePoint
 
@@ -58,6 +62,12 @@ _VISIBLE = _sp.c.status.in_(("published", "temporarily_closed")) & _sp.c.deleted
 INITIAL_RADIUS_M = 200.0
 DENSE_CAP = 120
 MIN_RADIUS_M = 1.0
+# Bounds of the nearest search (see ``_ranked``): after a fetch that found too few points,
+# the width searched beyond the cursor grows at least this much; a search counts at most
+# MAX_COUNTS times, and runs at most MAX_ROUNDS rounds (the proof says 51).
+GROWTH = 1.5
+MAX_COUNTS = 8
+MAX_ROUNDS = 64
 
 # Statements are built once, with bound parameters: on SQLite, building and hashing a
 # statement costs more than running it. Filters (rare) build theirs per request.
@@ -73,6 +83,16 @@ _COUNT = select(func.count()).select_from(
 )
 
 
+# Past a cursor, only the points in the ring beyond it (app/geo/ring.py), computed by
+# SQLite's math functions from the R*Tree's exact coordinates: a deep page reads its ring,
+# not the whole disc of the pages before it.
+_BEYOND = ring_clause(_rtree.c.lat, _rtree.c.lon)
+_BOX_BEYOND = _BOX.where(_BEYOND)
+_COUNT_BEYOND = select(func.count()).select_from(
+    select(_rtree.c.id).where(_IN_BOX, _BEYOND).limit(bindparam("cap")).subquery()
+)
+
+
 def _params(box: BBox) -> dict[str, float]:
     return {"south": box.min_lat, "north": box.max_lat, "west": box.min_lon, "east": box.max_lon}
 
@@ -81,11 +101,38 @@ def _filtered(stmt: Select[Any], where: Sequence[ColumnElement[bool]]) -> Select
     return stmt.join(_sp, _sp.c.id == _rtree.c.id).where(*where) if where else stmt
 
 
-def _count_query(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+def _count_query(where: Sequence[ColumnElement[bool]], *, beyond: bool) -> Select[Any]:
     if not where:
-        return _COUNT
-    inner = _filtered(select(_rtree.c.id).where(_IN_BOX), where).limit(bindparam("cap"))
+        return _COUNT_BEYOND if beyond else _COUNT
+    inner = select(_rtree.c.id).where(_IN_BOX, _BEYOND if beyond else true())
+    inner = _filtered(inner, where).limit(bindparam("cap"))
     return select(func.count()).select_from(inner.subquery())
+
+
+def _has_math(conn: Connection) -> bool:
+    """Whether this SQLite has its math functions (built in by default since 3.35)."""
+    try:
+        conn.exec_driver_sql("SELECT cos(1)")
+    except OperationalError:
+        return False
+    return True
+
+
+def _clipped(boxes: list[BBox], inside: BBox | None) -> list[BBox]:
+    """The parts of ``boxes`` (none crossing the antimeridian) inside ``inside`` (with the
+    R*Tree rounding margin): a viewport never reads the points of its circle outside it."""
+    if inside is None:
+        return boxes
+    out = []
+    for box in boxes:
+        for part in inside.parts():
+            west = max(box.min_lon, part.min_lon - MARGIN_DEG)
+            east = min(box.max_lon, part.max_lon + MARGIN_DEG)
+            south = max(box.min_lat, part.min_lat - MARGIN_DEG)
+            north = min(box.max_lat, part.max_lat + MARGIN_DEG)
+            if west <= east and south <= north:
+                out.append(BBox(west, south, east, north))
+    return out
 
 
 def _area_m2(box: BBox) -> float:
@@ -113,6 +160,9 @@ _TEXT_IDS = (
 class SqliteBackend:
     name = "sqlite"
 
+    def __init__(self) -> None:
+        self._has_math: bool | None = None
+
     def nearest(
         self,
         session: Session,
@@ -139,33 +189,66 @@ class SqliteBackend:
         post_filter: PostFilter | None,
         inside: BBox | None,
     ) -> list[Candidate]:
-        """Nearest first from (lat, lon) within ``radius_m`` (and ``inside``, if given)."""
+        """Nearest first from (lat, lon) within ``radius_m`` (and ``inside``, if given).
+
+        The search looks at a ring: from the cursor's distance ``floor`` (0 on a first
+        page) out to ``floor + width``. Why it always ends (the loop is also capped at
+        ``MAX_ROUNDS``, as belt and braces): a round either *counts* (at most
+        ``MAX_COUNTS`` per search, by a counter) or *fetches*. A fetch returns when it found
+        ``limit`` points or searched the whole reach; otherwise the next width is at least
+        ``GROWTH`` (1.5) times the fetched one, and no later shrink goes below that
+        (``lower``). Widths start at ``MIN_RADIUS_M`` or more and a fetch at the reach
+        (at most half the Earth's circumference, 2.0e7 m) returns, so a search fetches at
+        most ``1 + log1.5(2.0e7) = 43`` times: 51 rounds in all, under 64. The density cap
+        only chooses *where* to look next; it never stops the ring from growing past it
+        (the bug that spun for ever when fewer than ``limit`` points lay beyond a crowd).
+        """
         conn = session.connection()
-        count = _count_query(where)
-        fetch = _filtered(_BOX, where)
         floor = after.distance_m if after else 0.0
-        radius = min(radius_m, max(INITIAL_RADIUS_M, floor * 1.25 + INITIAL_RADIUS_M / 4))
-        too_dense = math.inf  # smallest radius known to hold more than DENSE_CAP points
+        # Past a cursor without SQLite's math functions, the box holds the pages before
+        # too, and a count cannot tell them apart: no counting then.
+        beyond = floor > 0.0 and self._math(conn)
+        may_count = floor == 0.0 or beyond
+        count = _count_query(where, beyond=beyond)
+        fetch = _filtered(_BOX_BEYOND if beyond else _BOX, where)
+        reach = max(0.0, radius_m - floor)
+        width = min(reach, max(INITIAL_RADIUS_M - floor, floor * 0.25 + INITIAL_RADIUS_M / 4))
+        if beyond and after is not None and after.span_m is not None:
+            # The previous page's points spanned ``span_m``: the next ones most likely lie
+            # within about as much again, so fetch that ring at once (no count needed).
+            width = min(width, max(MIN_RADIUS_M, after.span_m * 1.5))
+            may_count = False
+        lower = min(reach, MIN_RADIUS_M)  # no width below this is worth a round
+        too_dense = math.inf  # smallest width known to hold more than DENSE_CAP points
         density: float | None = None  # points per square metre of box, once measured
-        while True:
-            boxes = boxes_around(lat, lon, radius)
+        counts = 0
+        for _ in range(MAX_ROUNDS):
+            radius = floor + width
+            boxes = _clipped(boxes_around(lat, lon, radius), inside)
+            ring = ring_params(lat, lon, floor, radius) if beyond else {}
             area = sum(_area_m2(b) for b in boxes)
-            capped = radius > floor and too_dense / radius > 1.1
-            # Count before fetching where the box might hold a crowd: counting in the
-            # R*Tree is cheap, fetching exact coordinates costs a lookup per row.
-            if capped and (density is None or density * area > DENSE_CAP / 2):
+            # Counting before fetching pays where the ring might hold a crowd: counting in
+            # the R*Tree is cheap, fetching exact coordinates costs a lookup per row.
+            if (
+                may_count
+                and width > 0.0
+                and counts < MAX_COUNTS
+                and too_dense / width > 1.1
+                and (density is None or density * area > DENSE_CAP / 2)
+            ):
+                counts += 1
                 crowd = sum(
-                    conn.execute(count, {**_params(b), "cap": DENSE_CAP + 1}).scalar_one()
+                    conn.execute(count, {**_params(b), **ring, "cap": DENSE_CAP + 1}).scalar_one()
                     for b in boxes
                 )
                 if crowd > DENSE_CAP:
-                    too_dense = radius
+                    too_dense = width
                     # A page lies much closer: aim at about ``limit * 2.5`` points.
-                    shrunk = max(floor, MIN_RADIUS_M, radius * math.sqrt(limit * 2.5 / crowd))
-                    if shrunk < radius:
-                        radius = shrunk
+                    shrunk = max(lower, width * math.sqrt(limit * 2.5 / crowd))
+                    if shrunk * 1.1 < width:
+                        width = shrunk
                         continue
-            rows = [row for b in boxes for row in conn.execute(fetch, _params(b))]
+            rows = [row for b in boxes for row in conn.execute(fetch, {**_params(b), **ring})]
             density = len(rows) / area if area else None
             scored = []
             for pid, plat, plon in rows:
@@ -178,14 +261,23 @@ class SqliteBackend:
             if post_filter is not None:
                 allowed = post_filter([pid for _, pid in scored])
                 scored = [(d, pid) for d, pid in scored if pid in allowed]
-            if len(scored) >= limit or radius >= radius_m:
+            if len(scored) >= limit or width >= reach:
                 return [Candidate(id=pid, distance_m=d) for d, pid in scored[:limit]]
-            # Grow in proportion to what was found (area ~ count), at least x1.5.
-            factor = min(8.0, max(1.5, math.sqrt(limit * 1.5 / max(len(scored), 1))))
-            grown = radius * factor
-            if grown >= too_dense:
-                grown = math.sqrt(radius * too_dense)
-            radius = min(radius_m, grown)
+            # Progress: the next width is at least GROWTH times this one, whatever follows.
+            lower = min(reach, width * GROWTH)
+            # Grow in proportion to what was found (area ~ count), at most x8; short of a
+            # known crowd, approach it geometrically, but never by less than ``lower``.
+            factor = min(8.0, max(GROWTH, math.sqrt(limit * 1.5 / max(len(scored), 1))))
+            grown = width * factor
+            if grown >= too_dense > width:
+                grown = math.sqrt(width * too_dense)
+            width = min(reach, max(lower, grown))
+        raise SearchDidNotEnd(f"nearest search still going after {MAX_ROUNDS} rounds")
+
+    def _math(self, conn: Connection) -> bool:
+        if self._has_math is None:
+            self._has_math = _has_math(conn)
+        return self._has_math
 
     def within(
         self,

@@ -10,6 +10,7 @@ bytes (no pydantic re-validation on the hot path).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -155,7 +156,9 @@ def search_points(
     fetch = query.limit + 1
     candidates: list[Candidate]
     after = (
-        NearestCursor(distance_m=float(position["d"]), id=int(position["i"]))
+        NearestCursor(
+            distance_m=float(position["d"]), id=int(position["i"]), span_m=_span(position)
+        )
         if position and "d" in position
         else None
     )
@@ -188,6 +191,9 @@ def search_points(
         payload: dict[str, object] = {"f": fingerprint, "i": last.id}
         if last.distance_m is not None:
             payload["d"] = last.distance_m
+            first = page[0].distance_m if page[0].distance_m is not None else last.distance_m
+            # How far this page reached: where the next one starts looking (a hint).
+            payload["s"] = round(last.distance_m - first, 3)
         next_cursor = encode_cursor(payload)
     rendered, flagged = _rendered(
         session, [c.id for c in page], pref=pref, cache=cache, view=query.view
@@ -214,6 +220,14 @@ def search_points(
     ]
     languages = body_languages(pref, (rendered[c.id].lang for c in page if c.id in rendered))
     return PageOut(items=items, next_cursor=next_cursor, lang=languages[0], languages=languages)
+
+
+def _span(position: dict[str, object]) -> float | None:
+    """The previous page's distance span from a cursor (only a hint: any number is safe)."""
+    value = position.get("s")
+    if isinstance(value, int | float) and math.isfinite(value):
+        return max(0.0, float(value))
+    return None
 
 
 def _rendered(
