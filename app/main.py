@@ -33,6 +33,7 @@ from app.metrics import HttpMetrics, track_pool
 from app.metrics import router as metrics_router
 from app.observability import AccessLog, configure_logging
 from app.openapi import document_problems
+from app.request_id import RequestId
 from app.responses import CompactJSONResponse
 from app.service_points.router import router as points_router
 from app.service_points.staff_router import router as staff_points_router
@@ -79,7 +80,7 @@ ROUTERS = [
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production_ready()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     database = Database(
         settings.database_url,
         settings.read_replica_url,
@@ -138,5 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "/console/imports": settings.import_max_bytes + (1 << 20),
         },
     )
-    app.add_middleware(HttpMetrics)  # outermost: every answer counts, 413s and 500s too
+    app.add_middleware(HttpMetrics)  # every answer counts, 413s and 500s too
+    # Outermost: the id is set before anything can answer, so every answer carries it.
+    app.add_middleware(RequestId, trusted=settings.forwarded_allow_ips)
     return app

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "RUMBO_PORT"))
     host: str = "127.0.0.1"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # ``json``: one JSON object per line with the request id (app/observability.py).
+    log_format: Literal["text", "json"] = "text"
     default_language: str = "es"
     # Secret used to sign staff tokens; refused outside development when left at the default.
     secret_key: str = DEV_SECRET
