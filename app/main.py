@@ -142,4 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HttpMetrics)  # every answer counts, 413s and 500s too
     # Outermost: the id is set before anything can answer, so every answer carries it.
     app.add_middleware(RequestId, trusted=settings.forwarded_allow_ips)
+    if settings.otel_exporter_otlp_endpoint:
+        from app.telemetry import install_tracing  # only when tracing is wanted
+
+        install_tracing(app, database, endpoint=settings.otel_exporter_otlp_endpoint)
     return app
