@@ -85,8 +85,11 @@ def serve(
     import uvicorn
 
     from app.connection_guard import PROTOCOL
+    from app.observability import configure_logging
 
     settings = get_settings()
+    # Uvicorn's own messages go through Rumbo's handler too (one format, request ids).
+    configure_logging(settings.log_level, settings.log_format)
     _serve_metrics(settings, workers)
     uvicorn.run(
         "app.asgi:app",
@@ -99,6 +102,7 @@ def serve(
         proxy_headers=False,
         server_header=False,
         log_level=settings.log_level.lower(),
+        log_config=None,
         timeout_keep_alive=5,
         # A worker must import the app and start within this (uvicorn's default of 5 s
         # kills and restarts workers for ever on a busy 2-core machine).

@@ -41,6 +41,7 @@ from starlette.responses import Response
 
 from app.i18n.reader import text_language
 from app.i18n.texts import Text, catalogue, render
+from app.request_id import current_request_id
 
 __all__ = [
     "BadRequest",
@@ -245,6 +246,9 @@ class ServiceUnavailable(Problem):
 def problem_response(
     body: dict[str, Any], status: int, headers: dict[str, str] | None = None
 ) -> Response:
+    request_id = current_request_id()
+    if request_id is not None:
+        body = {**body, "request_id": request_id}  # quote it to the operator: it finds the logs
     return Response(
         orjson.dumps(body),
         status_code=status,

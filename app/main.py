@@ -35,6 +35,7 @@ from app.metrics import HttpMetrics, track_pool
 from app.metrics import router as metrics_router
 from app.observability import AccessLog, configure_logging
 from app.openapi import document_problems
+from app.request_id import RequestId
 from app.responses import CompactJSONResponse
 from app.security_headers import NoSniff
 from app.service_points.router import router as points_router
@@ -82,7 +83,7 @@ ROUTERS = [
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production_ready()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     database = Database(
         settings.database_url,
         settings.read_replica_url,
@@ -146,9 +147,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "/console/imports": settings.import_max_bytes + (1 << 20),
         },
     )
-    app.add_middleware(HttpMetrics)  # outermost: every answer counts, 413s and 500s too
+    app.add_middleware(HttpMetrics)  # every answer counts, 413s and 500s too
     app.add_middleware(NoSniff)
-    # Outermost: a request's time budget runs from its arrival (app/budget.py).
+    # A request's time budget runs from its arrival (app/budget.py).
     app.add_middleware(
         RequestBudget,
         plan=BudgetPlan(
@@ -158,4 +159,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             import_s=settings.import_budget_s,
         ),
     )
+    # Outermost: the id is set before anything can answer, so every answer carries it.
+    app.add_middleware(RequestId, trusted=settings.forwarded_allow_ips)
+    if settings.otel_exporter_otlp_endpoint:
+        from app.telemetry import install_tracing  # only when tracing is wanted
+
+        install_tracing(app, database, endpoint=settings.otel_exporter_otlp_endpoint)
     return app

@@ -18,15 +18,27 @@ stays private until someone decides it is not. Client addresses are never logged
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import logging
 import re
 import time
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["QUERY_RULES", "AccessLog", "Kind", "configure_logging", "redact_query"]
+from app.request_id import RequestIdFilter
+
+__all__ = [
+    "QUERY_RULES",
+    "AccessLog",
+    "JsonFormatter",
+    "Kind",
+    "configure_logging",
+    "redact_query",
+]
 
 log = logging.getLogger("rumbo.access")
 
@@ -133,14 +145,51 @@ def redact_query(query: str) -> str:
     return urlencode(pairs, safe=",<> ")
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        force=True,
-    )
+# Attributes every LogRecord has: what is not among them was passed with ``extra=``.
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "request_id",
+}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, and the
+    structured fields of the record (the access log's method, path, query, status...)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        for key, value in vars(record).items():
+            if key not in _RECORD_FIELDS and not key.startswith("_"):
+                out[key] = value
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return orjson.dumps(out, default=str).decode()
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def configure_logging(level: str, fmt: str = "text") -> None:
+    """Root logging in ``text`` (one readable line) or ``json`` (one object per line)."""
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     # Uvicorn's own access log prints raw query strings and client addresses: off.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every URL it calls at INFO (push services' endpoints are capabilities;
+    # a test client's URLs are a traveller's query strings): warnings only.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 class AccessLog:
@@ -168,11 +217,19 @@ class AccessLog:
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
             query = redact_query(scope.get("query_string", b"").decode("latin-1"))
+            method, path = scope.get("method", ""), scope.get("path", "")
             log.info(
                 "%s %s%s %s %.1fms",
-                scope.get("method", ""),
-                scope.get("path", ""),
+                method,
+                path,
                 f"?{query}" if query else "",
                 status,
                 elapsed_ms,
+                extra={
+                    "method": method,
+                    "path": path,
+                    "query": query,
+                    "status": status,
+                    "duration_ms": round(elapsed_ms, 1),
+                },
             )

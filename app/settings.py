@@ -33,6 +33,15 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "RUMBO_PORT"))
     host: str = "127.0.0.1"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # ``json``: one JSON object per line with the request id (app/observability.py).
+    log_format: Literal["text", "json"] = "text"
+    # OpenTelemetry traces (app/telemetry.py) to this OTLP/HTTP endpoint; off when unset.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "OTEL_EXPORTER_OTLP_ENDPOINT", "RUMBO_OTEL_EXPORTER_OTLP_ENDPOINT"
+        ),
+    )
     default_language: str = "es"
     # Secret used to sign staff tokens; refused outside development when left at the default.
     secret_key: str = DEV_SECRET

@@ -105,18 +105,19 @@ def drop_postgres_database(base_url: str, url: str) -> None:
 
 
 def test_settings(url: str, **overrides: object) -> Settings:
-    return Settings(
-        database_url=url,
-        environment="test",
-        log_level="WARNING",
-        secret_key="test-secret-key-0123456789abcdef",
+    values: dict[str, object] = {
+        "database_url": url,
+        "environment": "test",
+        "log_level": "WARNING",
+        "secret_key": "test-secret-key-0123456789abcdef",
         # Two test workers, each with apps of their own, share PostgreSQL's 100 connections.
-        database_pool_size=4,
-        database_max_overflow=8,
+        "database_pool_size": 4,
+        "database_max_overflow": 8,
         # Two cores shared by the suite's workers and the servers some tests start: a
         # request may wait its turn for a while. Budget tests set theirs (tests/core).
-        **{"request_budget_s": 30.0, **overrides},  # type: ignore[arg-type]
-    )
+        "request_budget_s": 30.0,
+    }
+    return Settings(**{**values, **overrides})  # type: ignore[arg-type]
 
 
 def seed_database(url: str) -> None:
