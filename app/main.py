@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Compression, minimum_size=settings.compression_min_bytes)
     app.add_middleware(
         RequestLimits,
-        max_query_bytes=4096,
+        max_query_bytes=8192,
         max_body_bytes=settings.max_body_bytes,
         # Imports check their own cap while spooling (a clean 413); this outer one has slack.
         path_limits={

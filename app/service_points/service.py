@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.errors import NotFound
 from app.geo.base import Candidate, NearestCursor, PostFilter, SearchBackend
+from app.geo.corridor import AlongCursor, RouteCandidate
 from app.i18n.negotiation import LanguagePreference
 from app.metrics import observe_search
 from app.service_points import repository
@@ -91,7 +92,17 @@ def search(
     cache: RenderCache,
 ) -> PageOut:
     """:func:`search_points` in a read session of its own (read replica when configured)."""
-    mode = "near" if query.near else "bbox" if query.bbox else "text" if query.q else "list"
+    mode = (
+        "near"
+        if query.near
+        else "bbox"
+        if query.bbox
+        else "route"
+        if query.route
+        else "text"
+        if query.q
+        else "list"
+    )
     with observe_search(mode, database.dialect), database.read_sessionmaker() as session:
         return search_points(
             session, backend, query, pref=pref, stale_after=stale_after, cache=cache
@@ -138,7 +149,7 @@ def search_points(
         free=query.free,
         verified_since=query.verified_since,
     )
-    spatial = query.near is not None or query.bbox is not None
+    spatial = query.near is not None or query.bbox is not None or query.route is not None
     if query.q and spatial:
         where.append(backend.text_match(query.q))
     fingerprint = query_fingerprint(query.fingerprint_parts())
@@ -163,6 +174,20 @@ def search_points(
             after=after,
             post_filter=post_filter,
         )
+    elif query.route is not None:
+        candidates = list(
+            backend.along(
+                session,
+                route=query.route,
+                corridor_m=query.corridor_m,
+                limit=fetch,
+                where=where,
+                after=AlongCursor(along_m=float(position["a"]), id=int(position["i"]))
+                if "a" in position
+                else None,
+                post_filter=post_filter,
+            )
+        )
     elif query.bbox is not None:
         candidates = backend.within(
             session,
@@ -181,6 +206,8 @@ def search_points(
         payload: dict[str, object] = {"f": fingerprint, "i": last.id}
         if last.distance_m is not None:
             payload["d"] = last.distance_m
+        if isinstance(last, RouteCandidate):
+            payload["a"] = last.along_m
         next_cursor = encode_cursor(payload)
     rendered, flagged = _rendered(
         session, [c.id for c in page], pref=pref, cache=cache, view=query.view
@@ -196,6 +223,7 @@ def search_points(
             now=now,
             stale_after=stale_after,
             warnings=warnings.get(c.id),
+            along=(c.along_m, c.off_route_m) if isinstance(c, RouteCandidate) else None,
         )
         for c in page
         if c.id in rendered
