@@ -26,6 +26,7 @@ from app.http_cache import HttpCache
 from app.languages.router import router as languages_router
 from app.languages.service import LanguageCatalog
 from app.limits import RequestLimits
+from app.maps.router import router as maps_router
 from app.metrics import HttpMetrics, track_pool
 from app.metrics import router as metrics_router
 from app.observability import AccessLog, configure_logging
@@ -52,6 +53,7 @@ it was served in. Errors are RFC 9457 `application/problem+json`.
 ROUTERS = [
     home_router,
     health_router,
+    maps_router,  # before points_router: /v1/points/clusters is not a point id
     points_router,
     taxonomy_router,
     languages_router,

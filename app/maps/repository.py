@@ -1,0 +1,96 @@
+"""Statements of the map endpoints: the points of a box, with their main category."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, and_, bindparam, column, func, select, table
+from sqlalchemy.orm import Session
+
+from app.geo.sphere import BBox
+from app.service_points.models import ServicePoint, ServicePointCategory
+from app.service_points.repository import visible_clause
+from app.taxonomy import repository as taxonomy_repository
+
+__all__ = ["BoxPoint", "points_in_box", "top_categories"]
+
+BoxPoint = tuple[int, float, float, str | None]  # (id, lat, lon, main category)
+
+_sp = ServicePoint.__table__
+_cat = ServicePointCategory.__table__
+_rtree = table(
+    "service_point_rtree",
+    column("id"),
+    column("min_lat"),
+    column("max_lat"),
+    column("min_lon"),
+    column("max_lon"),
+    column("lat"),
+    column("lon"),
+)
+_geog: Any = column("geog")
+_W, _S, _E, _N = (bindparam(k, type_=Float) for k in ("west", "south", "east", "north"))
+# The main category: the first one a point lists.
+_MAIN = and_(_cat.c.point_id == _sp.c.id, _cat.c.position == 0)
+
+
+def _sqlite(where: Sequence[ColumnElement[bool]]) -> Any:
+    # The R*Tree holds only public points (kept by triggers), with exact coordinates.
+    main = and_(_cat.c.point_id == _rtree.c.id, _cat.c.position == 0)
+    stmt = (
+        select(_rtree.c.id, _rtree.c.lat, _rtree.c.lon, _cat.c.category_code)
+        .outerjoin(_cat, main)
+        .where(
+            _rtree.c.max_lat >= _S,
+            _rtree.c.min_lat <= _N,
+            _rtree.c.max_lon >= _W,
+            _rtree.c.min_lon <= _E,
+        )
+    )
+    if where:
+        stmt = stmt.join(_sp, _sp.c.id == _rtree.c.id).where(*where)
+    return stmt
+
+
+def _postgis(where: Sequence[ColumnElement[bool]]) -> Any:
+    envelope = func.geography(func.ST_MakeEnvelope(_W, _S, _E, _N, 4326))
+    return (
+        select(_sp.c.id, _sp.c.lat, _sp.c.lon, _cat.c.category_code)
+        .outerjoin(_cat, _MAIN)
+        .where(visible_clause(), _geog.op("&&")(envelope), *where)
+    )
+
+
+def points_in_box(
+    session: Session, box: BBox, where: Sequence[ColumnElement[bool]]
+) -> Iterator[BoxPoint]:
+    """Every public point inside ``box`` (either side of the antimeridian) passing ``where``."""
+    conn = session.connection()
+    stmt = _sqlite(where) if conn.dialect.name == "sqlite" else _postgis(where)
+    for part in box.parts():
+        params = {
+            "west": part.min_lon,
+            "south": part.min_lat,
+            "east": part.max_lon,
+            "north": part.max_lat,
+        }
+        for pid, lat, lon, code in conn.execute(stmt, params):
+            # The index answers a slightly larger box (R*Tree rounding, geodesic edges).
+            if part.min_lat <= lat <= part.max_lat and part.min_lon <= lon <= part.max_lon:
+                yield pid, lat, lon, code
+
+
+def top_categories(session: Session) -> dict[str, str]:
+    """Each category code's top-level ancestor."""
+    parents = {c.code: c.parent_code for c in taxonomy_repository.all_categories(session)}
+    out = {}
+    for code in parents:
+        top = code
+        for _ in range(16):  # a bounded walk up the tree
+            parent = parents.get(top)
+            if parent is None:
+                break
+            top = parent
+        out[code] = top
+    return out
