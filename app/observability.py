@@ -2,8 +2,9 @@
 
 The access log keeps method, route, status and duration. Query strings are logged only
 with search centres and viewports coarsened to one decimal (about 11 km), a user's own
-position (``lat``/``lon``, e.g. "where am I?") dropped entirely, and free text replaced by
-its length; client addresses are never logged.
+position (``lat``/``lon``, e.g. "where am I?") and a route (``route``) dropped entirely,
+free text replaced by its length, and vector tiles above zoom 10 logged as their zoom-10
+parent (a tile at zoom 15 is a few city blocks); client addresses are never logged.
 """
 
 from __future__ import annotations
@@ -15,18 +16,34 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["AccessLog", "configure_logging", "redact_query"]
+__all__ = ["AccessLog", "configure_logging", "redact_path", "redact_query"]
 
 log = logging.getLogger("rumbo.access")
 
 _COORD_KEYS = {"near", "bbox"}
-_DROPPED_KEYS = {"lat", "lon"}
+_DROPPED_KEYS = {"lat", "lon", "route"}
 _TEXT_KEYS = {"q", "comment", "token", "password", "api_key", "refresh_token", "code"}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def _coarsen(value: str) -> str:
     return _NUMBER.sub(lambda m: f"{round(float(m.group()), 1):.1f}", value)
+
+
+_TILE = re.compile(r"^/v1/tiles/(\d{1,8})/(\d{1,8})/(\d{1,8})\.mvt$")
+_MAX_LOGGED_TILE_ZOOM = 10
+
+
+def redact_path(path: str) -> str:
+    """A path safe to log: a tile above zoom 10 becomes its zoom-10 parent."""
+    found = _TILE.match(path)
+    if found is None:
+        return path
+    z, x, y = (int(g) for g in found.groups())
+    if z <= _MAX_LOGGED_TILE_ZOOM:
+        return path
+    shift = z - _MAX_LOGGED_TILE_ZOOM
+    return f"/v1/tiles/{_MAX_LOGGED_TILE_ZOOM}/{x >> shift}/{y >> shift}.mvt"
 
 
 def redact_query(query: str) -> str:
@@ -84,7 +101,7 @@ class AccessLog:
             log.info(
                 "%s %s%s %s %.1fms",
                 scope.get("method", ""),
-                scope.get("path", ""),
+                redact_path(scope.get("path", "")),
                 f"?{query}" if query else "",
                 status,
                 elapsed_ms,
