@@ -22,7 +22,7 @@ from app.geo.sphere import BBox
 from app.i18n.negotiation import LanguagePreference
 from app.maps import repository
 from app.maps.filters import MapFilters
-from app.maps.grid import cell_of
+from app.maps.grid import cell_of, cells_per_axis, row_edges
 from app.service_points.rendering import RenderCache, finish
 from app.service_points.service import _rendered
 from app.tasks import service as tasks_service
@@ -31,6 +31,9 @@ __all__ = ["MAX_CELLS", "Cell", "cluster_points", "clusters_body", "grid_cells"]
 
 # The most grid cells a request may span (a phone screen at its zoom spans about 500).
 MAX_CELLS = 4096
+# Boxes up to this many cell rows are aggregated by the database (a row costs a term of
+# the SQL expression); taller ones are counted here.
+MAX_SQL_ROWS = 128
 
 
 @dataclass(slots=True)
@@ -56,6 +59,18 @@ class Cell:
         if top is not None:
             self.categories[top] += 1
 
+    def merge(self, row: repository.CellRow, top: str | None) -> None:
+        """Add a group of points aggregated by the database (one cell, one category)."""
+        _, _, _, count, lat_sum, lon_sum, min_lat, max_lat, min_lon, max_lon, first = row
+        self.first = first if not self.count else min(self.first, first)
+        self.count += count
+        self.lat_sum += lat_sum
+        self.lon_sum += lon_sum
+        self.min_lat, self.max_lat = min(self.min_lat, min_lat), max(self.max_lat, max_lat)
+        self.min_lon, self.max_lon = min(self.min_lon, min_lon), max(self.max_lon, max_lon)
+        if top is not None:
+            self.categories[top] += count
+
     def centre(self) -> tuple[float, float]:
         return self.lat_sum / self.count, self.lon_sum / self.count
 
@@ -80,6 +95,19 @@ def cluster_points(
     where = filters.clauses(session)
     tops = repository.top_categories(session)
     cells: dict[tuple[int, int], Cell] = {}
+    first_row, edges = row_edges(box, zoom)
+    if len(edges) <= MAX_SQL_ROWS:
+        # Aggregated in the database: one row per cell and category, not per point.
+        n = cells_per_axis(zoom)
+        for row in repository.cell_rows(
+            session, box, where, cells_per_axis=n, first_row=first_row, row_edges=edges
+        ):
+            key = (min(row[0], n - 1), row[1])
+            cell = cells.get(key)
+            if cell is None:
+                cell = cells[key] = Cell()
+            cell.merge(row, tops.get(row[2]) if row[2] else None)
+        return cells
     for pid, lat, lon, code in repository.points_in_box(session, box, where):
         key = cell_of(lat, lon, zoom)
         cell = cells.get(key)

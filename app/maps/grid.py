@@ -12,7 +12,17 @@ from dataclasses import dataclass
 
 from app.geo.sphere import BBox
 
-__all__ = ["CELL_PX", "MAX_LAT", "MAX_ZOOM", "TileId", "cell_of", "tile_bbox", "unit_xy"]
+__all__ = [
+    "CELL_PX",
+    "MAX_LAT",
+    "MAX_ZOOM",
+    "TileId",
+    "cell_of",
+    "cells_per_axis",
+    "row_edges",
+    "tile_bbox",
+    "unit_xy",
+]
 
 MAX_ZOOM = 22
 CELL_PX = 64
@@ -28,9 +38,22 @@ def unit_xy(lat: float, lon: float) -> tuple[float, float]:
     return min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
 
 
+def cells_per_axis(zoom: int) -> int:
+    return (1 << zoom) * (256 // CELL_PX)
+
+
+def row_edges(box: BBox, zoom: int) -> tuple[int, list[float]]:
+    """The first (northernmost) cell row of ``box`` at ``zoom``, and the latitudes of the
+    northern edges of its other rows, north to south."""
+    n = cells_per_axis(zoom)
+    first = cell_of(box.max_lat, 0.0, zoom)[1]
+    last = cell_of(box.min_lat, 0.0, zoom)[1]
+    return first, [_lat_of(k / n) for k in range(first + 1, last + 1)]
+
+
 def cell_of(lat: float, lon: float, zoom: int) -> tuple[int, int]:
     """The cluster cell (column, row) holding (lat, lon) at ``zoom``."""
-    n = (1 << zoom) * (256 // CELL_PX)
+    n = cells_per_axis(zoom)
     x, y = unit_xy(lat, lon)
     return min(int(x * n), n - 1), min(int(y * n), n - 1)
 

@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 
 from app.i18n.negotiation import LanguagePreference
 from app.maps import repository
-from app.maps.clusters import Cell
+from app.maps.clusters import Cell, cluster_points
 from app.maps.filters import MapFilters
-from app.maps.grid import TileId, cell_of, unit_xy
+from app.maps.grid import TileId, unit_xy
 from app.service_points.rendering import RenderCache, finish
 from app.service_points.service import _rendered
 from app.sync import repository as sync_repository
@@ -73,21 +73,17 @@ def render_tile(
     cache: RenderCache,
     stale_after: dt.timedelta,
 ) -> TileOut:
-    where = filters.clauses(session)
-    rows = list(repository.points_in_box(session, tile.bbox(), where))
-    tops = repository.top_categories(session)
+    grouped = cluster_points(session, tile.bbox(), tile.z, filters)
+    total = sum(cell.count for cell in grouped.values())
     lone: list[tuple[int, float, float]]
     cells: list[Cell] = []
-    if len(rows) <= MAX_TILE_POINTS:
-        lone = [(pid, lat, lon) for pid, lat, lon, _ in rows]
+    if total <= MAX_TILE_POINTS:
+        where = filters.clauses(session)
+        lone = [
+            (pid, lat, lon)
+            for pid, lat, lon, _ in repository.points_in_box(session, tile.bbox(), where)
+        ]
     else:
-        grouped: dict[tuple[int, int], Cell] = {}
-        for pid, lat, lon, code in rows:
-            key = cell_of(lat, lon, tile.z)
-            cell = grouped.get(key)
-            if cell is None:
-                cell = grouped[key] = Cell()
-            cell.add(pid, lat, lon, tops.get(code) if code else None)
         ordered = [cell for _, cell in sorted(grouped.items())]
         lone = [(c.first, c.min_lat, c.min_lon) for c in ordered if c.count == 1]
         cells = [c for c in ordered if c.count > 1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -31,6 +32,8 @@ def _inside(box: tuple[float, float, float, float], lat: float, lon: float) -> b
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
+    # Coordinates of six decimals (as data has them): a point within a rounding error of a
+    # cell edge may fall either side of it.
     centre=st.tuples(st.floats(-60, 60), st.floats(-180, 180)),
     spread=st.floats(0.01, 3),
     offsets=st.lists(st.tuples(st.floats(-1, 1), st.floats(-1, 1)), min_size=1, max_size=40),
@@ -38,7 +41,12 @@ def _inside(box: tuple[float, float, float, float], lat: float, lon: float) -> b
 )
 def test_counts_are_exact(client, connection, centre, spread, offsets, zoom):
     lat0, lon0 = centre
-    coords = [(lat0 + dy * spread, (lon0 + dx * spread + 540) % 360 - 180) for dx, dy in offsets]
+    # Coordinates of six decimals (as data has them): a point within a rounding error of a
+    # cell edge may fall either side of it.
+    coords = [
+        (round(lat0 + dy * spread, 6), round((lon0 + dx * spread + 540) % 360 - 180, 6))
+        for dx, dy in offsets
+    ]
     west = (lon0 - spread * 0.6 + 540) % 360 - 180
     east = (lon0 + spread * 0.6 + 540) % 360 - 180
     box = (west, lat0 - spread * 0.6, east, lat0 + spread * 0.6)
@@ -158,3 +166,31 @@ def test_bad_parameters_are_422(client, params, name):
     assert response.headers["content-type"] == "application/problem+json"
     errors = response.json().get("errors", [])
     assert name in {e.get("name") for e in errors} or name in response.text
+
+
+def test_tall_viewports_count_the_same(client, connection):
+    # A tall, narrow box spans more cell rows than the database aggregates (128): the
+    # points are then counted one by one, with the same cells.
+    coords = [(-75 + i * 0.3, -60.0 + (i % 3) * 0.001) for i in range(50)]
+    with scratch(connection) as session:
+        add_points(session, coords)
+        params = {"zoom": 10, "country": ISOLATED_COUNTRY}
+        tall = client.get(
+            "/v1/points/clusters", params={**params, "bbox": "-60.01,-76,-59.99,-60"}
+        ).json()
+        short = [
+            client.get(
+                "/v1/points/clusters",
+                params={**params, "bbox": f"-60.01,{south},-59.99,{north}"},
+            ).json()
+            for south, north in itertools.pairwise(
+                [-76, -74.05, -71.95, -70.05, -67.95, -66.05, -63.95, -60]
+            )
+        ]
+    # (The short boxes span at most 128 rows each: aggregated by the database.)
+    assert tall["total"] == 50 == sum(body["total"] for body in short)
+    counts = sorted(c["count"] for c in tall["clusters"]) + [1] * len(tall["points"])
+    assert sorted(counts) == sorted(
+        [c["count"] for body in short for c in body["clusters"]]
+        + [1 for body in short for _ in body["points"]]
+    )
