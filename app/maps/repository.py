@@ -131,7 +131,8 @@ def cell_rows(
     sqlite = conn.dialect.name == "sqlite"
     source: Any = _rtree if sqlite else _sp
     lat, lon, pid = source.c.lat, source.c.lon, source.c.id
-    scaled = (lon + 180.0) * (cells_per_axis / 360.0)
+    # The same operations, in the same order, as ``grid.cell_of``: the same cell at an edge.
+    scaled = (lon + 180.0) / 360.0 * cells_per_axis
     col = cast(scaled, Integer) if sqlite else cast(func.floor(scaled), Integer)
     row: Any = literal(first_row)
     for edge in row_edges:
