@@ -23,7 +23,7 @@ __all__ = ["Compression", "choose_encoding"]
 
 Coding = Literal["br", "gzip"]
 _SUFFIX = {"br": b"-br", "gzip": b"-gz"}
-_COMPRESSIBLE = (b"json", b"text/", b"xml", b"javascript")
+_COMPRESSIBLE = (b"json", b"text/", b"xml", b"javascript", b"vnd.mapbox-vector-tile")
 
 
 @lru_cache(maxsize=512)

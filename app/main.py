@@ -31,6 +31,7 @@ from app.http_cache import HttpCache
 from app.languages.router import router as languages_router
 from app.languages.service import LanguageCatalog
 from app.limits import RequestLimits
+from app.maps.router import router as maps_router
 from app.metrics import HttpMetrics, track_pool
 from app.metrics import router as metrics_router
 from app.observability import AccessLog, configure_logging
@@ -63,6 +64,7 @@ it. What may change within `/v1`: `docs/api-compatibility.md`.
 ROUTERS = [
     home_router,
     health_router,
+    maps_router,  # before points_router: /v1/points/clusters is not a point id
     points_router,
     taxonomy_router,
     languages_router,
@@ -138,7 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AllowedHosts, allowed=settings.allowed_hosts)
     app.add_middleware(
         RequestLimits,
-        max_query_bytes=4096,
+        max_query_bytes=8192,
         max_body_bytes=settings.max_body_bytes,
         max_header_bytes=settings.max_header_bytes,
         # Imports check their own cap while spooling (a clean 413); this outer one has slack.

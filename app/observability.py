@@ -14,6 +14,9 @@ one rule table (``QUERY_RULES``) that gives every query parameter of every route
 
 A parameter missing from the table is logged as ``TEXT`` (its length only): a new parameter
 stays private until someone decides it is not. Client addresses are never logged.
+
+A route (``route``) is hidden like a position, and vector tiles above zoom 10 are logged as
+their zoom-10 parent (a tile at zoom 15 is a few city blocks).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ __all__ = [
     "JsonFormatter",
     "Kind",
     "configure_logging",
+    "redact_path",
     "redact_query",
 ]
 
@@ -53,7 +57,7 @@ class Kind(enum.Enum):
 
 QUERY_RULES: dict[str, Kind] = {
     **dict.fromkeys(("near", "bbox", "proximity"), Kind.AREA),
-    **dict.fromkeys(("lat", "lon", "postcode"), Kind.POSITION),
+    **dict.fromkeys(("lat", "lon", "postcode", "route"), Kind.POSITION),
     **dict.fromkeys(("nationality", "audience"), Kind.PERSON),
     **dict.fromkeys(
         (
@@ -75,6 +79,7 @@ QUERY_RULES: dict[str, Kind] = {
         (
             "at",
             "category",
+            "corridor",
             "country",
             "curated",
             "cursor",
@@ -110,8 +115,10 @@ QUERY_RULES: dict[str, Kind] = {
             "taxonomy_id",
             "taxonomy_term_id",
             "top_only",
+            "v",
             "verified_since",
             "view",
+            "zoom",
         ),
         Kind.PLAIN,
     ),
@@ -131,6 +138,22 @@ def _logged(kind: Kind, value: str) -> str:
     if kind is Kind.TEXT:
         return f"<{len(value)} chars>"
     return "<hidden>"
+
+
+_TILE = re.compile(r"^/v1/tiles/(\d{1,8})/(\d{1,8})/(\d{1,8})\.mvt$")
+_MAX_LOGGED_TILE_ZOOM = 10
+
+
+def redact_path(path: str) -> str:
+    """A path safe to log: a tile above zoom 10 becomes its zoom-10 parent."""
+    found = _TILE.match(path)
+    if found is None:
+        return path
+    z, x, y = (int(g) for g in found.groups())
+    if z <= _MAX_LOGGED_TILE_ZOOM:
+        return path
+    shift = z - _MAX_LOGGED_TILE_ZOOM
+    return f"/v1/tiles/{_MAX_LOGGED_TILE_ZOOM}/{x >> shift}/{y >> shift}.mvt"
 
 
 def redact_query(query: str) -> str:
@@ -217,7 +240,7 @@ class AccessLog:
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
             query = redact_query(scope.get("query_string", b"").decode("latin-1"))
-            method, path = scope.get("method", ""), scope.get("path", "")
+            method, path = scope.get("method", ""), redact_path(scope.get("path", ""))
             log.info(
                 "%s %s%s %s %.1fms",
                 method,

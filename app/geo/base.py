@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from app.geo.sphere import BBox
+
+if TYPE_CHECKING:
+    from app.geo.corridor import AlongCursor, RouteCandidate
+    from app.geo.route import Route
 
 __all__ = ["Candidate", "NearestCursor", "PostFilter", "SearchBackend", "SearchDidNotEnd"]
 
@@ -76,6 +80,21 @@ class SearchBackend(Protocol):
     ) -> list[Candidate]:
         """Up to ``limit`` points inside ``bbox``, nearest to its centre first (ties by id):
         the middle of the map first, and every page costs what a nearest search costs."""
+        ...
+
+    def along(
+        self,
+        session: Session,
+        *,
+        route: Route,
+        corridor_m: float,
+        limit: int,
+        where: Sequence[ColumnElement[bool]],
+        after: AlongCursor | None = None,
+        post_filter: PostFilter | None = None,
+    ) -> list[RouteCandidate]:
+        """Up to ``limit`` points within ``corridor_m`` of ``route``, in order along it
+        (ties by id); see ``app.geo.corridor``."""
         ...
 
     def text_match(self, query: str) -> ColumnElement[bool]:

@@ -15,7 +15,9 @@ from sqlalchemy.exc import InternalError
 from sqlalchemy.orm import Session
 
 from app.geo.base import Candidate, NearestCursor, PostFilter, SearchDidNotEnd
+from app.geo.corridor import AlongCursor, RouteCandidate, walk_corridor
 from app.geo.ring import ring_clause, ring_params
+from app.geo.route import Piece, Route
 from app.geo.sphere import BBox, haversine_m
 from app.geo.text import query_tokens
 from app.service_points.models import ServicePoint
@@ -198,6 +200,39 @@ class PostgisBackend:
         lat, lon = bbox.centre()
         return self._ranked(
             session, lat, lon, bbox.reach_m(), limit, where, after, post_filter, bbox
+        )
+
+    def along(
+        self,
+        session: Session,
+        *,
+        route: Route,
+        corridor_m: float,
+        limit: int,
+        where: Sequence[ColumnElement[bool]],
+        after: AlongCursor | None = None,
+        post_filter: PostFilter | None = None,
+    ) -> list[RouteCandidate]:
+        conn = session.connection()
+        stmt = select(_sp.c.id, _sp.c.lat, _sp.c.lon).where(
+            _VISIBLE,
+            func.ST_DWithin(
+                _geog,
+                func.ST_GeogFromText(bindparam("line")),
+                corridor_m + _SLACK_M,
+                False,
+            ),
+            *where,
+        )
+
+        def candidates(pieces: Sequence[Piece]) -> list[tuple[int, float, float]]:
+            # The pieces as one line of great-circle arcs (geography), tested exactly.
+            ends = [pieces[0].start] + [p.end for p in pieces]
+            line = "LINESTRING(" + ",".join(f"{lon!r} {lat!r}" for lat, lon in ends) + ")"
+            return [(r[0], r[1], r[2]) for r in conn.execute(stmt, {"line": line})]
+
+        return walk_corridor(
+            route, corridor_m, limit=limit, fetch=candidates, after=after, post_filter=post_filter
         )
 
     def text_match(self, query: str) -> ColumnElement[bool]:

@@ -35,7 +35,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.geo.base import Candidate, NearestCursor, PostFilter, SearchDidNotEnd
+from app.geo.corridor import AlongCursor, RouteCandidate, walk_corridor
 from app.geo.ring import ring_clause, ring_params
+from app.geo.route import Piece, Route
 from app.geo.sphere import EARTH_RADIUS_M, MARGIN_DEG, BBox, boxes_around, haversine_m
 from app.geo.text import query_tokens
 from app.service_points.models import ServicePoint
@@ -292,6 +294,33 @@ class SqliteBackend:
         lat, lon = bbox.centre()
         return self._ranked(
             session, lat, lon, bbox.reach_m(), limit, where, after, post_filter, bbox
+        )
+
+    def along(
+        self,
+        session: Session,
+        *,
+        route: Route,
+        corridor_m: float,
+        limit: int,
+        where: Sequence[ColumnElement[bool]],
+        after: AlongCursor | None = None,
+        post_filter: PostFilter | None = None,
+    ) -> list[RouteCandidate]:
+        conn = session.connection()
+        fetch = _filtered(_BOX, where)
+
+        def candidates(pieces: Sequence[Piece]) -> list[tuple[int, float, float]]:
+            # Each piece's circle (midpoint, half its length + the corridor) in the R*Tree.
+            return [
+                (pid, plat, plon)
+                for piece in pieces
+                for box in boxes_around(*piece.mid, piece.half_m + corridor_m)
+                for pid, plat, plon in conn.execute(fetch, _params(box))
+            ]
+
+        return walk_corridor(
+            route, corridor_m, limit=limit, fetch=candidates, after=after, post_filter=post_filter
         )
 
     def text_match(self, query: str) -> ColumnElement[bool]:

@@ -11,13 +11,16 @@ from fastapi import Depends, Query, Request
 
 from app.country_codes import InvalidCountryCode, normalise_country
 from app.errors import FieldError, ValidationProblem
+from app.geo.route import MAX_CORRIDOR_M, Route, RouteError, parse_route
 from app.geo.sphere import BBox
 from app.geo.text import query_tokens
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
 from app.i18n.texts import Text
 from app.service_points.rendering import PointView
 
-__all__ = ["PointQuery", "PointQueryDep", "parse_lat_lon"]
+__all__ = ["DEFAULT_CORRIDOR_M", "PointQuery", "PointQueryDep", "parse_lat_lon"]
+
+DEFAULT_CORRIDOR_M = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,8 @@ class PointQuery:
     limit: int
     cursor: str | None
     view: PointView = "full"
+    route: Route | None = None
+    corridor_m: int = DEFAULT_CORRIDOR_M
 
     def fingerprint_parts(self) -> dict[str, object]:
         # The view is left out: it changes the shape of the items, not which points come in
@@ -55,6 +60,11 @@ class PointQuery:
             "fr": self.free,
             "v": self.verified_since.isoformat() if self.verified_since else None,
             "q": self.q,
+            **(
+                {"rt": self.route.canonical, "cw": self.corridor_m}
+                if self.route is not None
+                else {}
+            ),
         }
 
 
@@ -118,6 +128,14 @@ def _parse_bbox(raw: str, errors: list[FieldError]) -> BBox | None:
     return None if problems else BBox(min_lon, min_lat, max_lon, max_lat)
 
 
+def _parse_route(raw: str, errors: list[FieldError]) -> Route | None:
+    try:
+        return parse_route(raw)
+    except RouteError as exc:
+        errors.append(FieldError(location="query", name="route", detail=str(exc)))
+        return None
+
+
 async def get_point_query(
     request: Request,
     near: Annotated[
@@ -144,6 +162,27 @@ async def get_point_query(
             ),
             examples=["-77.2,7.9,-76.4,8.8"],
             max_length=128,
+        ),
+    ] = None,
+    route: Annotated[
+        str | None,
+        Query(
+            description=(
+                "Search along a route: a Google encoded polyline (precision 5) or "
+                "`lon,lat;lon,lat;...`; at most 1,000 vertices and 5,000 km. Points within "
+                "`corridor` metres of the line come in order along it, each with `along_m` and "
+                "`off_route_m`"
+            ),
+            examples=["-76.73,8.51;-77.27,8.08;-79.52,8.98"],
+            max_length=8_000,
+        ),
+    ] = None,
+    corridor: Annotated[
+        int | None,
+        Query(
+            description=f"Width each side of `route`, metres (default {DEFAULT_CORRIDOR_M}, "
+            f"max {MAX_CORRIDOR_M})",
+            examples=[5000],
         ),
     ] = None,
     category: Annotated[
@@ -219,6 +258,21 @@ async def get_point_query(
     box = _parse_bbox(bbox, errors) if bbox is not None else None
     if near is not None and bbox is not None:
         errors.append(FieldError(location="query", name="bbox", detail=Text("bbox.with_near")))
+    path = _parse_route(route, errors) if route is not None else None
+    if route is not None and (near is not None or bbox is not None):
+        errors.append(
+            FieldError(location="query", name="route", detail="use one of near, bbox or route")
+        )
+    if corridor is not None and route is None:
+        errors.append(FieldError(location="query", name="corridor", detail="corridor needs route"))
+    if corridor is not None and not 1 <= corridor <= MAX_CORRIDOR_M:
+        errors.append(
+            FieldError(
+                location="query",
+                name="corridor",
+                detail=f"must be between 1 and {MAX_CORRIDOR_M} metres",
+            )
+        )
     if radius is not None and not 1 <= radius <= settings.max_radius_m:
         errors.append(
             FieldError(
@@ -274,6 +328,8 @@ async def get_point_query(
         limit=limit or settings.default_page_size,
         cursor=cursor,
         view=view,
+        route=path,
+        corridor_m=corridor or DEFAULT_CORRIDOR_M,
     )
 
 

@@ -284,6 +284,7 @@ def finish(
     stale_after: dt.timedelta,
     warnings: list[str] | None,
     warning_texts: list[dict[str, str]] | None = None,
+    along: tuple[float, float] | None = None,
 ) -> bytes:
     """The JSON of one point: its static shape plus the fields that depend on the request
     and the time (``distance_m`` in whole metres, ``open_now``, ``verification.stale``,
@@ -292,6 +293,9 @@ def finish(
     parts = [rendered.head]
     if distance_m is not None:
         parts.append(b',"distance_m":' + b"%d" % round(distance_m))
+    if along is not None:
+        # Search along a route: (along_m, off_route_m), whole metres.
+        parts.append(b',"along_m":%d,"off_route_m":%d' % (round(along[0]), round(along[1])))
     opened = (
         open_at(rendered.opening_hours, rendered.timezone, rendered.country, at)
         if published

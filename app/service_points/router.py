@@ -16,6 +16,7 @@ from starlette.responses import Response
 from app.db import reads_primary
 from app.http_cache import version_etag
 from app.i18n.dependencies import LangDep
+from app.maps.hints import viewport_link
 from app.responses import GEOJSON_MEDIA_TYPE
 from app.service_points import service
 from app.service_points.dependencies import PointQueryDep
@@ -83,6 +84,14 @@ def _feature(encoded: bytes) -> dict[str, Any]:
     }
 
 
+_MAP_FILTERS = ("category", "audience", "spoken_language", "country", "free", "lang")
+
+
+def _map_filters(request: Request) -> list[tuple[str, str]]:
+    """The parameters of this request that the map endpoints also take."""
+    return [(k, v) for k, v in request.query_params.multi_items() if k in _MAP_FILTERS]
+
+
 @router.get(
     "/points",
     operation_id="searchServicePoints",
@@ -123,6 +132,11 @@ async def search_points(
             primary=reads_primary(request),
         ),
     )
+    headers = _headers(page.languages)
+    # A wide viewport: clusters or tiles would serve the map better (a Link header).
+    hint = viewport_link(query.bbox, _map_filters(request)) if query.bbox else None
+    if hint:
+        headers["Link"] = hint
     if accept and GEOJSON_MEDIA_TYPE in accept:
         links = []
         if page.next_cursor:
@@ -134,8 +148,8 @@ async def search_points(
             "links": links,
             "lang": page.lang,
         }
-        return Response(dump(body), media_type=GEOJSON_MEDIA_TYPE, headers=_headers(page.languages))
-    return Response(page.body(), media_type="application/json", headers=_headers(page.languages))
+        return Response(dump(body), media_type=GEOJSON_MEDIA_TYPE, headers=headers)
+    return Response(page.body(), media_type="application/json", headers=headers)
 
 
 @router.get(

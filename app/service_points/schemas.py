@@ -27,6 +27,8 @@ __all__ = [
 
 _STATUS = Literal["draft", "published", "temporarily_closed", "permanently_closed"]
 _DISTANCE = "Great-circle distance from `near`, in whole metres"
+_ALONG = "With `route`: distance along the route to the point's nearest location on it, metres"
+_OFF_ROUTE = "With `route`: great-circle distance from the route, in whole metres"
 _OPEN_NOW = "Open at the request time (or `at`), in the point's time zone; absent when unknown"
 _WARNINGS = "Public warnings, e.g. recent reports that it closed"
 _WARNING_TEXTS = (
@@ -123,6 +125,8 @@ class ServicePointRead(BaseModel):
     languages_available: list[str]
     location: Location
     distance_m: int | None = Field(default=None, description=_DISTANCE)
+    along_m: int | None = Field(default=None, description=_ALONG)
+    off_route_m: int | None = Field(default=None, description=_OFF_ROUTE)
     country: str
     locality: str | None = None
     timezone: str | None = None
@@ -175,6 +179,8 @@ class ServicePointSummary(BaseModel):
     categories: list[str]
     status: _STATUS
     distance_m: int | None = Field(default=None, description=_DISTANCE)
+    along_m: int | None = Field(default=None, description=_ALONG)
+    off_route_m: int | None = Field(default=None, description=_OFF_ROUTE)
     open_now: bool | None = Field(default=None, description=_OPEN_NOW)
     verification: VerificationSummary
     warnings: list[str] | None = Field(default=None, description=_WARNINGS)

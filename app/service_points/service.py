@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.errors import NotFound
 from app.geo.base import Candidate, NearestCursor, PostFilter, SearchBackend
+from app.geo.corridor import AlongCursor, RouteCandidate
 from app.i18n.content import body_languages
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.texts import Text
@@ -98,7 +99,17 @@ def search(
 ) -> PageOut:
     """:func:`search_points` in a read session of its own (read replica when configured,
     unless ``primary``: staff read their own writes)."""
-    mode = "near" if query.near else "bbox" if query.bbox else "text" if query.q else "list"
+    mode = (
+        "near"
+        if query.near
+        else "bbox"
+        if query.bbox
+        else "route"
+        if query.route
+        else "text"
+        if query.q
+        else "list"
+    )
     with observe_search(mode, database.dialect), database.reader(primary=primary)() as session:
         return search_points(
             session, backend, query, pref=pref, stale_after=stale_after, cache=cache
@@ -146,7 +157,7 @@ def search_points(
         free=query.free,
         verified_since=query.verified_since,
     )
-    spatial = query.near is not None or query.bbox is not None
+    spatial = query.near is not None or query.bbox is not None or query.route is not None
     if query.q and spatial:
         where.append(backend.text_match(query.q))
     fingerprint = query_fingerprint(query.fingerprint_parts())
@@ -173,6 +184,20 @@ def search_points(
             after=after,
             post_filter=post_filter,
         )
+    elif query.route is not None:
+        candidates = list(
+            backend.along(
+                session,
+                route=query.route,
+                corridor_m=query.corridor_m,
+                limit=fetch,
+                where=where,
+                after=AlongCursor(along_m=float(position["a"]), id=int(position["i"]))
+                if "a" in position
+                else None,
+                post_filter=post_filter,
+            )
+        )
     elif query.bbox is not None:
         candidates = backend.within(
             session,
@@ -194,6 +219,8 @@ def search_points(
             first = page[0].distance_m if page[0].distance_m is not None else last.distance_m
             # How far this page reached: where the next one starts looking (a hint).
             payload["s"] = round(last.distance_m - first, 3)
+        if isinstance(last, RouteCandidate):
+            payload["a"] = last.along_m
         next_cursor = encode_cursor(payload)
     rendered, flagged = _rendered(
         session, [c.id for c in page], pref=pref, cache=cache, view=query.view
@@ -214,6 +241,7 @@ def search_points(
                 if c.id in warnings
                 else None
             ),
+            along=(c.along_m, c.off_route_m) if isinstance(c, RouteCandidate) else None,
         )
         for c in page
         if c.id in rendered

@@ -1,0 +1,207 @@
+"""Statements of the map endpoints: the points of a box, with their main category."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+    table,
+)
+from sqlalchemy.orm import Session
+
+from app.geo.sphere import BBox
+from app.service_points.models import ServicePoint, ServicePointCategory
+from app.service_points.repository import visible_clause
+from app.taxonomy import repository as taxonomy_repository
+
+__all__ = ["BoxPoint", "CellRow", "cell_rows", "points_in_box", "top_categories"]
+
+BoxPoint = tuple[int, float, float, str | None]  # (id, lat, lon, main category)
+
+_sp = ServicePoint.__table__
+_cat = ServicePointCategory.__table__
+_rtree = table(
+    "service_point_rtree",
+    column("id"),
+    column("min_lat"),
+    column("max_lat"),
+    column("min_lon"),
+    column("max_lon"),
+    column("lat"),
+    column("lon"),
+)
+_geog: Any = column("geog")
+_W, _S, _E, _N = (bindparam(k, type_=Float) for k in ("west", "south", "east", "north"))
+# The main category: the first one a point lists.
+_MAIN = and_(_cat.c.point_id == _sp.c.id, _cat.c.position == 0)
+
+
+def _sqlite(where: Sequence[ColumnElement[bool]]) -> Any:
+    # The R*Tree holds only public points (kept by triggers), with exact coordinates.
+    main = and_(_cat.c.point_id == _rtree.c.id, _cat.c.position == 0)
+    stmt = (
+        select(_rtree.c.id, _rtree.c.lat, _rtree.c.lon, _cat.c.category_code)
+        .outerjoin(_cat, main)
+        .where(
+            _rtree.c.max_lat >= _S,
+            _rtree.c.min_lat <= _N,
+            _rtree.c.max_lon >= _W,
+            _rtree.c.min_lon <= _E,
+        )
+    )
+    if where:
+        stmt = stmt.join(_sp, _sp.c.id == _rtree.c.id).where(*where)
+    return stmt
+
+
+def _postgis(where: Sequence[ColumnElement[bool]]) -> Any:
+    envelope = func.geography(func.ST_MakeEnvelope(_W, _S, _E, _N, 4326))
+    return (
+        select(_sp.c.id, _sp.c.lat, _sp.c.lon, _cat.c.category_code)
+        .outerjoin(_cat, _MAIN)
+        .where(visible_clause(), _geog.op("&&")(envelope), *where)
+    )
+
+
+def points_in_box(
+    session: Session, box: BBox, where: Sequence[ColumnElement[bool]]
+) -> Iterator[BoxPoint]:
+    """Every public point inside ``box`` (either side of the antimeridian) passing ``where``."""
+    conn = session.connection()
+    stmt = _sqlite(where) if conn.dialect.name == "sqlite" else _postgis(where)
+    for part in box.parts():
+        params = {
+            "west": part.min_lon,
+            "south": part.min_lat,
+            "east": part.max_lon,
+            "north": part.max_lat,
+        }
+        for pid, lat, lon, code in conn.execute(stmt, params):
+            # The index answers a slightly larger box (R*Tree rounding, geodesic edges).
+            if part.min_lat <= lat <= part.max_lat and part.min_lon <= lon <= part.max_lon:
+                yield pid, lat, lon, code
+
+
+def top_categories(session: Session) -> dict[str, str]:
+    """Each category code's top-level ancestor."""
+    parents = {c.code: c.parent_code for c in taxonomy_repository.all_categories(session)}
+    out = {}
+    for code in parents:
+        top = code
+        for _ in range(16):  # a bounded walk up the tree
+            parent = parents.get(top)
+            if parent is None:
+                break
+            top = parent
+        out[code] = top
+    return out
+
+
+# (column, row, main category, count, sum lat, sum lon, min lat, max lat, min lon, max lon,
+# smallest id) of the points of one grid cell and main category.
+CellRow = tuple[int, int, str | None, int, float, float, float, float, float, float, int]
+
+
+def cell_rows(
+    session: Session,
+    box: BBox,
+    where: Sequence[ColumnElement[bool]],
+    *,
+    cells_per_axis: int,
+    first_row: int,
+    row_edges: Sequence[float],
+) -> Iterator[CellRow]:
+    """The points of ``box`` aggregated per grid cell in the database (no row per point
+    crosses to Python). Columns are linear in longitude; a point's row is the first row
+    of the box plus how many of ``row_edges`` (the northern edges of the box's next rows,
+    as latitudes) lie north of it: no mercator maths in SQL."""
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    source: Any = _rtree if sqlite else _sp
+    lat, lon, pid = source.c.lat, source.c.lon, source.c.id
+    # The same operations, in the same order, as ``grid.cell_of``: the same cell at an edge.
+    scaled = (lon + 180.0) / 360.0 * cells_per_axis
+    col = cast(scaled, Integer) if sqlite else cast(func.floor(scaled), Integer)
+    row: Any = literal(first_row)
+    for edge in row_edges:
+        row = row + case((lat <= edge, 1), else_=0)
+    code = _cat.c.category_code
+    stmt = select(
+        col.label("col"),
+        row.label("row"),
+        code,
+        func.count(),
+        func.sum(lat),
+        func.sum(lon),
+        func.min(lat),
+        func.max(lat),
+        func.min(lon),
+        func.max(lon),
+        func.min(pid),
+    )
+    if sqlite:
+        stmt = (
+            stmt.select_from(_rtree)
+            .outerjoin(_cat, and_(_cat.c.point_id == _rtree.c.id, _cat.c.position == 0))
+            .where(
+                _rtree.c.max_lat >= _S,
+                _rtree.c.min_lat <= _N,
+                _rtree.c.max_lon >= _W,
+                _rtree.c.min_lon <= _E,
+                lat >= _S,
+                lat <= _N,
+                lon >= _W,
+                lon <= _E,
+            )
+        )
+        if where:
+            stmt = stmt.join(_sp, _sp.c.id == _rtree.c.id).where(*where)
+    else:
+        envelope = func.geography(func.ST_MakeEnvelope(_W, _S, _E, _N, 4326))
+        stmt = (
+            stmt.select_from(_sp)
+            .outerjoin(_cat, _MAIN)
+            .where(
+                visible_clause(),
+                _geog.op("&&")(envelope),
+                lat >= _S,
+                lat <= _N,
+                lon >= _W,
+                lon <= _E,
+                *where,
+            )
+        )
+    stmt = stmt.group_by(col, row, code)
+    for part in box.parts():
+        params = {
+            "west": part.min_lon,
+            "south": part.min_lat,
+            "east": part.max_lon,
+            "north": part.max_lat,
+        }
+        for r in conn.execute(stmt, params):
+            yield (
+                int(r[0]),
+                int(r[1]),
+                r[2],
+                int(r[3]),
+                float(r[4]),
+                float(r[5]),
+                float(r[6]),
+                float(r[7]),
+                float(r[8]),
+                float(r[9]),
+                int(r[10]),
+            )
