@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.geo.sphere import haversine_m
 from app.service_points import writing
 from app.service_points.inputs import ServicePointUpdate
-from app.service_points.models import ServicePoint
+from app.service_points.models import ServicePoint, ServicePointAudience, ServicePointCategory
 from app.service_points.precision import CELL_REACH_M, snap_to_grid
 from tests.accounts.helpers import make_staff
 from tests.factories import make_organization, make_point
@@ -308,3 +309,25 @@ def test_csv_round_trips_the_precision(client, db):
     values = dict(zip(header.split(","), row.split(","), strict=False))
     assert values["location_precision"] == "approximate"
     assert json.loads(values["lat"]) == EXACT[0]
+
+
+def test_seeded_shelters_for_women_children_or_lgbti_people_are_approximate(client, db):
+    sensitive = (
+        select(ServicePoint)
+        .join(ServicePointCategory)
+        .join(ServicePointAudience)
+        .where(
+            ServicePointCategory.category_code == "shelter",
+            ServicePointAudience.audience_code.in_(
+                ("women", "children", "lgbtiq", "unaccompanied_minors")
+            ),
+            ServicePoint.external_id.is_not(None),
+        )
+    )
+    seeded = set(db.scalars(sensitive).unique())
+    assert seeded, "the seed has such shelters"
+    for point in seeded:
+        assert point.location_precision == "approximate", point.external_id
+        assert (point.public_lat, point.public_lon) == snap_to_grid(point.lat, point.lon)
+        shown = client.get(f"/v1/points/{point.public_id}").json()
+        assert shown["location"] == {"lat": point.public_lat, "lon": point.public_lon}
