@@ -331,3 +331,27 @@ def test_seeded_shelters_for_women_children_or_lgbti_people_are_approximate(clie
         assert (point.public_lat, point.public_lon) == snap_to_grid(point.lat, point.lon)
         shown = client.get(f"/v1/points/{point.public_id}").json()
         assert shown["location"] == {"lat": point.public_lat, "lon": point.public_lon}
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_possible_duplicates_never_locate_another_organisations_hidden_point(client, db, precision):
+    """Creating a point beside another organisation's point reports it as a possible
+    duplicate with its distance to the centimetre: only when that point is exact."""
+    point = _make(db, precision)
+    staff = make_staff(db, client.app.state.settings)
+    db.commit()
+    created = client.post(
+        "/v1/points",
+        json={
+            "lat": EXACT[0] + 0.0001,
+            "lon": EXACT[1],
+            "country": "CO",
+            "categories": ["shelter"],
+            "original_language": "es",
+            "translations": {"es": {"name": NAME}},
+        },
+        headers=staff.headers,
+    )
+    assert created.status_code == 201, created.text
+    reported = [d["point_id"] for d in created.json().get("possible_duplicates") or []]
+    assert (point.public_id in reported) is (precision == "exact")
