@@ -123,6 +123,12 @@ class PointState:
     def place(self) -> tuple[str, float, float]:
         return self.country, self.lat, self.lon
 
+    @property
+    def public_place(self) -> tuple[str, float | None, float | None]:
+        """Country and public location (what sync scopes filter on: never the exact one)."""
+        shown = public_location(self.lat, self.lon, self.location_precision)
+        return (self.country, *shown) if shown is not None else (self.country, None, None)
+
     def names(self) -> list[str]:
         return [name for t in self.translations.values() if (name := t.get("name"))]
 

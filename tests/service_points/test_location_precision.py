@@ -355,3 +355,21 @@ def test_possible_duplicates_never_locate_another_organisations_hidden_point(cli
     assert created.status_code == 201, created.text
     reported = [d["point_id"] for d in created.json().get("possible_duplicates") or []]
     assert (point.public_id in reported) is (precision == "exact")
+
+
+def _synced_ids(client: TestClient, bbox: str) -> str:
+    response = client.get("/v1/sync", params={"bbox": bbox})
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_a_map_area_sync_cannot_probe_for_the_exact_place(client, db, precision):
+    """A snapshot of a tiny map area around the exact place holds the point only when it
+    is exact; around its cell's centre, only when it is not hidden."""
+    point = _make(db, precision)
+    lat, lon = EXACT
+    around_exact = f"{lon - 0.0002},{lat - 0.0002},{lon + 0.0002},{lat + 0.0002}"
+    around_cell = f"{CELL[1] - 0.0002},{CELL[0] - 0.0002},{CELL[1] + 0.0002},{CELL[0] + 0.0002}"
+    assert (point.public_id in _synced_ids(client, around_exact)) is (precision == "exact")
+    assert (point.public_id in _synced_ids(client, around_cell)) is (precision == "approximate")
