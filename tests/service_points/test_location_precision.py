@@ -373,3 +373,29 @@ def test_a_map_area_sync_cannot_probe_for_the_exact_place(client, db, precision)
     around_cell = f"{CELL[1] - 0.0002},{CELL[0] - 0.0002},{CELL[1] + 0.0002},{CELL[0] + 0.0002}"
     assert (point.public_id in _synced_ids(client, around_exact)) is (precision == "exact")
     assert (point.public_id in _synced_ids(client, around_cell)) is (precision == "approximate")
+
+
+def test_a_point_made_hidden_leaves_map_area_replicas_and_its_place_leaves_the_others(client, db):
+    point = _make(db, "exact")
+    lat, lon = EXACT
+    area = {"bbox": f"{lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}"}
+    country = {"country": "CO"}
+    cursors = {}
+    for name, scope in (("area", area), ("country", country)):
+        pages = [client.get("/v1/sync", params=scope).json()]
+        while pages[-1]["more"]:
+            pages.append(
+                client.get("/v1/sync", params={**scope, "since": pages[-1]["cursor"]}).json()
+            )
+        cursors[name] = pages[-1]["cursor"]
+    writing.update_point(
+        db, db.get(ServicePoint, point.id), ServicePointUpdate(location_precision="hidden")
+    )
+    db.commit()
+    delta = client.get("/v1/sync", params={**area, "since": cursors["area"]}).json()
+    assert point.public_id in json.dumps(delta.get("deleted", []))
+    assert _leaks(json.dumps(delta)) == []
+    delta = client.get("/v1/sync", params={**country, "since": cursors["country"]}).json()
+    (record,) = [r for r in delta["points"] if r["id"] == point.public_id]
+    assert record["location_precision"] == "hidden" and "location" not in record
+    assert _leaks(json.dumps(delta)) == []
