@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     feedback_limit_per_client: str = "10/hour;30/day"
     feedback_limit_per_client_point: str = "3/day"
     feedback_limit_per_point: str = "120/hour"
+    # Bulk public reads per client network (app/bulk_reads.py): public exports, sync
+    # pages, country bundles and HSDS listings. ``limits`` notation, ";" separates several.
+    export_limit_per_client: str = "30/hour"
+    sync_limit_per_client: str = "1200/hour"
+    bundle_limit_per_client: str = "120/hour"
+    hsds_list_limit_per_client: str = "600/hour"
     feedback_comment_max_chars: int = 1000
     # Independent reports that a point is closed / wrong within the window open a task.
     feedback_signal_threshold: int = 3

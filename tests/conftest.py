@@ -104,6 +104,17 @@ def drop_postgres_database(base_url: str, url: str) -> None:
     admin.dispose()
 
 
+_UNLIMITED_BULK_READS = dict.fromkeys(
+    (
+        "export_limit_per_client",
+        "sync_limit_per_client",
+        "bundle_limit_per_client",
+        "hsds_list_limit_per_client",
+    ),
+    "1000000/hour",
+)
+
+
 def test_settings(url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": url,
@@ -116,6 +127,9 @@ def test_settings(url: str, **overrides: object) -> Settings:
         # Two cores shared by the suite's workers and the servers some tests start: a
         # request may wait its turn for a while. Budget tests set theirs (tests/core).
         "request_budget_s": 30.0,
+        # One app serves a whole session of tests from one client address: bulk-read limits
+        # (app/bulk_reads.py) are tested on apps of their own.
+        **_UNLIMITED_BULK_READS,
     }
     return Settings(**{**values, **overrides})  # type: ignore[arg-type]
 

@@ -46,6 +46,7 @@ FormValues = dict[str, Any]
 
 POINT_FIELDS = (
     "lat",
+    "location_precision",
     "lon",
     "country",
     "locality",
@@ -84,8 +85,10 @@ def values_of_point(point: StaffPointRead) -> FormValues:
     contact = point.contact
     original = point.translations.get(point.original_language)
     values: FormValues = {
-        "lat": _number(point.location.lat),
-        "lon": _number(point.location.lon),
+        # The staff view of the point's own organisation always holds the exact place.
+        "lat": _number(point.location.lat) if point.location else "",
+        "lon": _number(point.location.lon) if point.location else "",
+        "location_precision": point.location_precision,
         "country": point.country,
         "locality": _text(point.locality),
         "categories": list(point.categories),
@@ -167,6 +170,8 @@ def point_payload(values: Mapping[str, Any], fields: Iterable[str]) -> dict[str,
             body[name] = [p.strip() for p in _text(value).splitlines() if p.strip()]
         elif name == "free":
             body[name] = {"yes": True, "no": False}.get(_text(value))
+        elif name == "location_precision":
+            body[name] = _optional(value) or "exact"
         elif name in _SOURCE:
             continue
         else:

@@ -4,9 +4,12 @@ One record is one service point. Its keys are the CSV columns:
 
 - ``id`` (Rumbo's public UUID) and ``external_id`` (the publisher's own id): at least one,
   so that importing the same file again updates instead of duplicating;
-- scalars: ``status lat lon country locality email website whatsapp opening_hours free
-  original_language source_title source_url source_publisher source_as_of sample``
-  (``source_as_of``: the date, YYYY-MM-DD, the source's facts are as of);
+- scalars: ``status lat lon location_precision country locality email website whatsapp
+  opening_hours free original_language source_title source_url source_publisher
+  source_as_of sample``
+  (``source_as_of``: the date, YYYY-MM-DD, the source's facts are as of;
+  ``location_precision``: exact, approximate or hidden, see app.service_points.precision;
+  an empty cell means exact);
 - lists (``a; b`` or ``a, b`` or ``a|b`` in a cell): ``categories audiences
   spoken_languages phones``;
 - texts, per language: ``name:fr``, ``description:fr``, ``address:fr``,
@@ -50,6 +53,7 @@ SCALARS = (
     "status",
     "lat",
     "lon",
+    "location_precision",
     "country",
     "locality",
     "email",
@@ -73,6 +77,7 @@ EXPORT_COLUMNS = (
     "organization",
     "lat",
     "lon",
+    "location_precision",
     "country",
     "locality",
     "categories",
@@ -254,7 +259,7 @@ def _kind(key: str) -> tuple[str, str, str]:
         return "bool", "is_sample" if key == "sample" else key, ""
     if key in LISTS:
         return "list", key, ""
-    if key == "status":
+    if key in ("status", "location_precision"):
         return "status", key, ""
     if key.startswith("source_"):
         return "source", key.removeprefix("source_"), ""
@@ -297,6 +302,8 @@ def parse_record(record: Mapping[str, Any]) -> Parsed:
         elif kind == "status":
             status = _text(value)
             payload[name] = status.lower().replace(" ", "_") if status else None
+            if name == "location_precision" and payload[name] is None:
+                payload[name] = "exact"  # an empty cell: the default
         else:  # id
             pid = _text(value)
             if pid is not None and not is_uuid(pid):

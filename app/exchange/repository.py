@@ -31,6 +31,7 @@ from app.service_points.models import (
     ServicePointCategory,
     ServicePointTranslation,
 )
+from app.service_points.precision import LocationPrecision
 from app.taxonomy.models import Audience, Category
 
 __all__ = [
@@ -81,11 +82,15 @@ def boxes_around(lat: float, lon: float, radius_m: float) -> list[Box]:
 
 
 def _visible_to(organization_id: str) -> list[ColumnElement[bool]]:
-    """Points an importer may be shown: not deleted, and public or its own drafts (the
-    same rule is applied to rows in ``nearby_many``)."""
+    """Points an importer may be shown: not deleted, public or its own drafts, and exact or
+    its own (the same rule is applied to rows in ``nearby_many``). A possible duplicate
+    reports its distance to the centimetre: another organisation's approximate or hidden
+    point would be located by a few creates (``app.service_points.precision``)."""
+    own = _sp.c.organization_id == organization_id
     return [
         _sp.c.deleted_at.is_(None),
-        or_(_sp.c.status != PointStatus.draft.value, _sp.c.organization_id == organization_id),
+        or_(_sp.c.status != PointStatus.draft.value, own),
+        or_(_sp.c.location_precision == LocationPrecision.exact.value, own),
     ]
 
 
@@ -181,6 +186,7 @@ def nearby_many(
         _sp.c.status,
         _sp.c.organization_id,
         _sp.c.deleted_at,
+        _sp.c.location_precision,
     )
     if session.get_bind().dialect.name == "postgresql":
         # A lateral subquery per box, kept apart by OFFSET 0 (a subquery with OFFSET is not
@@ -197,7 +203,13 @@ def nearby_many(
         r
         for r in session.execute(stmt)
         if r.deleted_at is None
-        and (r.status != PointStatus.draft.value or r.organization_id == organization_id)
+        and (
+            r.organization_id == organization_id
+            or (
+                r.status != PointStatus.draft.value
+                and r.location_precision == LocationPrecision.exact.value
+            )
+        )
     ]
     if not rows:
         return []

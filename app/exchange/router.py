@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import StreamingResponse
 
 from app.accounts.principal import Principal
+from app.bulk_reads import enforce_bulk_read
 from app.country_codes import InvalidCountryCode, normalise_country
 from app.db import Database
 from app.errors import UnsupportedMediaType, ValidationProblem
@@ -193,6 +194,7 @@ def _serial(
         401: PROBLEM,
         404: PROBLEM,
         422: PROBLEM,
+        429: {**PROBLEM, "description": "Too many public exports from this connection"},
     },
 )
 def export_points(
@@ -210,6 +212,8 @@ def export_points(
 ) -> StreamingResponse:
     """The whole export streams; importing it into another Rumbo gives back the same points."""
     include_drafts = principal is not None
+    if principal is None:  # a public export: counted against the client's bulk reads
+        enforce_bulk_read(request, "export")
     code = None
     if country is not None:
         try:

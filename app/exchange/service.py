@@ -321,6 +321,17 @@ def _draft_organizations(principal: Principal | None, include: bool) -> list[str
     return principal.organizations_with(*DRAFT_ROLES)
 
 
+def _exact_places(principal: Principal | None) -> writers.Exactness:
+    """Whose exact places an export shows: an administrator's, every point's; staff's, their
+    own organisations' points'; a public export's, none (``app.service_points.precision``)."""
+    if principal is None:
+        return None
+    if principal.is_admin:
+        return lambda point: True
+    own = frozenset(org for org, held in principal.roles.items() if held)
+    return lambda point: point.organization_id in own
+
+
 def export_chunks(
     open_session: Callable[[], Session],
     *,
@@ -357,18 +368,20 @@ def export_chunks(
             default=default_language,
         )
     media_type, extension = MEDIA_TYPES[request.format]
+    exact = _exact_places(principal)
 
     def body() -> Iterator[bytes]:
         session = open_session()
         try:
             points: Iterator[ServicePoint] = repository.iter_points(session, where)
             if request.format == "csv":
-                yield from writers.csv_lines(points, repository.export_languages(session, where))
+                languages = repository.export_languages(session, where)
+                yield from writers.csv_lines(points, languages, exact)
             elif request.format == "geojson":
-                yield from writers.geojson_chunks(points)
+                yield from writers.geojson_chunks(points, exact)
             else:
                 vocab = Vocabulary.load(session, pref.chain)
-                yield from writers.hsds_chunks(points, vocab, pref)
+                yield from writers.hsds_chunks(points, vocab, pref, exact)
         finally:
             session.close()
 

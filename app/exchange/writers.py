@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -26,22 +26,35 @@ from app.hsds import mapping
 from app.hsds.vocabulary import Vocabulary
 from app.i18n.negotiation import LanguagePreference
 from app.service_points.models import TRANSLATABLE_FIELDS, ServicePoint
+from app.service_points.precision import place_shown, text_fields
 
-__all__ = ["csv_lines", "feature", "geojson_chunks", "hsds_chunks", "point_record"]
+__all__ = ["Exactness", "csv_lines", "feature", "geojson_chunks", "hsds_chunks", "point_record"]
 
 LIST_SEPARATOR = "; "
+
+Exactness = Callable[[ServicePoint], bool] | None
+"""Whether the reader may see a point's exact place (staff of its organisation and
+administrators); None: nobody (a public export)."""
+
+
+def _exact(exact: Exactness, point: ServicePoint) -> bool:
+    return exact is not None and exact(point)
 
 
 def _stamp(value: Any) -> str | None:
     return mapping.timestamp(value) if value is not None else None
 
 
-def point_record(point: ServicePoint) -> dict[str, Any]:
-    """A point's fields, lists as lists and texts nested by language (GeoJSON properties)."""
+def point_record(point: ServicePoint, *, exact: bool = False) -> dict[str, Any]:
+    """A point's fields, lists as lists and texts nested by language (GeoJSON properties);
+    the street address only when the reader may see the place (``exact``, or an exact
+    location: ``app.service_points.precision``)."""
+    fields = text_fields(point, exact=exact)
     record: dict[str, Any] = {
         "external_id": point.external_id,
         "status": point.status,
         "organization": point.organization.slug,
+        "location_precision": point.location_precision,
         "country": point.country,
         "locality": point.locality,
         "categories": point.category_codes,
@@ -70,7 +83,7 @@ def point_record(point: ServicePoint) -> dict[str, Any]:
         "last_verified_at": _stamp(point.last_verified_at),
         "updated_at": _stamp(point.updated_at),
         "translations": {
-            t.lang: {f: getattr(t, f) for f in TRANSLATABLE_FIELDS if getattr(t, f) is not None}
+            t.lang: {f: getattr(t, f) for f in fields if getattr(t, f) is not None}
             for t in point.translations
         },
     }
@@ -87,14 +100,15 @@ def _cell(value: Any) -> str:
     return neutralise(str(value))
 
 
-def _csv_row(point: ServicePoint, languages: list[str]) -> list[str]:
-    record = point_record(point)
+def _csv_row(point: ServicePoint, languages: list[str], exact: bool) -> list[str]:
+    record = point_record(point, exact=exact)
     source = record.get("source", {})
+    coordinates, _ = place_shown(point, exact=exact)
     flat = {
         **record,
         "id": point.public_id,
-        "lat": repr(point.lat),
-        "lon": repr(point.lon),
+        "lat": repr(coordinates[0]) if coordinates else None,
+        "lon": repr(coordinates[1]) if coordinates else None,
         "source_title": source.get("title"),
         "source_url": source.get("url"),
         "source_publisher": source.get("publisher"),
@@ -108,8 +122,11 @@ def _csv_row(point: ServicePoint, languages: list[str]) -> list[str]:
     return cells
 
 
-def csv_lines(points: Iterable[ServicePoint], languages: list[str]) -> Iterator[bytes]:
-    """The CSV export, one encoded line (or a few hundred) at a time."""
+def csv_lines(
+    points: Iterable[ServicePoint], languages: list[str], exact: Exactness = None
+) -> Iterator[bytes]:
+    """The CSV export, one encoded line (or a few hundred) at a time (``exact``: which
+    points' exact place the reader may see; see :data:`Exactness`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     header = list(EXPORT_COLUMNS)
@@ -119,7 +136,7 @@ def csv_lines(points: Iterable[ServicePoint], languages: list[str]) -> Iterator[
     buffer.seek(0)
     buffer.truncate()
     for count, point in enumerate(points, start=1):
-        writer.writerow(_csv_row(point, languages))
+        writer.writerow(_csv_row(point, languages, _exact(exact, point)))
         if count % 200 == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -128,12 +145,16 @@ def csv_lines(points: Iterable[ServicePoint], languages: list[str]) -> Iterator[
         yield buffer.getvalue().encode()
 
 
-def feature(point: ServicePoint) -> dict[str, Any]:
+def feature(point: ServicePoint, *, exact: bool = False) -> dict[str, Any]:
+    coordinates, _ = place_shown(point, exact=exact)
     return {
         "type": "Feature",
         "id": point.public_id,
-        "geometry": {"type": "Point", "coordinates": [point.lon, point.lat]},
-        "properties": point_record(point),
+        # A hidden point has a null geometry (RFC 7946 section 3.2).
+        "geometry": {"type": "Point", "coordinates": [coordinates[1], coordinates[0]]}
+        if coordinates
+        else None,
+        "properties": point_record(point, exact=exact),
     }
 
 
@@ -148,13 +169,22 @@ def _json_array(items: Iterable[dict[str, Any]], head: bytes, tail: bytes) -> It
     yield b"".join(chunk) + tail
 
 
-def geojson_chunks(points: Iterable[ServicePoint]) -> Iterator[bytes]:
+def geojson_chunks(points: Iterable[ServicePoint], exact: Exactness = None) -> Iterator[bytes]:
     return _json_array(
-        (feature(p) for p in points), b'{"type":"FeatureCollection","features":[', b"]}"
+        (feature(p, exact=_exact(exact, p)) for p in points),
+        b'{"type":"FeatureCollection","features":[',
+        b"]}",
     )
 
 
 def hsds_chunks(
-    points: Iterable[ServicePoint], vocab: Vocabulary, pref: LanguagePreference
+    points: Iterable[ServicePoint],
+    vocab: Vocabulary,
+    pref: LanguagePreference,
+    exact: Exactness = None,
 ) -> Iterator[bytes]:
-    return _json_array((mapping.full_service(p, vocab, pref) for p in points), b"[", b"]")
+    return _json_array(
+        (mapping.full_service(p, vocab, pref, exact=_exact(exact, p)) for p in points),
+        b"[",
+        b"]",
+    )

@@ -1,6 +1,7 @@
 """PostgreSQL + PostGIS: geography KNN (``<->`` on a GiST index) and ``tsvector`` search.
 
-Distances are computed the same way as on SQLite (haversine on the stored lat/lon), so
+Distances are computed the same way as on SQLite (haversine on the stored public
+location, ``public_lat``/``public_lon``: see ``app.service_points.precision``), so
 both engines rank and report identically; the index only chooses and orders candidates.
 """
 
@@ -28,6 +29,9 @@ _sp = ServicePoint.__table__
 _geog: ColumnClause[Any] = column("geog")
 _search_vector: ColumnClause[Any] = column("search_vector")
 _VISIBLE = _sp.c.status.in_(("published", "temporarily_closed")) & _sp.c.deleted_at.is_(None)
+# Spatial searches see what the public may (``app.service_points.precision``): ``geog`` is
+# built on ``public_lat``/``public_lon`` and is NULL for hidden points, which they skip.
+_PLACED = _geog.is_not(None)
 # Slack (metres) between PostGIS's sphere arithmetic and ours at the radius boundary.
 _SLACK_M = 0.5
 
@@ -41,8 +45,8 @@ def _point(lat: Any, lon: Any) -> ColumnElement[object]:
 # thousands of rows). LIMIT bounds the scan; the radius is applied to what it returns.
 _HERE = _point(bindparam("lat", type_=Float), bindparam("lon", type_=Float))
 _KNN = (
-    select(_sp.c.id, _sp.c.lat, _sp.c.lon)
-    .where(_VISIBLE)
+    select(_sp.c.id, _sp.c.public_lat, _sp.c.public_lon)
+    .where(_VISIBLE, _PLACED)
     .order_by(_geog.op("<->")(_HERE))
     .limit(bindparam("n"))
 )
@@ -113,8 +117,13 @@ class PostgisBackend:
             # Filters: bound the scan by the radius (the filter may reject most points).
             here = _point(lat, lon)
             stmt = (
-                select(_sp.c.id, _sp.c.lat, _sp.c.lon)
-                .where(_VISIBLE, func.ST_DWithin(_geog, here, radius_m + _SLACK_M, False), *where)
+                select(_sp.c.id, _sp.c.public_lat, _sp.c.public_lon)
+                .where(
+                    _VISIBLE,
+                    _PLACED,
+                    func.ST_DWithin(_geog, here, radius_m + _SLACK_M, False),
+                    *where,
+                )
                 .order_by(_geog.op("<->")(here))
                 .limit(bindparam("n"))
             )
@@ -180,8 +189,8 @@ class PostgisBackend:
         conn: Any, lat: float, lon: float, radius_m: float, where: Sequence[ColumnElement[bool]]
     ) -> list[Any]:
         here = _point(lat, lon)
-        stmt = select(_sp.c.id, _sp.c.lat, _sp.c.lon).where(
-            _VISIBLE, func.ST_DWithin(_geog, here, radius_m + _SLACK_M, False), *where
+        stmt = select(_sp.c.id, _sp.c.public_lat, _sp.c.public_lon).where(
+            _VISIBLE, _PLACED, func.ST_DWithin(_geog, here, radius_m + _SLACK_M, False), *where
         )
         return list(conn.execute(stmt).all())
 
@@ -214,8 +223,9 @@ class PostgisBackend:
         post_filter: PostFilter | None = None,
     ) -> list[RouteCandidate]:
         conn = session.connection()
-        stmt = select(_sp.c.id, _sp.c.lat, _sp.c.lon).where(
+        stmt = select(_sp.c.id, _sp.c.public_lat, _sp.c.public_lon).where(
             _VISIBLE,
+            _PLACED,
             func.ST_DWithin(
                 _geog,
                 func.ST_GeogFromText(bindparam("line")),

@@ -21,6 +21,7 @@ from app.i18n.negotiation import LanguagePreference
 from app.i18n.tags import display_name
 from app.organizations.models import Organization
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus, ServicePoint
+from app.service_points.precision import LocationPrecision, place_shown, text_fields
 
 __all__ = [
     "HSDS_STATUS",
@@ -56,10 +57,15 @@ def _clean(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if v is not None and v != []}
 
 
-def point_texts(point: ServicePoint, pref: LanguagePreference) -> LocalisedText:
-    """The point's texts in the best language for ``pref`` (each field on its own)."""
+def point_texts(
+    point: ServicePoint, pref: LanguagePreference, *, exact: bool = False
+) -> LocalisedText:
+    """The point's texts in the best language for ``pref`` (each field on its own); the
+    address only when the place may be shown (``exact``: a reader who may see it)."""
+    fields = text_fields(point, exact=exact)
     translations = {
-        t.lang: {f: getattr(t, f) for f in TRANSLATABLE_FIELDS} for t in point.translations
+        t.lang: {f: getattr(t, f) if f in fields else None for f in TRANSLATABLE_FIELDS}
+        for t in point.translations
     }
     return record_languages(
         localise(translations, TRANSLATABLE_FIELDS, pref.chain_for(point.original_language))
@@ -113,11 +119,18 @@ def _field_values(point: ServicePoint) -> dict[str, str | None]:
         "source_publisher": point.source_publisher,
         "source_as_of": point.source_as_of.isoformat() if point.source_as_of else None,
         "sample": "true" if point.is_sample else None,
+        "location_precision": None
+        if point.location_precision == LocationPrecision.exact
+        else point.location_precision,
     }
 
 
-def attributes(point: ServicePoint, vocab: Vocabulary) -> list[dict[str, Any]]:
-    """Categories, audiences, Rumbo fields and every translation, as HSDS attributes."""
+def attributes(
+    point: ServicePoint, vocab: Vocabulary, *, exact: bool = False
+) -> list[dict[str, Any]]:
+    """Categories, audiences, Rumbo fields and every translation, as HSDS attributes (the
+    address only when the place may be shown)."""
+    fields = text_fields(point, exact=exact)
     out = [
         _attribute(point, vocab, ids.CATEGORIES_TAXONOMY, code, f"category:{code}")
         for code in point.category_codes
@@ -135,7 +148,7 @@ def attributes(point: ServicePoint, vocab: Vocabulary) -> list[dict[str, Any]]:
         if values[name]
     ]
     for t in point.translations:
-        for name in TRANSLATABLE_FIELDS:
+        for name in fields:
             text = getattr(t, name)
             if text:
                 out.append(
@@ -171,24 +184,29 @@ def _phones(point: ServicePoint) -> list[dict[str, Any]]:
     return phones
 
 
-def location(point: ServicePoint, text: LocalisedText, *, full: bool) -> dict[str, Any]:
-    """The point's place; ``full`` adds its address and accessibility."""
+def location(
+    point: ServicePoint, text: LocalisedText, *, full: bool, exact: bool = False
+) -> dict[str, Any]:
+    """The point's place as the reader may see it (``app.service_points.precision``: the
+    grid cell's centre when approximate, no coordinates when hidden, the exact place for
+    ``exact`` readers); ``full`` adds its address and accessibility."""
     pid = point.public_id
     lid = ids.child_id(pid, "location")
+    coordinates, address = place_shown(point, exact=exact)
     loc: dict[str, Any] = {
         "id": lid,
         "location_type": "physical",
         "organization_id": point.organization_id,
         "name": text.values.get("name"),
-        "latitude": point.lat,
-        "longitude": point.lon,
+        "latitude": coordinates[0] if coordinates else None,
+        "longitude": coordinates[1] if coordinates else None,
     }
     if full:
         loc["addresses"] = [
             {
                 "id": ids.child_id(pid, "address"),
                 "location_id": lid,
-                "address_1": text.values.get("address") or "",
+                "address_1": (text.values.get("address") if address else None) or "",
                 "city": point.locality or "",
                 "state_province": "",
                 "postal_code": "",
@@ -244,28 +262,29 @@ def sal_summary(point: ServicePoint, pref: LanguagePreference) -> dict[str, Any]
     }
 
 
-def _sal(point: ServicePoint, text: LocalisedText) -> dict[str, Any]:
+def _sal(point: ServicePoint, text: LocalisedText, *, exact: bool = False) -> dict[str, Any]:
     pid = point.public_id
     return {
         "id": pid,
         "service_id": pid,
         "location_id": ids.child_id(pid, "location"),
-        "location": location(point, text, full=True),
+        "location": location(point, text, full=True, exact=exact),
     }
 
 
 def full_service(
-    point: ServicePoint, vocab: Vocabulary, pref: LanguagePreference
+    point: ServicePoint, vocab: Vocabulary, pref: LanguagePreference, *, exact: bool = False
 ) -> dict[str, Any]:
-    """The fully nested service (``GET /services/{id}``)."""
-    text = point_texts(point, pref)
+    """The fully nested service (``GET /services/{id}``); ``exact``: for a reader who may
+    see the exact place (staff exports of their own points), else as the public sees it."""
+    text = point_texts(point, pref, exact=exact)
     pid = point.public_id
     service = service_summary(point, pref, text)
     service["phones"] = _phones(point)
     service["schedules"] = schedules.to_hsds(
         point.opening_hours, ids=(ids.child_id(pid, "schedule", i) for i in range(1000))
     )
-    service["service_at_locations"] = [_sal(point, text)]
+    service["service_at_locations"] = [_sal(point, text, exact=exact)]
     service["languages"] = [
         {
             "id": ids.child_id(pid, "language", lang.lang),
@@ -286,7 +305,7 @@ def full_service(
         service["required_documents"] = [
             {"id": ids.child_id(pid, "required_document"), "service_id": pid, "document": documents}
         ]
-    service["attributes"] = attributes(point, vocab)
+    service["attributes"] = attributes(point, vocab, exact=exact)
     return _clean(service)
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from starlette.responses import Response, StreamingResponse
 
+from app.bulk_reads import BulkRead
 from app.db import ReadSessionDep
 from app.errors import FieldError, NotFound, ValidationProblem
 from app.geo.text import query_tokens
@@ -33,6 +34,7 @@ LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {NDJSON: {}},
     },
     422: PROBLEM,
+    429: {**PROBLEM, "description": "Too many listings from this connection (Retry-After)"},
 }
 Id = Annotated[str, Path(description="The object's UUID", max_length=36)]
 Output = Annotated[
@@ -203,6 +205,7 @@ def schema_file(
     operation_id="hsdsListServices",
     summary="Services (one-to-one fields; fully nested with full=true)",
     responses=LIST_RESPONSES,
+    dependencies=[BulkRead("hsds")],
 )
 def list_services(
     request: Request,
@@ -243,6 +246,7 @@ def get_service(
     operation_id="hsdsListServiceAtLocations",
     summary="Services at locations (one-to-one fields; fully nested with full=true)",
     responses=LIST_RESPONSES,
+    dependencies=[BulkRead("hsds")],
 )
 def list_service_at_locations(
     request: Request,

@@ -28,6 +28,8 @@ FIELD_TERMS: dict[str, str] = {
     "source_publisher": "Publisher of the source the information comes from",
     "source_as_of": "Date (YYYY-MM-DD) the source's facts are as of; not a verification",
     "sample": "true when the record is sample data nobody has verified",
+    "location_precision": "approximate (coordinates are a ~1 km grid cell's centre) or "
+    "hidden (no coordinates); absent when exact",
 }
 TRANSLATION_TERMS: dict[str, str] = {
     name: f"The {name.replace('_', ' ')} in the language named by the attribute's label"

@@ -69,9 +69,11 @@ def _sqlite(where: Sequence[ColumnElement[bool]]) -> Any:
 def _postgis(where: Sequence[ColumnElement[bool]]) -> Any:
     envelope = func.geography(func.ST_MakeEnvelope(_W, _S, _E, _N, 4326))
     return (
-        select(_sp.c.id, _sp.c.lat, _sp.c.lon, _cat.c.category_code)
+        # The public location (app.service_points.precision): ``geog`` is built on it and
+        # is NULL for hidden points, which maps never show.
+        select(_sp.c.id, _sp.c.public_lat, _sp.c.public_lon, _cat.c.category_code)
         .outerjoin(_cat, _MAIN)
-        .where(visible_clause(), _geog.op("&&")(envelope), *where)
+        .where(visible_clause(), _geog.is_not(None), _geog.op("&&")(envelope), *where)
     )
 
 
@@ -129,8 +131,14 @@ def cell_rows(
     as latitudes) lie north of it: no mercator maths in SQL."""
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
-    source: Any = _rtree if sqlite else _sp
-    lat, lon, pid = source.c.lat, source.c.lon, source.c.id
+    # Public locations only: the R*Tree holds nothing else; on PostgreSQL the public
+    # columns (NULL for hidden points, left out below).
+    lat: Any
+    lon: Any
+    if sqlite:
+        lat, lon, pid = _rtree.c.lat, _rtree.c.lon, _rtree.c.id
+    else:
+        lat, lon, pid = _sp.c.public_lat, _sp.c.public_lon, _sp.c.id
     # The same operations, in the same order, as ``grid.cell_of``: the same cell at an edge.
     scaled = (lon + 180.0) / 360.0 * cells_per_axis
     col = cast(scaled, Integer) if sqlite else cast(func.floor(scaled), Integer)

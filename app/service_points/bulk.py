@@ -165,12 +165,13 @@ def _list_rows(relation: str, point_id: int, values: Sequence[str]) -> Iterator[
 
 def _change_rows(items: Sequence[NewPoint | PointChange]) -> Iterator[tuple[ChangeRow, bool]]:
     """The sync rows of a batch, in its order: each point where it is, and where it was
-    when it moved (with whether it is a change of an existing point)."""
+    when it moved (with whether it is a change of an existing point), by their public
+    location (``app.service_points.precision``)."""
     for item in items:
         if isinstance(item, NewPoint):
-            yield ChangeRow("point", item.public_id, *item.state.place), False
+            yield ChangeRow("point", item.public_id, *item.state.public_place), False
             continue
-        before, after = item.point.state.place, item.after.place
+        before, after = item.point.state.public_place, item.after.public_place
         if before != after:
             yield ChangeRow("point", item.point.public_id, *before), True
         yield ChangeRow("point", item.point.public_id, *after), True

@@ -48,7 +48,7 @@ CHILD_TABLES = {
     "spoken_languages": _language,
 }
 # The point's columns a bulk update sets (besides the version, bumped by one).
-_UPDATED = (*SCALARS, "phones", "search_text", "updated_at")
+_UPDATED = (*SCALARS, "public_lat", "public_lon", "phones", "search_text", "updated_at")
 
 
 @dataclass(frozen=True, slots=True)

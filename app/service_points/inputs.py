@@ -85,6 +85,7 @@ OpeningHours = Annotated[str, Field(max_length=500), AfterValidator(_opening_hou
 Code = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")]
 
 Status = Literal["draft", "published", "temporarily_closed", "permanently_closed"]
+LocationPrecisionName = Literal["exact", "approximate", "hidden"]
 
 
 class TranslationInput(BaseModel):
@@ -141,6 +142,14 @@ class _PointFields(BaseModel):
     original_language: LanguageTag | None = None
     source: PointSourceInput | None = None
     is_sample: bool | None = None
+    location_precision: LocationPrecisionName | None = Field(
+        default=None,
+        description="How much of the place the public may learn: `exact` (default), "
+        "`approximate` (the centre of its ~1 km grid cell, distances as a range, no street "
+        "address) or `hidden` (no coordinates, not found by near or viewport searches; for "
+        "shelters and safe houses). Staff of the point's organisation always see the exact "
+        "place.",
+    )
 
     @field_validator("categories", "audiences", "spoken_languages", "phones")
     @classmethod
@@ -173,7 +182,14 @@ class ServicePointUpdate(_PointFields):
 
     @model_validator(mode="after")
     def _required_not_null(self) -> ServicePointUpdate:
-        for name in ("lat", "lon", "country", "categories", "original_language"):
+        for name in (
+            "lat",
+            "lon",
+            "country",
+            "categories",
+            "original_language",
+            "location_precision",
+        ):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         if ("lat" in self.model_fields_set) != ("lon" in self.model_fields_set):

@@ -65,6 +65,14 @@ class ServicePoint(Base):
     organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+    # How much of the place the public may learn (``app.service_points.precision``):
+    # exact, approximate (a ~1 km grid cell's centre) or hidden. ``public_lat``/``public_lon``
+    # hold what the public sees (NULL when hidden); the spatial indexes are built on them.
+    location_precision: Mapped[str] = mapped_column(
+        String(12), default="exact", server_default="exact"
+    )
+    public_lat: Mapped[float | None] = mapped_column(Float)
+    public_lon: Mapped[float | None] = mapped_column(Float)
     country: Mapped[str] = mapped_column(String(2))
     locality: Mapped[str | None] = mapped_column(String(200))
     timezone: Mapped[str | None] = mapped_column(String(64))

@@ -32,6 +32,7 @@ from app.i18n.negotiation import LanguagePreference
 from app.service_points.freshness import is_stale
 from app.service_points.hours import is_open
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus
+from app.service_points.precision import LocationPrecision, distance_range, shown_distance
 
 __all__ = [
     "COORDINATE_DECIMALS",
@@ -48,6 +49,7 @@ __all__ = [
 ]
 
 _PUBLISHED = PointStatus.published.value
+_APPROXIMATE = LocationPrecision.approximate.value
 
 PointView = Literal["full", "summary"]
 """``full``: every public field (``ServicePointRead``); ``summary``: what a list row or a
@@ -73,8 +75,10 @@ class PointRecord:
     public_id: str
     version: int
     external_id: str | None
-    lat: float
-    lon: float
+    # Public records (``repository.load_records``) hold the public location (None when
+    # hidden); the staff view of a point's own organisation holds the exact one.
+    lat: float | None
+    lon: float | None
     country: str
     locality: str | None
     timezone: str | None
@@ -99,13 +103,16 @@ class PointRecord:
     audiences: list[str] = field(default_factory=list)
     spoken_languages: list[str] = field(default_factory=list)
     source_as_of: dt.date | None = None
+    location_precision: str = LocationPrecision.exact.value
 
 
 def _org(stamp: OrganizationStamp) -> dict[str, str]:
     return {"id": stamp.slug, "name": stamp.name}
 
 
-def _location(record: PointRecord) -> dict[str, float]:
+def _location(record: PointRecord) -> dict[str, float] | None:
+    if record.lat is None or record.lon is None:
+        return None
     return {
         "lat": round(record.lat, COORDINATE_DECIMALS),
         "lon": round(record.lon, COORDINATE_DECIMALS),
@@ -140,7 +147,10 @@ def render_static(record: PointRecord, pref: LanguagePreference) -> dict[str, An
     if text.field_lang:
         out["field_lang"] = text.field_lang
     out["languages_available"] = text.available
-    out["location"] = _location(record)
+    location = _location(record)
+    if location is not None:
+        out["location"] = location
+    out["location_precision"] = record.location_precision
     out["country"] = record.country
     if record.locality is not None:
         out["locality"] = record.locality
@@ -197,15 +207,19 @@ def render_summary(record: PointRecord, pref: LanguagePreference) -> dict[str, A
     :func:`render_static` gives the same fields."""
     text = localise(record.translations, _NAME_ONLY, pref.chain_for(record.original_language))
     served = text.lang or record.original_language
-    return {
+    out: dict[str, Any] = {
         "id": record.public_id,
         "name": text.values.get("name", ""),
         "lang": served,
         "lang_fallback": pref.is_fallback(served),
-        "location": _location(record),
-        "categories": list(record.categories),
-        "status": PointStatus(record.status).value,
     }
+    location = _location(record)
+    if location is not None:
+        out["location"] = location
+    out["location_precision"] = record.location_precision
+    out["categories"] = list(record.categories)
+    out["status"] = PointStatus(record.status).value
+    return out
 
 
 @lru_cache(maxsize=16_384)
@@ -247,6 +261,7 @@ class Rendered:
     country: str
     last_verified_at: dt.datetime | None
     source_as_of: dt.date | None
+    location_precision: str = LocationPrecision.exact.value
 
     @classmethod
     def of(
@@ -269,6 +284,7 @@ class Rendered:
             country=record.country,
             last_verified_at=record.last_verified_at,
             source_as_of=record.source_as_of,
+            location_precision=record.location_precision,
         )
 
 
@@ -287,14 +303,21 @@ def finish(
     along: tuple[float, float] | None = None,
 ) -> bytes:
     """The JSON of one point: its static shape plus the fields that depend on the request
-    and the time (``distance_m`` in whole metres, ``open_now``, ``verification.stale``,
-    ``warnings`` and their ``warning_texts``)."""
+    and the time (``distance_m`` in whole metres, or rounded to 100 m with
+    ``distance_range_m`` for an approximate point, ``open_now``, ``verification.stale``,
+    ``warnings`` and their ``warning_texts``, ``along_m``/``off_route_m`` along a route)."""
     published = rendered.published
     parts = [rendered.head]
     if distance_m is not None:
-        parts.append(b',"distance_m":' + b"%d" % round(distance_m))
+        precision = rendered.location_precision
+        shown = shown_distance(distance_m, precision)
+        parts.append(b',"distance_m":' + b"%d" % round(shown))
+        if precision == _APPROXIMATE:
+            low, high = distance_range(distance_m)
+            parts.append(b',"distance_range_m":[%d,%d]' % (low, high))
     if along is not None:
-        # Search along a route: (along_m, off_route_m), whole metres.
+        # Search along a route: (along_m, off_route_m), whole metres, from the public
+        # location (the spatial index holds nothing else).
         parts.append(b',"along_m":%d,"off_route_m":%d' % (round(along[0]), round(along[1])))
     opened = (
         open_at(rendered.opening_hours, rendered.timezone, rendered.country, at)

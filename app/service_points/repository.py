@@ -28,6 +28,7 @@ from app.service_points.models import (
     ServicePointLanguage,
     ServicePointTranslation,
 )
+from app.service_points.precision import LocationPrecision
 from app.service_points.rendering import OrganizationStamp, PointRecord
 from app.tasks.models import TaskStatus, VerificationTask
 
@@ -159,8 +160,9 @@ _ROWS = (
         _sp.c.public_id,
         _sp.c.version,
         _sp.c.external_id,
-        _sp.c.lat,
-        _sp.c.lon,
+        # What the public may see of the place (``app.service_points.precision``).
+        _sp.c.public_lat,
+        _sp.c.public_lon,
         _sp.c.country,
         _sp.c.locality,
         _sp.c.timezone,
@@ -186,6 +188,7 @@ _ROWS = (
         _raw(_verifier.updated_at),
         _OPEN_TASK,
         _sp.c.source_as_of,
+        _sp.c.location_precision,
     )
     .join(_owner, _owner.id == _sp.c.organization_id)
     .outerjoin(_verifier, _verifier.id == _sp.c.verified_by_organization_id)
@@ -249,6 +252,7 @@ class PointRow:
         fields: tuple[Any, ...] = (*v[:21], _utc(v[21]), _utc(v[22]), owner, verifier)
         record = PointRecord(*fields)
         record.source_as_of = v[30]
+        record.location_precision = v[31]
         return record
 
 
@@ -258,6 +262,9 @@ def load_rows(session: Session, ids: Collection[int]) -> dict[int, PointRow]:
         return {}
     rows = session.connection().execute(_ROWS, {"ids": list(ids)}).all()
     return {row[0]: PointRow(tuple(row)) for row in rows}
+
+
+_EXACT = LocationPrecision.exact.value
 
 
 def load_children(session: Session, records: dict[int, PointRecord]) -> None:
@@ -276,7 +283,8 @@ def load_children(session: Session, records: dict[int, PointRecord]) -> None:
             record.translations[code] = {
                 "name": name,
                 "description": description,
-                "address": address,
+                # A street address would locate an approximate or hidden point.
+                "address": address if record.location_precision == _EXACT else None,
                 "documents_required": documents,
                 "accessibility": access,
             }
@@ -289,7 +297,9 @@ def load_children(session: Session, records: dict[int, PointRecord]) -> None:
 
 
 def load_records(session: Session, ids: Collection[int]) -> dict[int, PointRecord]:
-    """The given points as plain records, set-based (two queries, no ORM objects)."""
+    """The given points as plain records, set-based (two queries, no ORM objects), as the
+    public may see them: public coordinates (none when hidden), no street address unless
+    the location is exact (``app.service_points.precision``)."""
     records = {point_id: row.record() for point_id, row in load_rows(session, ids).items()}
     load_children(session, records)
     return records

@@ -75,11 +75,14 @@ def _next_href(request: Request, cursor: str) -> str:
 
 def _feature(encoded: bytes) -> dict[str, Any]:
     item = orjson.loads(encoded)
-    location = item["location"]
+    location = item.get("location")
     return {
         "type": "Feature",
         "id": item["id"],
-        "geometry": {"type": "Point", "coordinates": [location["lon"], location["lat"]]},
+        # Hidden points have no location: a null geometry (RFC 7946 section 3.2).
+        "geometry": {"type": "Point", "coordinates": [location["lon"], location["lat"]]}
+        if location
+        else None,
         "properties": {k: v for k, v in item.items() if k not in ("id", "location")},
     }
 

@@ -59,6 +59,22 @@ class Location(BaseModel):
     lon: float = Field(examples=[-76.7821])
 
 
+_LOCATION = (
+    "Where the point is, as far as the public may know: exact, the centre of its ~1 km grid "
+    "cell (`location_precision: approximate`), or absent (`hidden`)"
+)
+_PRECISION = (
+    "`exact`; `approximate`: `location` is the centre of the ~1 km grid cell the point lies "
+    "in, `distance_m` is rounded to 100 m and `distance_range_m` bounds the real distance, "
+    "no street address; `hidden`: no location or address (shelters, safe houses), only "
+    "contact channels"
+)
+_DISTANCE_RANGE = (
+    "Approximate points only: the real distance lies in [min, max] metres (its grid cell)"
+)
+LocationPrecisionName = Literal["exact", "approximate", "hidden"]
+
+
 class Contact(BaseModel):
     phones: list[str] | None = Field(default=None, examples=[["+573001234567"]])
     email: str | None = None
@@ -123,10 +139,12 @@ class ServicePointRead(BaseModel):
         default=None, description="Fields served in another language than `lang`"
     )
     languages_available: list[str]
-    location: Location
+    location: Location | None = Field(default=None, description=_LOCATION)
+    location_precision: LocationPrecisionName = Field(default="exact", description=_PRECISION)
     distance_m: int | None = Field(default=None, description=_DISTANCE)
     along_m: int | None = Field(default=None, description=_ALONG)
     off_route_m: int | None = Field(default=None, description=_OFF_ROUTE)
+    distance_range_m: tuple[int, int] | None = Field(default=None, description=_DISTANCE_RANGE)
     country: str
     locality: str | None = None
     timezone: str | None = None
@@ -175,12 +193,14 @@ class ServicePointSummary(BaseModel):
     name: str
     lang: str = Field(description="Language the name was served in")
     lang_fallback: bool = Field(description=LANG_FALLBACK)
-    location: Location
+    location: Location | None = Field(default=None, description=_LOCATION)
+    location_precision: LocationPrecisionName = Field(default="exact", description=_PRECISION)
     categories: list[str]
     status: _STATUS
     distance_m: int | None = Field(default=None, description=_DISTANCE)
     along_m: int | None = Field(default=None, description=_ALONG)
     off_route_m: int | None = Field(default=None, description=_OFF_ROUTE)
+    distance_range_m: tuple[int, int] | None = Field(default=None, description=_DISTANCE_RANGE)
     open_now: bool | None = Field(default=None, description=_OPEN_NOW)
     verification: VerificationSummary
     warnings: list[str] | None = Field(default=None, description=_WARNINGS)
@@ -216,7 +236,9 @@ PointSearchPage = PointPage | PointSummaryPage
 class PointFeature(BaseModel):
     type: Literal["Feature"] = "Feature"
     id: str
-    geometry: dict[str, Any] = Field(description="A GeoJSON Point, `[lon, lat]`")
+    geometry: dict[str, Any] | None = Field(
+        description="A GeoJSON Point, `[lon, lat]`; null when the location is hidden"
+    )
     properties: dict[str, Any] = Field(
         description="The point's fields but `id` and `location`: `ServicePointRead`'s, or "
         "`ServicePointSummary`'s with `view=summary`"

@@ -383,8 +383,10 @@ def _record_of(point: ServicePoint) -> PointRecord:
         public_id=point.public_id,
         version=point.version,
         external_id=point.external_id,
+        # The staff view (of the point's own organisation): the exact place.
         lat=point.lat,
         lon=point.lon,
+        location_precision=point.location_precision,
         country=point.country,
         locality=point.locality,
         timezone=point.timezone,

@@ -26,6 +26,7 @@ from app.service_points.inputs import (
     TranslationInput,
 )
 from app.service_points.models import TRANSLATABLE_FIELDS, ServicePoint
+from app.service_points.precision import LocationPrecision, public_location
 
 __all__ = [
     "SCALARS",
@@ -34,6 +35,7 @@ __all__ = [
     "StateProblem",
     "created",
     "point_columns",
+    "public_columns",
     "search_document",
     "snapshot",
     "state_of",
@@ -47,6 +49,7 @@ SCALARS = (
     "external_id",
     "lat",
     "lon",
+    "location_precision",
     "country",
     "locality",
     "timezone",
@@ -91,6 +94,7 @@ class PointState:
     country: str
     status: str
     original_language: str
+    location_precision: str = "exact"
     is_sample: bool = False
     external_id: str | None = None
     locality: str | None = None
@@ -119,6 +123,12 @@ class PointState:
     def place(self) -> tuple[str, float, float]:
         return self.country, self.lat, self.lon
 
+    @property
+    def public_place(self) -> tuple[str, float | None, float | None]:
+        """Country and public location (what sync scopes filter on: never the exact one)."""
+        shown = public_location(self.lat, self.lon, self.location_precision)
+        return (self.country, *shown) if shown is not None else (self.country, None, None)
+
     def names(self) -> list[str]:
         return [name for t in self.translations.values() if (name := t.get("name"))]
 
@@ -144,6 +154,7 @@ def created(data: ServicePointCreate) -> PointState:
         country=data.country,
         status=data.status,
         original_language=data.original_language,
+        location_precision=data.location_precision or "exact",
         is_sample=bool(data.is_sample),
         timezone=timezone_at(data.lat, data.lon),
         phones=list(data.phones or []),
@@ -186,6 +197,8 @@ def updated(state: PointState, data: ServicePointUpdate) -> PointState:
         changes["original_language"] = data.original_language
     if "source" in sent:
         changes.update(_source(data.source))
+    if "location_precision" in sent and data.location_precision:
+        changes["location_precision"] = data.location_precision
     if "is_sample" in sent and data.is_sample is not None:
         changes["is_sample"] = data.is_sample
     return replace(state, **changes)
@@ -211,9 +224,17 @@ def state_of(point: ServicePoint) -> PointState:
     )
 
 
+def public_columns(state: PointState) -> dict[str, float | None]:
+    """``public_lat``/``public_lon``: what the public may see of the state's place."""
+    shown = public_location(state.lat, state.lon, state.location_precision)
+    lat, lon = shown if shown is not None else (None, None)
+    return {"public_lat": lat, "public_lon": lon}
+
+
 def point_columns(state: PointState) -> dict[str, Any]:
     """The ``service_point`` columns a state sets (not ids, stamps or the search text)."""
     values = {name: getattr(state, name) for name in SCALARS}
+    values.update(public_columns(state))
     values["phones"] = list(state.phones)
     return values
 
@@ -265,11 +286,15 @@ class CategoryTexts:
 
 def search_document(state: PointState, categories: CategoryTexts) -> str:
     """The text both full-text backends index: every translation's name, description and
-    address, the locality, and the words of the point's categories, normalised."""
+    address (only when the place is public: a street name would locate an approximate or
+    hidden point), the locality, and the words of the point's categories, normalised."""
+    fields: tuple[str, ...] = ("name", "description", "address")
+    if state.location_precision != LocationPrecision.exact:
+        fields = fields[:2]
     parts = [
         value
         for lang in sorted(state.translations)
-        for name in ("name", "description", "address")
+        for name in fields
         if (value := state.translations[lang].get(name))
     ]
     if state.locality:

@@ -96,6 +96,9 @@ def _assign(point: ServicePoint, before: PointState, after: PointState) -> None:
         value = getattr(after, name)
         if value != getattr(before, name):
             setattr(point, name, value)
+    for name, value in state.public_columns(after).items():
+        if getattr(point, name) != value:
+            setattr(point, name, value)
     if after.phones != before.phones:
         point.phones = list(after.phones)
     if after.categories != before.categories:

@@ -81,7 +81,12 @@ def point_record(point: PointRecord, languages: Languages) -> dict[str, Any]:
     return {
         "id": point.public_id,
         "external_id": point.external_id,
+        # The public location (``repository.load_records``): none when hidden.
         "location": {"lat": point.lat, "lon": point.lon},
+        # Left out when exact, so records of exact points keep their bytes and ETags.
+        "location_precision": None
+        if point.location_precision == "exact"
+        else point.location_precision,
         "country": point.country,
         "locality": point.locality,
         "timezone": point.timezone,

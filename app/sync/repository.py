@@ -112,12 +112,15 @@ def increment_counter(connection: Connection) -> int:
     return int(connection.execute(stmt).scalar_one())
 
 
-def point_place(connection: Connection, point_id: int) -> tuple[str, float, float] | None:
-    """Where a point is in the database right now (before this flush moves it)."""
+def point_place(
+    connection: Connection, point_id: int
+) -> tuple[str, float | None, float | None] | None:
+    """Where the public sees a point in the database right now (before this flush moves
+    it): its country and public location."""
     row = connection.execute(
-        select(_sp.c.country, _sp.c.lat, _sp.c.lon).where(_sp.c.id == point_id)
+        select(_sp.c.country, _sp.c.public_lat, _sp.c.public_lon).where(_sp.c.id == point_id)
     ).first()
-    return None if row is None else (row.country, row.lat, row.lon)
+    return None if row is None else (row.country, row.public_lat, row.public_lon)
 
 
 def insert_changes(
@@ -228,11 +231,12 @@ def changes(
 def visible_point_ids(
     session: Session, *, scope: Scope, after_id: int | None, limit: int
 ) -> list[int]:
-    """Public points of ``scope`` by id (exact coordinates, as the change log is filtered)."""
+    """Public points of ``scope`` by id (by their public location, as the change log is
+    filtered: a hidden point is in no map area)."""
     place = (
         _sp.c.country == scope.country
         if scope.country is not None
-        else _bbox_clause(scope, _sp.c.lat, _sp.c.lon)
+        else _bbox_clause(scope, _sp.c.public_lat, _sp.c.public_lon)
     )
     stmt = select(_sp.c.id).where(visible_clause(), place).order_by(_sp.c.id).limit(limit)
     if after_id is not None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from starlette.responses import Response
 
+from app.bulk_reads import BulkRead
 from app.compression import choose_encoding
 from app.db import Database, ReadSessionDep
 from app.signing.keyring import signature_headers
@@ -37,8 +38,10 @@ BUNDLE_CACHE = "public, max-age=300, no-transform"
         200: {"headers": SIGNED_HEADERS},
         410: {**PROBLEM, "description": "The cursor is too old: sync again without `since`"},
         422: PROBLEM,
+        429: {**PROBLEM, "description": "Too many sync pages from this connection"},
         503: PROBLEM,
     },
+    dependencies=[BulkRead("sync")],
 )
 def sync(request: Request, session: ReadSessionDep, query: SyncQueryDep) -> Response:
     """Without `since`: a snapshot (`reset: true` on its first page). With the `cursor` of
@@ -87,8 +90,10 @@ def sync(request: Request, session: ReadSessionDep, query: SyncQueryDep) -> Resp
         304: {"description": "Not modified"},
         404: PROBLEM,
         422: PROBLEM,
+        429: {**PROBLEM, "description": "Too many bundles from this connection"},
         503: PROBLEM,
     },
+    dependencies=[BulkRead("bundle")],
 )
 def get_bundle(
     request: Request,

@@ -31,7 +31,15 @@ class PointRecord(BaseModel):
 
     id: str = Field(description="Stable public id (UUID)")
     external_id: str | None = None
-    location: dict[str, float] = Field(examples=[{"lat": 8.5126, "lon": -76.7821}])
+    location: dict[str, float] | None = Field(
+        default=None,
+        examples=[{"lat": 8.5126, "lon": -76.7821}],
+        description="The public location: exact, the centre of the point's ~1 km grid cell "
+        "(`approximate`), or absent (`hidden`)",
+    )
+    location_precision: Literal["approximate", "hidden"] | None = Field(
+        default=None, description="Absent when exact (see the points API)"
+    )
     country: str
     locality: str | None = None
     timezone: str | None = None

@@ -18,12 +18,13 @@ class Scope:
     country: str | None = None
     bbox: BBox | None = None
 
-    def contains(self, country: str, lat: float, lon: float) -> bool:
-        """Whether a record at this place belongs to the scope (same test as the SQL)."""
+    def contains(self, country: str, lat: float | None, lon: float | None) -> bool:
+        """Whether a record at this (public) place belongs to the scope (same test as the
+        SQL): a point without a public location is in its country, in no map area."""
         if self.country is not None:
             return country == self.country
         assert self.bbox is not None
-        return self.bbox.contains(lat, lon)
+        return lat is not None and lon is not None and self.bbox.contains(lat, lon)
 
     def fingerprint_part(self) -> str:
         if self.country is not None:

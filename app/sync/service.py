@@ -145,7 +145,8 @@ def _resolve(
             shown = {
                 key: point.id
                 for key, point in points.items()
-                if records.is_public(point) and scope.contains(point.country, point.lat, point.lon)
+                if records.is_public(point)
+                and scope.contains(point.country, point.public_lat, point.public_lon)
             }
             loaded = points_repository.load_records(session, list(shown.values()))
             for key in wanted:

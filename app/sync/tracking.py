@@ -63,7 +63,9 @@ _COUNTRY_PARTS = (
     CountrySectionSource,
     CountryEmergencyNumber,
 )
-_SCOPE_ATTRS = ("country", "lat", "lon")
+# A point's place as sync scopes see it: its public location (app.service_points.precision),
+# never the exact one, or a map-area scope would locate approximate and hidden points.
+_SCOPE_ATTRS = ("country", "public_lat", "public_lon")
 _TRACKED = (
     ServicePoint,
     *_POINT_CHILDREN,
@@ -126,7 +128,7 @@ def log_changes(
 
 
 def _point_row(point: ServicePoint) -> ChangeRow:
-    return ChangeRow("point", point.public_id, point.country, point.lat, point.lon)
+    return ChangeRow("point", point.public_id, point.country, point.public_lat, point.public_lon)
 
 
 def _changed(session: Session, obj: Any) -> bool:
@@ -139,7 +141,7 @@ def _old_place(session: Session, point: ServicePoint) -> ChangeRow | None:
     if not any(state.attrs[name].history.has_changes() for name in _SCOPE_ATTRS):
         return None
     before = repository.point_place(session.connection(), point.id)
-    if before is None or before == (point.country, point.lat, point.lon):
+    if before is None or before == (point.country, point.public_lat, point.public_lon):
         return None
     return ChangeRow("point", point.public_id, *before)
 

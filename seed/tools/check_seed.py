@@ -72,8 +72,11 @@ POINT_REQUIRED = (
 )  # fmt: skip
 POINT_OPTIONAL = (
     "locality", "phones", "email", "website", "whatsapp", "opening_hours", "free", "audiences",
-    "spoken_languages",
+    "spoken_languages", "location_precision",
 )  # fmt: skip
+# Shelters for these audiences must not show their exact place (docs/privacy.md).
+SENSITIVE_AUDIENCES = frozenset({"women", "children", "lgbtiq", "unaccompanied_minors"})
+PRECISIONS = ("exact", "approximate", "hidden")
 ORG_REQUIRED = ("id", "name", "country", "source", "sample")
 ORG_OPTIONAL = ("names", "website")
 
@@ -251,6 +254,15 @@ def check_point(
     check.require(not missing, at, f"missing keys {missing}")
     check.require(not extra, at, f"unexpected keys {sorted(extra)}")
     check.require(point.get("organization") in refs["organizations"], at, "unknown organization")
+    precision = point.get("location_precision", "exact")
+    check.require(precision in PRECISIONS, at, f"location_precision must be one of {PRECISIONS}")
+    check.require(
+        precision != "exact"
+        or "shelter" not in (point.get("categories") or [])
+        or not SENSITIVE_AUDIENCES & set(point.get("audiences") or []),
+        at,
+        "a shelter for women, children or LGBTI people must be approximate or hidden",
+    )
     categories = point.get("categories")
     if check.require(
         isinstance(categories, list) and bool(categories), at, "categories must be non-empty"

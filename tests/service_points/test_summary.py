@@ -20,9 +20,19 @@ from tests.service_points.helpers import ISOLATED_COUNTRY, all_pages, destinatio
 
 CENTRE = (-71.0, 10.0)
 # Always there, whatever the point and the query.
-ALWAYS = {"id", "name", "lang", "lang_fallback", "location", "categories", "status", "verification"}
+ALWAYS = {
+    "id",
+    "name",
+    "lang",
+    "lang_fallback",
+    "location",
+    "location_precision",
+    "categories",
+    "status",
+    "verification",
+}
 # Every field the summary can have: the same names as the full shape.
-SUMMARY = ALWAYS | {"distance_m", "open_now", "warnings"}
+SUMMARY = ALWAYS | {"distance_m", "distance_range_m", "open_now", "warnings"}
 
 
 def projected(full: dict[str, Any]) -> dict[str, Any]:
@@ -132,6 +142,7 @@ def test_summary_fields_exactly(client, connection):
             "lang": "es",
             "lang_fallback": False,
             "location": {"lat": round(lat, 6), "lon": round(lon, 6)},
+            "location_precision": "exact",
             "categories": ["shelter", "food"],
             "status": "published",
             "distance_m": 413,
