@@ -135,6 +135,7 @@ def cell_rows(
     # columns (NULL for hidden points, left out below).
     lat: Any
     lon: Any
+    pid: Any
     if sqlite:
         lat, lon, pid = _rtree.c.lat, _rtree.c.lon, _rtree.c.id
     else:
