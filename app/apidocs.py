@@ -78,3 +78,4 @@ def install_docs(app: FastAPI) -> None:
     """``/docs`` and its assets (the app is created with ``docs_url=None, redoc_url=None``)."""
     app.include_router(router)
     app.mount(PREFIX, StaticFiles(directory=ASSETS), name="docs-assets")
+    app.state.docs_installed = True  # the index (app/home.py) links to it

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import ServiceUnavailable
 
@@ -52,10 +52,16 @@ PROGRESS_STEPS = 10_000
 RETRY_AFTER_S = 5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Budget:
-    """The time a request may take: ``seconds`` from its start, ending at ``deadline``
-    (``time.monotonic()``)."""
+    """The time a request may take: ``seconds`` of work, ending at ``deadline``
+    (``time.monotonic()``).
+
+    The clock runs while the request works, not while it waits for what holds no thread
+    and no connection: it restarts when the request's body has arrived (a slow but steady
+    upload is the connection guard's business, app/connection_guard.py), and time spent
+    queued for SQLite's write slot on the event loop (app/db.py) is added back.
+    """
 
     seconds: float
     deadline: float
@@ -66,6 +72,12 @@ class Budget:
 
     def expired(self) -> bool:
         return time.monotonic() >= self.deadline
+
+    def restart(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+
+    def extend(self, seconds: float) -> None:
+        self.deadline += max(0.0, seconds)
 
 
 _current: contextvars.ContextVar[Budget | None] = contextvars.ContextVar(
@@ -132,8 +144,15 @@ class RequestBudget:
             await self.app(scope, receive, send)
             return
         seconds = self.plan.for_request(scope.get("method", ""), scope.get("path", ""))
-        with within_budget(seconds):
-            await self.app(scope, receive, send)
+        with within_budget(seconds) as budget:
+
+            async def receiving() -> Message:
+                message = await receive()
+                if message["type"] == "http.request" and not message.get("more_body", False):
+                    budget.restart()  # the body has arrived: the work starts now
+                return message
+
+            await self.app(scope, receiving, send)
 
 
 def is_budget_error(exc: BaseException) -> bool:

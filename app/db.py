@@ -305,6 +305,11 @@ class Database:
                     {},
                     sqlite3.OperationalError("database is locked (queued behind other writers)"),
                 )
+        # Queued on the event loop, the request held no thread and no connection: that wait
+        # does not count against its time budget (app/budget.py).
+        spent = budget.current()
+        if spent is not None:
+            spent.extend(time.monotonic() - started)
         self._merges += merge
         try:
             yield

@@ -83,11 +83,13 @@ def _links(request: Request) -> list[dict[str, str]]:
                 "title": "OpenAPI document of this API",
             }
         )
-    if app.docs_url:
+    # Swagger UI is served from local files (app/apidocs.py), not by FastAPI's docs_url.
+    docs_url = app.docs_url or ("/docs" if getattr(app.state, "docs_installed", False) else None)
+    if docs_url:
         links.append(
             {
                 "rel": "service-doc",
-                "href": app.docs_url,
+                "href": docs_url,
                 "type": "text/html",
                 "title": "Interactive API documentation",
             }

@@ -260,7 +260,10 @@ def stage_import(
         return None
     finally:
         source.close()
-    return StagedImport(report=report, options=options, staging=staging)
+    staged = StagedImport(report=report, options=options, staging=staging)
+    if not staged.ready:
+        _count(report, dry_run=options.dry_run)  # refused (or a dry run): nothing to merge
+    return staged
 
 
 def import_staged(
@@ -274,7 +277,6 @@ def import_staged(
     if staged is not None:
         try:
             if not staged.ready:
-                _count(staged.report, dry_run=staged.options.dry_run)
                 return staged.report
             try:
                 with write_session() as session, session.begin():

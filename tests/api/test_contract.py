@@ -67,7 +67,12 @@ def test_no_two_models_share_a_component_name(client: TestClient) -> None:
         assert "__" not in name, name
         assert schema.get("title", name) == name, (name, schema.get("title"))
     # The two kinds of source a staff member writes are told apart.
-    assert schemas["PointSourceInput"]["properties"].keys() == {"title", "url", "publisher"}
+    assert schemas["PointSourceInput"]["properties"].keys() == {
+        "title",
+        "url",
+        "publisher",
+        "as_of",
+    }
     assert schemas["CountrySourceInput"]["required"] == ["title", "url", "publisher"]
 
 
