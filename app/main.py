@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from app import schema
 from app.accounts.router import router as accounts_router
+from app.alerts.router import router as alerts_router
 from app.compression import Compression
 from app.console import install_console
 from app.countries.router import router as countries_router
@@ -62,6 +63,7 @@ ROUTERS = [
     tasks_router,
     sync_router,
     keys_router,
+    alerts_router,
 ]
 
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -130,6 +131,11 @@ class Boundaries:
     @property
     def codes(self) -> frozenset[str]:
         return frozenset(c for c in self._codes if c)
+
+    def codes_intersecting(self, geometry: Any) -> set[str]:
+        """ISO codes of the countries a lon/lat geometry touches (land only)."""
+        hits = self._tree.query(geometry, predicate="intersects")
+        return {code for index in hits.tolist() if (code := self._codes[index])}
 
     def locate(self, lat: float, lon: float) -> Location:
         """The country at (``lat``, ``lon``) in WGS 84 degrees."""
