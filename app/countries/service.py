@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 from timezonefinder import TimezoneFinder
 
+from app.alerts.coverage import active_set
 from app.countries import boundaries, codes, passport_index, repository
 from app.countries.models import (
     CountryEmergencyNumber,
@@ -240,7 +241,9 @@ def where(
     numbers = repository.emergency_numbers(session, numbers_of) if numbers_of else []
     curated = location.code is not None and repository.has_profile(session, location.code)
     zone_name = _timezone_at(lat, lon)
-    local_time = _local_time(zone_name, now or dt.datetime.now(dt.UTC)) if zone_name else None
+    now = now or dt.datetime.now(dt.UTC)
+    local_time = _local_time(zone_name, now) if zone_name else None
+    alerts = active_set(session, now).covering(lat, lon, location.code or location.nearest_code)
     return WhereRead(
         surface=location.surface,
         country=country,
@@ -250,6 +253,7 @@ def where(
         local_time=local_time,
         utc_offset=_offset(local_time) if local_time else None,
         emergency_numbers=_numbers(numbers, pref.chain),
+        alerts=alerts,
         boundaries=BOUNDARIES_SOURCE,
         lang=pref.served,
     )

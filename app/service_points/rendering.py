@@ -240,6 +240,8 @@ class Rendered:
     timezone: str | None
     country: str
     last_verified_at: dt.datetime | None
+    lat: float
+    lon: float
 
     @classmethod
     def of(
@@ -259,6 +261,8 @@ class Rendered:
             timezone=record.timezone,
             country=record.country,
             last_verified_at=record.last_verified_at,
+            lat=record.lat,
+            lon=record.lon,
         )
 
 
@@ -273,10 +277,11 @@ def finish(
     now: dt.datetime,
     stale_after: dt.timedelta,
     warnings: list[str] | None,
+    alerts: list[str] | None = None,
 ) -> bytes:
     """The JSON of one point: its static shape plus the fields that depend on the request
     and the time (``distance_m`` in whole metres, ``open_now``, ``verification.stale``,
-    ``warnings``)."""
+    ``warnings``, ``alerts``: ids of the active alerts covering it)."""
     published = rendered.published
     parts = [rendered.head]
     if distance_m is not None:
@@ -295,6 +300,8 @@ def finish(
     parts.append(_TRUE_FALSE[stale] + b"}")
     if warnings:
         parts.append(b',"warnings":' + dump(warnings))
+    if alerts:
+        parts.append(b',"alerts":' + dump(alerts))
     parts.append(b"}")
     return b"".join(parts)
 

@@ -27,6 +27,10 @@ _STATUS = Literal["draft", "published", "temporarily_closed", "permanently_close
 _DISTANCE = "Great-circle distance from `near`, in whole metres"
 _OPEN_NOW = "Open at the request time (or `at`), in the point's time zone; absent when unknown"
 _WARNINGS = "Public warnings, e.g. recent reports that it closed"
+_ALERTS = (
+    "Ids of the active alerts whose area covers the point, most severe first "
+    "(GET /v1/alerts/{id}); absent when none"
+)
 _STALE = "Published and not verified in the last 180 days (`RUMBO_STALE_AFTER_DAYS`)"
 
 
@@ -113,6 +117,7 @@ class ServicePointRead(BaseModel):
     source: Source
     verification: Verification
     warnings: list[str] | None = Field(default=None, description=_WARNINGS)
+    alerts: list[str] | None = Field(default=None, description=_ALERTS)
     updated_at: dt.datetime = Field(description="Last change, in whole seconds (UTC)")
 
 
@@ -152,6 +157,7 @@ class ServicePointSummary(BaseModel):
     open_now: bool | None = Field(default=None, description=_OPEN_NOW)
     verification: VerificationSummary
     warnings: list[str] | None = Field(default=None, description=_WARNINGS)
+    alerts: list[str] | None = Field(default=None, description=_ALERTS)
 
 
 _NEXT_CURSOR = "Pass as `cursor` to get the next page; absent on the last"
