@@ -96,7 +96,7 @@ def alert_feed(
     body = atom_feed(
         alerts,
         country=code,
-        country_name=country_name(code, pref.chain).name,
+        country_name=country_name(code, pref.chain).text,
         self_url=f"{base}/v1/alerts/feed/{code}.atom",
         alert_url=base + "/v1/alerts/{id}",
         lang=pref.served,
