@@ -338,6 +338,11 @@ def _area(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         raise ValidationProblem.for_field("body", "area", exc.detail, pointer=exc.pointer) from None
 
 
+def _seconds(value: dt.datetime) -> dt.datetime:
+    """Times are kept to the second (as every answer shows them)."""
+    return value.astimezone(dt.UTC).replace(microsecond=0)
+
+
 def _add_author(alert: Alert, principal: Principal) -> None:
     if principal.actor_id not in alert.authors:
         alert.authors = [*alert.authors, principal.actor_id]
@@ -388,8 +393,8 @@ def create_alert(
         certainty=data.certainty.value,
         area=area,
         countries=countries,
-        effective_at=data.effective or now,
-        expires_at=data.expires,
+        effective_at=_seconds(data.effective or now),
+        expires_at=_seconds(data.expires),
         source_url=data.source_url,
         source_title=data.source_title,
         original_language=data.original_language,
@@ -443,9 +448,9 @@ def update_alert(
         if "area" in sent and data.area is not None:
             alert.area, alert.countries = _area(data.area.model_dump())
         if "effective" in sent and data.effective is not None:
-            alert.effective_at = data.effective
+            alert.effective_at = _seconds(data.effective)
         if "expires" in sent and data.expires is not None:
-            alert.expires_at = data.expires
+            alert.expires_at = _seconds(data.expires)
         for name in ("source_url", "source_title"):
             if name in sent:
                 setattr(alert, name, getattr(data, name))
@@ -516,7 +521,7 @@ def publish_alert(
         alert.published_at = now
         alert.published_by = principal.actor_id
         if alert.effective_at < now:
-            alert.effective_at = now
+            alert.effective_at = _seconds(now)
         alert.updated_at = now
         session.flush()
     _record(session, principal, alert, "publish", before)
