@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.countries.seed import load_countries
 from app.feedback.catalogue import load_tags as load_feedback_tags
 from app.languages.models import Language
+from app.alerts.seed import load_alerts
 from app.organizations.models import Organization, OrganizationTranslation
 from app.service_points import writing
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
@@ -151,7 +152,8 @@ def load_all(session: Session, seed_dir: Path = SEED_DIR) -> dict[str, int]:
     created, updated = load_points(session, seed_dir)
     log.info("seed: %d points created, %d updated", created, updated)
     load_countries(session, seed_dir)
-    return {"points_created": created, "points_updated": updated}
+    alerts = load_alerts(session, seed_dir / "alerts.json")
+    return {"points_created": created, "points_updated": updated, "alerts_created": alerts}
 
 
 def database_is_empty(session: Session) -> bool:
