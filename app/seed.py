@@ -11,10 +11,10 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.seed import load_alerts
 from app.countries.seed import load_countries
 from app.feedback.catalogue import load_tags as load_feedback_tags
 from app.languages.models import Language
-from app.alerts.seed import load_alerts
 from app.organizations.models import Organization, OrganizationTranslation
 from app.service_points import writing
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput

@@ -99,7 +99,8 @@ def cap_document(alert: Alert, *, sender: str, web: str) -> bytes:
             sub(info, "instruction", chosen["instructions"])
         sub(info, "web", alert.source_url or web)
         _area(info, alert, chosen.get("area_description") or ", ".join(alert.countries))
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document
 
 
 def atom_feed(
@@ -145,4 +146,5 @@ def atom_feed(
         cap.set("href", alert_url.format(id=alert.public_id))
         author = _sub(entry, a + "author")
         _sub(author, a + "name", alert.organization.name)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return document

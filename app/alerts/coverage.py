@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -70,7 +71,9 @@ class ActiveSet:
         return [a.public_id for a in self.alerts if a.area.touches_box(bbox, box_countries)]
 
 
-def _compiled_area(public_id: str, version: int, area: dict, countries: list[str]) -> CompiledArea:  # type: ignore[type-arg]
+def _compiled_area(
+    public_id: str, version: int, area: dict[str, Any], countries: list[str]
+) -> CompiledArea:
     key = (public_id, version)
     with _lock:
         found = _compiled.get(key)

@@ -2,9 +2,10 @@
 
 A country's sync and bundle carry its published alerts that have not expired (scheduled
 ones too: apps show an alert from its ``effective`` to its ``expires`` time, offline); a
-cancelled alert is a change (a tombstone in the next delta). Expiry is never written, so a delta also lists as tombstones
-the country's alerts that expired in the last :data:`EXPIRED_TOMBSTONE_DAYS` days (deleting
-an absent key is a no-op for a client); apps drop an alert at its ``expires`` anyway.
+cancelled alert is a change (a tombstone in the next delta). Expiry is never written, so a
+delta also lists as tombstones the country's alerts that expired in the last
+:data:`EXPIRED_TOMBSTONE_DAYS` days (deleting an absent key is a no-op for a client); apps
+drop an alert at its ``expires`` anyway.
 """
 
 from __future__ import annotations

@@ -155,7 +155,7 @@ def staff_view(alert: Alert, now: dt.datetime | None = None) -> StaffAlertRead:
     pref = LanguagePreference(requested=(original,), chain=(original,), served=original)
     return StaffAlertRead(
         **_public_fields(alert, pref, now),
-        status=alert.status,  # type: ignore[arg-type]
+        status=alert.status,
         version=alert.version,
         etag=etag_of(alert),
         original_language=original,
