@@ -5,15 +5,34 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Body,
+    Header,
+    Path,
+    Query,
+    Request,
+    Response,
+    status,
+)
 
 from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff
-from app.alerts import service
+from app.alerts import push, service
 from app.alerts.cap import ATOM_MEDIA_TYPE, CAP_MEDIA_TYPE, atom_feed, cap_document
 from app.alerts.dependencies import AlertQueryDep
 from app.alerts.inputs import AlertCreate, AlertTranslationInput, AlertUpdate, CancelRequest
 from app.alerts.models import AlertStatus
-from app.alerts.schemas import AlertPage, AlertRead, StaffAlertPage, StaffAlertRead
+from app.alerts.schemas import (
+    AlertPage,
+    AlertRead,
+    PushKey,
+    StaffAlertPage,
+    StaffAlertRead,
+    SubscribeRequest,
+    SubscriptionRead,
+    UnsubscribeRequest,
+)
 from app.countries.codes import country_name
 from app.countries.dependencies import CountryCodeDep
 from app.db import ReadSessionDep, SessionDep
@@ -268,12 +287,18 @@ def put_alert_translation(
 def publish_alert(
     request: Request,
     response: Response,
+    background: BackgroundTasks,
     session: SessionDep,
     principal: CurrentStaff,
     alert_id: AlertId,
     if_match: IfMatch = None,
 ) -> StaffAlertRead:
+    """Subscribers of its countries' and category's topics get a Web Push after the
+    response (once the publication is committed)."""
     item = service.publish_alert(session, principal, alert_id, if_match=if_match)
+    background.add_task(
+        push.deliver, request.app.state.database, request.app.state.settings, item.id
+    )
     return _tag(response, item)
 
 
@@ -295,3 +320,54 @@ def cancel_alert(
 ) -> StaffAlertRead:
     item = service.cancel_alert(session, principal, alert_id, body, if_match=if_match)
     return _tag(response, item)
+
+
+# --- Web Push -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/push/key",
+    operation_id="getPushKey",
+    summary="The VAPID key apps subscribe with (Web Push)",
+    response_model=PushKey,
+    responses={503: PROBLEM},
+)
+def get_push_key(request: Request) -> PushKey:
+    return PushKey(public_key=push.public_key(request.app.state.settings))
+
+
+@router.post(
+    "/push/subscriptions",
+    operation_id="subscribeToAlerts",
+    summary="Subscribe (or renew) a Web Push subscription to alert topics",
+    response_model=SubscriptionRead,
+    responses={422: PROBLEM},
+)
+def subscribe(
+    request: Request, response: Response, session: SessionDep, body: SubscribeRequest
+) -> SubscriptionRead:
+    """Topics are `country:<ISO code>` or `category:<alert category>`, never a place. Only
+    the endpoint, its keys, the topics and an expiry are stored; subscribe again before
+    `expires_at` to renew. A country topic tells the server which country you follow."""
+    response.headers["Cache-Control"] = "no-store"
+    row = push.subscribe(
+        session,
+        request.app.state.settings,
+        endpoint=body.subscription.endpoint,
+        p256dh=body.subscription.keys.p256dh,
+        auth=body.subscription.keys.auth,
+        topics=body.topics,
+    )
+    return SubscriptionRead(topics=[t.topic for t in row.topics], expires_at=row.expires_at)
+
+
+@router.post(
+    "/push/subscriptions/delete",
+    operation_id="unsubscribeFromAlerts",
+    summary="Remove a Web Push subscription",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={422: PROBLEM},
+)
+def unsubscribe(session: SessionDep, body: UnsubscribeRequest) -> Response:
+    push.unsubscribe(session, body.endpoint)
+    return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"Cache-Control": "no-store"})

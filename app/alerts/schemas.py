@@ -112,3 +112,44 @@ class StaffAlertRead(AlertRead):
 class StaffAlertPage(BaseModel):
     items: list[StaffAlertRead]
     next_cursor: str | None = None
+
+
+class PushKey(BaseModel):
+    public_key: str = Field(description="VAPID application server key (base64url, P-256)")
+
+
+class PushKeysInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    p256dh: str = Field(min_length=80, max_length=200, pattern=r"^[A-Za-z0-9_-]+=*$")
+    auth: str = Field(min_length=16, max_length=100, pattern=r"^[A-Za-z0-9_-]+=*$")
+
+
+class PushSubscriptionInput(BaseModel):
+    """What ``PushSubscription.toJSON()`` gives in a browser (``expirationTime`` ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint: str = Field(min_length=10, max_length=1000)
+    expirationTime: int | None = None  # the Push API's name
+    keys: PushKeysInput
+
+
+class SubscribeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subscription: PushSubscriptionInput
+    topics: list[str] = Field(
+        min_length=1, max_length=20, examples=[["country:PA", "category:scam"]]
+    )
+
+
+class SubscriptionRead(BaseModel):
+    topics: list[str]
+    expires_at: dt.datetime = Field(description="Subscribe again before this time to renew")
+
+
+class UnsubscribeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint: str = Field(min_length=10, max_length=1000)
