@@ -239,6 +239,7 @@ class CompiledArea:
     geometry: Any = None  # prepared shapely geometry (polygons; circles for box tests)
     center: tuple[float, float] | None = None  # (lat, lon) of a circle
     radius_m: float = 0.0
+    bounds: tuple[float, float, float, float] | None = None  # lon/lat box of the geometry
 
     def covers(self, lat: float, lon: float, country: str | None) -> bool:
         """Whether the point (in ``country``, when known) lies in the area."""
@@ -252,7 +253,12 @@ class CompiledArea:
     def covers_many(
         self, lats: Sequence[float], lons: Sequence[float], countries: Sequence[str | None]
     ) -> list[bool]:
-        """:meth:`covers` for many points (one vectorised call for polygons)."""
+        """:meth:`covers` for many points (one vectorised call for polygons); a page of
+        points outside the area's box costs four comparisons."""
+        if self.bounds is not None and lats:
+            west, south, east, north = self.bounds
+            if min(lats) > north or max(lats) < south or min(lons) > east or max(lons) < west:
+                return [False] * len(lats)
         if self.kind == "Polygon" and lats:
             hits = shapely.intersects_xy(self.geometry, np.asarray(lons), np.asarray(lats))
             return [bool(h) for h in hits]
@@ -284,7 +290,10 @@ def compile_area(area: dict[str, Any], countries: Iterable[str]) -> CompiledArea
             geometry=geometry,
             center=(lat, lon),
             radius_m=float(area["radius_m"]),
+            bounds=tuple(geometry.bounds),
         )
     geometry = _geometry(area)
     shapely.prepare(geometry)
-    return CompiledArea(kind="Polygon", countries=codes, geometry=geometry)
+    return CompiledArea(
+        kind="Polygon", countries=codes, geometry=geometry, bounds=tuple(geometry.bounds)
+    )

@@ -1,29 +1,36 @@
 """Which active alerts cover a place: computed once per request, tested in memory.
 
-:func:`active_set` reads the active alerts' areas in one small query (no texts) and
-compiles each area once per alert version (a bounded, process-wide cache of prepared
-shapely geometries), so the points' hot path pays one indexed query and a few
-microseconds per point.
+:func:`active_set` gives the alerts active at an instant with their areas compiled once
+per alert version (prepared shapely geometries). The published, unexpired alerts' heads
+(no texts) are read in one small query and kept for :data:`REFRESH_S` seconds per process;
+each request filters them by its own clock, so an alert drops out at its expiry exactly,
+without a write. A commit that changes an alert in this process refreshes at once; one made
+by another process shows within :data:`REFRESH_S` seconds. The near-me path thus pays no
+query for alerts, and a few microseconds per point.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from app.alerts import repository
 from app.alerts.area import CompiledArea, compile_area
 from app.alerts.categories import SEVERITY_RANK
+from app.alerts.models import Alert, AlertTranslation
 from app.geo.sphere import BBox
 
-__all__ = ["ActiveAlert", "ActiveSet", "active_set", "order_key"]
+__all__ = ["REFRESH_S", "ActiveAlert", "ActiveSet", "active_set", "invalidate", "order_key"]
 
+REFRESH_S = 5.0
 _MAX_COMPILED = 4096
 _compiled: OrderedDict[tuple[str, int], CompiledArea] = OrderedDict()
 _lock = threading.Lock()
@@ -35,8 +42,23 @@ class ActiveAlert:
     category: str
     severity: str
     published_at: dt.datetime | None
+    effective_at: dt.datetime
+    expires_at: dt.datetime
     countries: frozenset[str]
     area: CompiledArea
+
+
+@dataclass(slots=True)
+class _Published:
+    """The published, unexpired alerts as last read, and when (monotonic seconds)."""
+
+    alerts: tuple[ActiveAlert, ...] = ()
+    read_at: float = float("-inf")
+    generation: int = 0
+
+
+_published = _Published()
+_changes = 0  # bumped by every commit that changed an alert in this process
 
 
 def order_key(severity: str, published_at: dt.datetime | None) -> tuple[int, float]:
@@ -88,20 +110,64 @@ def _compiled_area(
     return made
 
 
-def active_set(session: Session, now: dt.datetime | None = None) -> ActiveSet:
-    """The alerts active at ``now`` with their compiled areas."""
-    now = now or dt.datetime.now(dt.UTC)
-    rows = repository.active_heads(session, now)
+def _read(session: Session, now: dt.datetime) -> tuple[ActiveAlert, ...]:
     alerts = [
         ActiveAlert(
             public_id=row.public_id,
             category=row.category,
             severity=row.severity,
             published_at=row.published_at,
+            effective_at=row.effective_at,
+            expires_at=row.expires_at,
             countries=frozenset(row.countries),
             area=_compiled_area(row.public_id, row.version, row.area, row.countries),
         )
-        for row in rows
+        for row in repository.published_heads(session, now)
     ]
     alerts.sort(key=lambda a: order_key(a.severity, a.published_at))
-    return ActiveSet(tuple(alerts))
+    return tuple(alerts)
+
+
+def active_set(session: Session, now: dt.datetime | None = None) -> ActiveSet:
+    """The alerts active at ``now`` with their compiled areas, most severe first."""
+    global _published
+    now = now or dt.datetime.now(dt.UTC)
+    current = _published
+    clock = time.monotonic()
+    if current.generation != _changes or clock - current.read_at > REFRESH_S:
+        generation = _changes
+        current = _Published(_read(session, now), clock, generation)
+        _published = current
+    return ActiveSet(tuple(a for a in current.alerts if a.effective_at <= now < a.expires_at))
+
+
+def invalidate() -> None:
+    """Read the alerts again on next use (a commit changed them)."""
+    global _changes
+    _changes += 1
+
+
+_CHANGED = "rumbo.alerts.changed"
+
+
+def _note_flush(session: Session, _context: UOWTransaction) -> None:
+    touched = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, Alert | AlertTranslation) for obj in touched):
+        session.info[_CHANGED] = True
+
+
+def _note_statement(state: ORMExecuteState) -> None:
+    mapper = state.bind_mapper
+    writes = state.is_update or state.is_delete
+    if writes and mapper is not None and mapper.class_ in (Alert, AlertTranslation):
+        state.session.info[_CHANGED] = True
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
+        invalidate()
+
+
+event.listen(Session, "before_flush", lambda s, c, i: _note_flush(s, c))
+event.listen(Session, "do_orm_execute", _note_statement)
+event.listen(Session, "after_commit", _after_commit)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.alerts.models import Alert, AlertStatus
 
-__all__ = ["active", "active_heads", "by_public_id", "committed_version", "of_organizations"]
+__all__ = ["active", "by_public_id", "committed_version", "of_organizations", "published_heads"]
 
 _PUBLISHED = AlertStatus.published.value
 
@@ -33,8 +33,8 @@ def active(session: Session, now: dt.datetime) -> list[Alert]:
     return list(session.scalars(select(Alert).where(*_active_clause(now))))
 
 
-def active_heads(session: Session, now: dt.datetime) -> Sequence[Row[Any]]:
-    """What coverage needs of the active alerts: no texts, no ORM objects."""
+def published_heads(session: Session, now: dt.datetime) -> Sequence[Row[Any]]:
+    """What coverage needs of the published, unexpired alerts: no texts, no ORM objects."""
     return session.execute(
         select(
             Alert.public_id,
@@ -44,7 +44,9 @@ def active_heads(session: Session, now: dt.datetime) -> Sequence[Row[Any]]:
             Alert.category,
             Alert.severity,
             Alert.published_at,
-        ).where(*_active_clause(now))
+            Alert.effective_at,
+            Alert.expires_at,
+        ).where(Alert.status == _PUBLISHED, Alert.expires_at > now)
     ).all()
 
 
