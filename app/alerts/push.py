@@ -226,7 +226,7 @@ def deliver(database: Database, settings: Settings, alert_id: str) -> tuple[int,
     """Send a published alert to its topics' live subscriptions; returns (sent, removed).
 
     Runs after the response (a background task) in sessions of its own."""
-    key = vapid_key(settings)
+    key: Vapid | None = None  # loaded once there is someone to send to
     sent = removed = 0
     with database.sessionmaker() as session:
         alert = session.scalars(select(Alert).where(Alert.public_id == alert_id)).one_or_none()
@@ -240,6 +240,7 @@ def deliver(database: Database, settings: Settings, alert_id: str) -> tuple[int,
             batch = _recipients(session, topics, after, now)
         if not batch:
             break
+        key = key or vapid_key(settings)
         dead: list[int] = []
         for row in batch:
             seen += 1
