@@ -85,6 +85,8 @@ class Settings(BaseSettings):
         "push.apple.com",
     )
     push_allow_http: bool = False
+    # Subscriptions (and renewals) per client network, ``limits`` notation.
+    push_subscribe_limit: str = "30/hour"
     # ``Cache-Control: public, max-age`` of public GET responses (seconds).
     cache_max_age: int = 60
     compression_min_bytes: int = 512

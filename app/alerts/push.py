@@ -34,6 +34,8 @@ from app.alerts.models import Alert, AlertCategory, PushSubscription, PushTopic
 from app.country_codes import InvalidCountryCode, normalise_country
 from app.db import Database, utcnow
 from app.errors import FieldError, ServiceUnavailable, ValidationProblem
+from app.feedback.privacy import client_key
+from app.ratelimit import RateLimiter
 from app.settings import Settings
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "deliver",
     "public_key",
     "subscribe",
+    "throttle",
     "topics_of",
     "unsubscribe",
 ]
@@ -133,6 +136,16 @@ def check_endpoint(settings: Settings, endpoint: str) -> None:
             "the endpoint must be an https URL of a known push service",
             pointer="/subscription/endpoint",
         )
+
+
+def throttle(limiter: RateLimiter, settings: Settings, address: str | None) -> None:
+    """At most ``push_subscribe_limit`` subscriptions per client network (429 beyond); the
+    key is the feedback's daily client key, never the address."""
+    key = client_key(address, secret=settings.secret_key, now=utcnow())
+    try:
+        limiter.enforce(settings.push_subscribe_limit, "push", key, detail="too many subscriptions")
+    except limiter.storage.base_exceptions:
+        raise ServiceUnavailable("subscriptions cannot be accepted right now") from None
 
 
 def _hash(endpoint: str) -> str:

@@ -37,6 +37,7 @@ from app.countries.codes import country_name
 from app.countries.dependencies import CountryCodeDep
 from app.db import ReadSessionDep, SessionDep
 from app.i18n.dependencies import LangDep
+from app.ratelimit import limiter_for
 from app.service_points.staff_dependencies import require_json
 
 __all__ = ["router"]
@@ -341,7 +342,7 @@ def get_push_key(request: Request) -> PushKey:
     operation_id="subscribeToAlerts",
     summary="Subscribe (or renew) a Web Push subscription to alert topics",
     response_model=SubscriptionRead,
-    responses={422: PROBLEM},
+    responses={422: PROBLEM, 429: PROBLEM, 503: PROBLEM},
 )
 def subscribe(
     request: Request, response: Response, session: SessionDep, body: SubscribeRequest
@@ -350,9 +351,13 @@ def subscribe(
     the endpoint, its keys, the topics and an expiry are stored; subscribe again before
     `expires_at` to renew. A country topic tells the server which country you follow."""
     response.headers["Cache-Control"] = "no-store"
+    settings = request.app.state.settings
+    push.throttle(
+        limiter_for(request.app), settings, request.client.host if request.client else None
+    )
     row = push.subscribe(
         session,
-        request.app.state.settings,
+        settings,
         endpoint=body.subscription.endpoint,
         p256dh=body.subscription.keys.p256dh,
         auth=body.subscription.keys.auth,

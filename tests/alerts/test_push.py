@@ -21,11 +21,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from limits.storage import MemoryStorage
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
 from app.alerts.models import PushSubscription, PushTopic
+from app.ratelimit import RateLimiter
 from tests.accounts.helpers import make_staff
 from tests.alerts.helpers import create, publish
 from tests.factories import make_organization
@@ -218,3 +220,21 @@ def test_subscriptions_expire_and_refuse_bad_input(
     response = client.post("/v1/push/subscriptions/delete", json={"endpoint": device.endpoint})
     assert response.status_code == 204
     assert device.endpoint not in set(db.scalars(select(PushSubscription.endpoint)))
+
+
+def test_subscriptions_are_rate_limited(
+    push_app: FastAPI, client: TestClient, push_service: PushService
+) -> None:
+    saved = getattr(push_app.state, "rate_limiter", None)
+    push_app.state.rate_limiter = RateLimiter(MemoryStorage())
+    push_app.state.settings = push_app.state.settings.model_copy(
+        update={"push_subscribe_limit": "3/hour"}
+    )
+    try:
+        statuses = [
+            _subscribe(client, _device(push_service, f"/push/{i}"), ["country:PA"]).status_code
+            for i in range(4)
+        ]
+    finally:
+        push_app.state.rate_limiter = saved
+    assert statuses == [200, 200, 200, 429]
