@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 
 from app import schema
 from app.accounts.router import router as accounts_router
+from app.alerts.router import router as alerts_router
 from app.apidocs import install_docs
 from app.compression import Compression
 from app.console import install_console
@@ -75,6 +76,7 @@ ROUTERS = [
     tasks_router,
     sync_router,
     keys_router,
+    alerts_router,
 ]
 
 

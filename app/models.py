@@ -1,6 +1,7 @@
 """Registry of every ORM model (for Alembic and tests). Defines nothing itself."""
 
 from app.accounts.models import ApiKey, Membership, RefreshToken, StaffUser
+from app.alerts import models as alerts_models  # noqa: F401  (registers tables)
 from app.audit.models import AuditEvent
 from app.countries import models as countries_models  # noqa: F401  (registers tables)
 from app.exchange import models as exchange_models  # noqa: F401  (index for imports)

@@ -13,6 +13,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.seed import load_alerts
 from app.countries.seed import load_countries
 from app.exchange import repository as exchange_repository
 from app.feedback.catalogue import load_tags as load_feedback_tags
@@ -200,7 +201,8 @@ def load_all(session: Session, seed_dir: Path = SEED_DIR) -> dict[str, int]:
     created, updated = load_points(session, seed_dir)
     log.info("seed: %d points created, %d updated", created, updated)
     load_countries(session, seed_dir)
-    return {"points_created": created, "points_updated": updated}
+    alerts = load_alerts(session, seed_dir / "alerts.json")
+    return {"points_created": created, "points_updated": updated, "alerts_created": alerts}
 
 
 def database_is_empty(session: Session) -> bool:

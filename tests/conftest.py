@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import schema
 from app import seed as seed_module
+from app.alerts import coverage as alerts_coverage
 from app.db import Database, normalise_url
 from app.main import create_app
 from app.settings import Settings
@@ -146,6 +147,7 @@ def connection(app: FastAPI) -> Iterator[object]:
         outer.rollback()
         conn.close()
         app.state.languages.invalidate()
+        alerts_coverage.invalidate()  # the rollback undid alerts behind the app's back
 
 
 @pytest.fixture

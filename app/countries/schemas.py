@@ -225,6 +225,10 @@ class WhereRead(BaseModel):
     emergency_numbers: list[EmergencyNumberRead] = Field(
         description="Of the country (the time zone's), or of the nearest country at sea"
     )
+    alerts: list[str] = Field(
+        default_factory=list,
+        description="Ids of the active alerts covering the place, most severe first",
+    )
     boundaries: SourceRead
     lang: str
 

@@ -247,6 +247,8 @@ class Rendered:
     country: str
     last_verified_at: dt.datetime | None
     source_as_of: dt.date | None
+    lat: float
+    lon: float
 
     @classmethod
     def of(
@@ -269,6 +271,8 @@ class Rendered:
             country=record.country,
             last_verified_at=record.last_verified_at,
             source_as_of=record.source_as_of,
+            lat=record.lat,
+            lon=record.lon,
         )
 
 
@@ -284,10 +288,12 @@ def finish(
     stale_after: dt.timedelta,
     warnings: list[str] | None,
     warning_texts: list[dict[str, str]] | None = None,
+    alerts: list[str] | None = None,
 ) -> bytes:
     """The JSON of one point: its static shape plus the fields that depend on the request
     and the time (``distance_m`` in whole metres, ``open_now``, ``verification.stale``,
-    ``warnings`` and their ``warning_texts``)."""
+    ``warnings`` and their ``warning_texts``, ``alerts``: ids of the active alerts covering
+    it)."""
     published = rendered.published
     parts = [rendered.head]
     if distance_m is not None:
@@ -313,6 +319,8 @@ def finish(
         parts.append(b',"warnings":' + dump(warnings))
         if warning_texts:
             parts.append(b',"warning_texts":' + dump(warning_texts))
+    if alerts:
+        parts.append(b',"alerts":' + dump(alerts))
     parts.append(b"}")
     return b"".join(parts)
 

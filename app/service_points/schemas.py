@@ -50,6 +50,12 @@ _STALE = (
 )
 
 
+_ALERTS = (
+    "Ids of the active alerts whose area covers the point, most severe first "
+    "(GET /v1/alerts/{id}); absent when none"
+)
+
+
 class Location(BaseModel):
     """WGS 84 degrees, at most 6 decimals (about 10 cm)."""
 
@@ -139,6 +145,7 @@ class ServicePointRead(BaseModel):
     verification: Verification
     warnings: list[str] | None = Field(default=None, description=_WARNINGS)
     warning_texts: list[WarningTextRead] | None = Field(default=None, description=_WARNING_TEXTS)
+    alerts: list[str] | None = Field(default=None, description=_ALERTS)
     updated_at: dt.datetime = Field(description="Last change, in whole seconds (UTC)")
 
 
@@ -179,6 +186,7 @@ class ServicePointSummary(BaseModel):
     verification: VerificationSummary
     warnings: list[str] | None = Field(default=None, description=_WARNINGS)
     warning_texts: list[WarningTextRead] | None = Field(default=None, description=_WARNING_TEXTS)
+    alerts: list[str] | None = Field(default=None, description=_ALERTS)
 
 
 _NEXT_CURSOR = "Pass as `cursor` to get the next page; absent on the last"

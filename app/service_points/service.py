@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.alerts.coverage import active_set
 from app.db import Database
 from app.errors import NotFound
 from app.geo.base import Candidate, NearestCursor, PostFilter, SearchBackend
@@ -194,6 +195,8 @@ def search_points(
     )
     warnings = tasks_service.warnings_for(session, flagged) if flagged else {}
     now = dt.datetime.now(dt.UTC)
+    shown = [c for c in page if c.id in rendered]
+    alerts = _alerts_on(session, [rendered[c.id] for c in shown], now)
     items = [
         finish(
             rendered[c.id],
@@ -208,12 +211,23 @@ def search_points(
                 if c.id in warnings
                 else None
             ),
+            alerts=alerts[index],
         )
-        for c in page
-        if c.id in rendered
+        for index, c in enumerate(shown)
     ]
     languages = body_languages(pref, (rendered[c.id].lang for c in page if c.id in rendered))
     return PageOut(items=items, next_cursor=next_cursor, lang=languages[0], languages=languages)
+
+
+def _alerts_on(session: Session, points: Sequence[Rendered], now: dt.datetime) -> list[list[str]]:
+    """For each point, the ids of the active alerts covering it (one small query for the
+    request, then in memory)."""
+    current = active_set(session, now)
+    if not current or not points:
+        return [[] for _ in points]
+    return current.covering_many(
+        [p.lat for p in points], [p.lon for p in points], [p.country for p in points]
+    )
 
 
 def _rendered(
@@ -318,6 +332,7 @@ def get_point_item(
         stale_after=stale_after,
         warnings=warnings,
         warning_texts=tasks_service.warning_texts(warnings, pref.chain) if warnings else None,
+        alerts=_alerts_on(session, [rendered[point_id]], now)[0],
     )
     return PointItem(body=body, lang=found.lang, version=found.version)
 

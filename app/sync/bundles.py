@@ -19,6 +19,7 @@ from typing import Any, Literal
 import brotli
 from sqlalchemy.orm import Session
 
+from app.alerts import offline as alerts_offline
 from app.db import Database
 from app.errors import NotFound
 from app.http_cache import etag_matches
@@ -102,6 +103,7 @@ def build_payload(
         "countries": [records.country_record(session, country, languages, supported=supported)],
         **taxonomy(session, languages),
         "points": points,
+        "alerts": alerts_offline.active_records(session, country, languages.pick),
     }
     return payload, state.value
 

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
+from app.alerts.models import Alert, AlertTranslation
 from app.countries.models import (
     CountryEmergencyNumber,
     CountryProfile,
@@ -76,6 +77,8 @@ _TRACKED = (
     CountryProfile,
     *_COUNTRY_PARTS,
     Organization,
+    Alert,
+    AlertTranslation,
 )
 
 
@@ -84,6 +87,7 @@ class _Pending:
     points: list[ServicePoint]
     rows: list[ChangeRow]
     organizations: set[str]
+    alerts: list[Alert]
 
 
 def take_seq(session: Session) -> int:
@@ -166,7 +170,7 @@ def _row_of(obj: object) -> ChangeRow | None:
 
 
 def _collect(session: Session) -> _Pending:
-    pending = _Pending(points=[], rows=[], organizations=set())
+    pending = _Pending(points=[], rows=[], organizations=set(), alerts=[])
     touched_points: dict[int, ServicePoint] = {}
 
     def add_point(point: ServicePoint | None) -> None:
@@ -190,6 +194,14 @@ def _collect(session: Session) -> _Pending:
             if obj.point_id is not None:
                 with session.no_autoflush:
                     add_point(session.get(ServicePoint, obj.point_id))
+        elif isinstance(obj, Alert):
+            pending.alerts.append(obj)
+        elif isinstance(obj, AlertTranslation):
+            if obj.alert_id is not None:
+                with session.no_autoflush:
+                    alert = session.get(Alert, obj.alert_id)
+                if alert is not None:
+                    pending.alerts.append(alert)
         elif (row := _row_of(obj)) is not None:
             # A child appended through its parent has no key yet; the parent is logged.
             if row.key is not None:
@@ -208,7 +220,7 @@ def _collect(session: Session) -> _Pending:
 
 def _before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
     pending = _collect(session)
-    if pending.points or pending.rows or pending.organizations:
+    if pending.points or pending.rows or pending.organizations or pending.alerts:
         # Taken before the flush writes anything: the counter is every writer's first lock.
         take_seq(session)
         session.info.setdefault(_PENDING, []).append(pending)
@@ -226,6 +238,9 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         # Points get their public id on insert, so their rows are built after the flush.
         rows.extend(batch.rows)
         rows.extend(_point_row(p) for p in batch.points)
+        # An alert reaches the clients of every country it touches (its area never
+        # changes once published, so there is no old place to tell).
+        rows.extend(ChangeRow("alert", a.public_id, c) for a in batch.alerts for c in a.countries)
         organizations |= batch.organizations
     fresh = [row for row in dict.fromkeys(rows) if row not in logged]
     connection = session.connection()
