@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import (
     APIRouter,
@@ -35,7 +36,9 @@ from app.alerts.schemas import (
 )
 from app.countries.codes import country_name
 from app.countries.dependencies import CountryCodeDep
+from app.client_address import client_address
 from app.db import ReadSessionDep, SessionDep
+from app.hosts import public_base
 from app.i18n.dependencies import LangDep
 from app.ratelimit import limiter_for
 from app.service_points.staff_dependencies import require_json
@@ -59,8 +62,13 @@ IfMatch = Annotated[
 VARY = "Accept, Accept-Language, Accept-Encoding"
 
 
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+def _absolute(request: Request) -> tuple[str, dict[str, str]]:
+    """The base of absolute URLs (``RUMBO_PUBLIC_URL``, or the request's host in development)
+    and the headers of the response that writes them (``Vary: Host`` when from the request):
+    a body written for one ``Host`` is never served to another (see :mod:`app.hosts`)."""
+    carrier = Response()
+    base = public_base(request, carrier)
+    return base, {"Vary": ", ".join([VARY, *carrier.headers.getlist("Vary")])}
 
 
 def _tag(response: Response, item: StaffAlertRead) -> StaffAlertRead:
@@ -112,7 +120,7 @@ def alert_feed(
 ) -> Response:
     now = dt.datetime.now(dt.UTC)
     alerts = service.active_in_country(session, code, now)
-    base = _base(request)
+    base, headers = _absolute(request)
     body = atom_feed(
         alerts,
         country=code,
@@ -122,7 +130,7 @@ def alert_feed(
         lang=pref.served,
         now=now,
     )
-    return Response(body, media_type=ATOM_MEDIA_TYPE, headers={"Vary": VARY})
+    return Response(body, media_type=ATOM_MEDIA_TYPE, headers=headers)
 
 
 @router.get(
@@ -150,13 +158,14 @@ def get_alert(
     now = dt.datetime.now(dt.UTC)
     alert = service.get_public_alert(session, alert_id, now)
     if accept and CAP_MEDIA_TYPE in accept:
-        host = request.url.hostname or "localhost"
+        base, headers = _absolute(request)
+        host = urlsplit(base).hostname or "localhost"
         body = cap_document(
             alert,
             sender=f"{alert.organization.slug}@{host}",
-            web=f"{_base(request)}/v1/alerts/{alert.public_id}",
+            web=f"{base}/v1/alerts/{alert.public_id}",
         )
-        return Response(body, media_type=CAP_MEDIA_TYPE, headers={"Vary": VARY})
+        return Response(body, media_type=CAP_MEDIA_TYPE, headers=headers)
     response.headers["Vary"] = VARY
     return service.render_public(alert, pref, now)
 
@@ -352,9 +361,7 @@ def subscribe(
     `expires_at` to renew. A country topic tells the server which country you follow."""
     response.headers["Cache-Control"] = "no-store"
     settings = request.app.state.settings
-    push.throttle(
-        limiter_for(request.app), settings, request.client.host if request.client else None
-    )
+    push.throttle(limiter_for(request.app), settings, client_address(request))
     row = push.subscribe(
         session,
         settings,

@@ -100,3 +100,29 @@ def test_atom_feed_of_a_country(client: TestClient, db: Session) -> None:
     cap = client.get("/" + path, headers={"Accept": "application/cap+xml"})
     SCHEMA.validate(cap.content)
     assert client.get("/v1/alerts/feed/XX.atom").status_code in (404, 422)
+
+
+def test_absolute_urls_come_from_the_public_url_not_the_host(
+    app: Any, client: TestClient, db: Session
+) -> None:
+    alert = _published(client, db)
+    cap_headers = {"Accept": "application/cap+xml", "Host": "attacker.example"}
+    # Development (no public URL): the request's host, and the answer varies with it.
+    cap = client.get(f"/v1/alerts/{alert['id']}", headers=cap_headers)
+    assert "Host" in cap.headers["Vary"]
+    assert ET.fromstring(cap.content).findtext(f"{CAP}sender", "").endswith("@attacker.example")
+    saved = app.state.settings
+    app.state.settings = saved.model_copy(update={"public_url": "https://rumbo.example.org"})
+    try:
+        cap = client.get(f"/v1/alerts/{alert['id']}", headers=cap_headers)
+        feed = client.get("/v1/alerts/feed/PA.atom", headers={"Host": "attacker.example"})
+    finally:
+        app.state.settings = saved
+    SCHEMA.validate(cap.content)
+    assert "attacker.example" not in cap.text and "Host" not in cap.headers["Vary"]
+    info = ET.fromstring(cap.content)
+    assert info.findtext(f"{CAP}sender", "").endswith("@rumbo.example.org")
+    assert feed.status_code == 200 and "attacker.example" not in feed.text
+    assert "Host" not in feed.headers["Vary"]
+    links = [link.get("href", "") for link in ET.fromstring(feed.content).iter(f"{ATOM}link")]
+    assert links and all(h.startswith("https://rumbo.example.org/v1/alerts/") for h in links)

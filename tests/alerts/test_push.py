@@ -238,3 +238,38 @@ def test_subscriptions_are_rate_limited(
     finally:
         push_app.state.rate_limiter = saved
     assert statuses == [200, 200, 200, 429]
+
+
+def test_rate_limit_counts_each_client_behind_a_trusted_proxy(
+    push_app: FastAPI, client: TestClient, push_service: PushService
+) -> None:
+    """The limit keys on the client the trusted proxy names (one key per IPv6 /64), not on
+    the proxy's own address."""
+    saved = getattr(push_app.state, "rate_limiter", None)
+    settings = push_app.state.settings
+    push_app.state.rate_limiter = RateLimiter(MemoryStorage())
+    push_app.state.settings = settings.model_copy(
+        update={"push_subscribe_limit": "2/hour", "forwarded_allow_ips": "10.0.0.0/8"}
+    )
+    proxy = TestClient(push_app, client=("10.1.2.3", 40000))
+
+    def status_for(forwarded_for: str, n: int) -> int:
+        device = _device(push_service, f"/push/fwd-{forwarded_for}-{n}")
+        response = proxy.post(
+            "/v1/push/subscriptions",
+            json={"subscription": device.subscription(), "topics": ["country:PA"]},
+            headers={"X-Forwarded-For": forwarded_for},
+        )
+        return response.status_code
+
+    try:
+        first = [status_for("2001:db8:1:1::7", n) for n in range(3)]
+        # Another address in the same /64 is the same client; another /64 is not.
+        same_network = status_for("2001:db8:1:1::99", 9)
+        other = status_for("2001:db8:2:2::7", 0)
+    finally:
+        push_app.state.rate_limiter = saved
+        push_app.state.settings = settings
+    assert first == [200, 200, 429]
+    assert same_network == 429
+    assert other == 200
