@@ -2,35 +2,34 @@
 
 :func:`active_set` gives the alerts active at an instant with their areas compiled once
 per alert version (prepared shapely geometries). The published, unexpired alerts' heads
-(no texts) are read in one small query and kept for :data:`REFRESH_S` seconds per process;
-each request filters them by its own clock, so an alert drops out at its expiry exactly,
-without a write. A commit that changes an alert in this process refreshes at once; one made
-by another process shows within :data:`REFRESH_S` seconds. The near-me path thus pays no
-query for alerts, and a few microseconds per point.
+(no texts) are read in one small query and kept per process, keyed by the database's data
+version (:func:`app.sync.repository.data_version`: the change counter every write of synced
+data, alerts included, takes). Each request reads that version (one primary-key lookup) and
+reads the heads again only when it moved, so a publish or a cancel made by any worker or
+process shows at once: nothing in process memory outlives a write. Each request filters the
+heads by its own clock, so an alert drops out at its expiry exactly, without a write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import Session
 
 from app.alerts import repository
 from app.alerts.area import CompiledArea, compile_area
 from app.alerts.categories import SEVERITY_RANK
-from app.alerts.models import Alert, AlertTranslation
 from app.geo.sphere import BBox
+from app.sync.repository import DataVersion, data_version
+from app.sync.tracking import current_seq
 
-__all__ = ["REFRESH_S", "ActiveAlert", "ActiveSet", "active_set", "invalidate", "order_key"]
+__all__ = ["ActiveAlert", "ActiveSet", "active_set", "invalidate", "order_key"]
 
-REFRESH_S = 5.0
 _MAX_COMPILED = 4096
 _compiled: OrderedDict[tuple[str, int], CompiledArea] = OrderedDict()
 _lock = threading.Lock()
@@ -48,17 +47,17 @@ class ActiveAlert:
     area: CompiledArea
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Published:
-    """The published, unexpired alerts as last read, and when (monotonic seconds)."""
+    """The published, unexpired alerts as read at a data version, and the instant whose
+    unexpired ones they are (a later read must not reuse them for an earlier instant)."""
 
     alerts: tuple[ActiveAlert, ...] = ()
-    read_at: float = float("-inf")
-    generation: int = 0
+    version: DataVersion | None = None
+    read_for: dt.datetime | None = None
 
 
 _published = _Published()
-_changes = 0  # bumped by every commit that changed an alert in this process
 
 
 def order_key(severity: str, published_at: dt.datetime | None) -> tuple[int, float]:
@@ -132,42 +131,18 @@ def active_set(session: Session, now: dt.datetime | None = None) -> ActiveSet:
     """The alerts active at ``now`` with their compiled areas, most severe first."""
     global _published
     now = now or dt.datetime.now(dt.UTC)
+    version = data_version(session)
     current = _published
-    clock = time.monotonic()
-    if current.generation != _changes or clock - current.read_at > REFRESH_S:
-        generation = _changes
-        current = _Published(_read(session, now), clock, generation)
+    if current_seq(session) is not None:  # this transaction wrote: its view is its own
+        current = _Published(_read(session, now), None, now)
+    elif current.version != version or current.read_for is None or now < current.read_for:
+        current = _Published(_read(session, now), version, now)
         _published = current
     return ActiveSet(tuple(a for a in current.alerts if a.effective_at <= now < a.expires_at))
 
 
 def invalidate() -> None:
-    """Read the alerts again on next use (a commit changed them)."""
-    global _changes
-    _changes += 1
-
-
-_CHANGED = "rumbo.alerts.changed"
-
-
-def _note_flush(session: Session, _context: UOWTransaction) -> None:
-    touched = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, Alert | AlertTranslation) for obj in touched):
-        session.info[_CHANGED] = True
-
-
-def _note_statement(state: ORMExecuteState) -> None:
-    mapper = state.bind_mapper
-    writes = state.is_update or state.is_delete
-    if writes and mapper is not None and mapper.class_ in (Alert, AlertTranslation):
-        state.session.info[_CHANGED] = True
-
-
-def _after_commit(session: Session) -> None:
-    if session.info.pop(_CHANGED, False):
-        invalidate()
-
-
-event.listen(Session, "before_flush", lambda s, c, i: _note_flush(s, c))
-event.listen(Session, "do_orm_execute", _note_statement)
-event.listen(Session, "after_commit", _after_commit)
+    """Read the alerts again on next use (tests call it when a rollback undid writes: the
+    data version then goes back to a value it had before)."""
+    global _published
+    _published = _Published()

@@ -34,9 +34,9 @@ from app.alerts.schemas import (
     SubscriptionRead,
     UnsubscribeRequest,
 )
+from app.client_address import client_address
 from app.countries.codes import country_name
 from app.countries.dependencies import CountryCodeDep
-from app.client_address import client_address
 from app.db import ReadSessionDep, SessionDep
 from app.hosts import public_base
 from app.i18n.dependencies import LangDep

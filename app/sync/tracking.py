@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from app.alerts.models import Alert, AlertTranslation
 from app.countries.models import (
@@ -262,7 +262,17 @@ def _transaction_end(session: Session, transaction: Any) -> None:
         _forget(session)
 
 
+def _bulk_statement(state: ORMExecuteState) -> None:
+    """An ORM ``UPDATE``/``DELETE`` of alerts (no flush sees it) still moves the data version,
+    so the alerts cached by :mod:`app.alerts.coverage` in every process are read again."""
+    mapper = state.bind_mapper
+    writes = state.is_update or state.is_delete
+    if writes and mapper is not None and mapper.class_ in (Alert, AlertTranslation):
+        take_seq(state.session)
+
+
 event.listen(Session, "before_flush", _before_flush)
+event.listen(Session, "do_orm_execute", _bulk_statement)
 event.listen(Session, "after_flush", _after_flush)
 # A rollback (even of a savepoint) may undo the counter increment: take a new number after it.
 event.listen(Session, "after_soft_rollback", _forget)
