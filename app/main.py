@@ -37,6 +37,7 @@ from app.observability import AccessLog, configure_logging
 from app.openapi import document_problems
 from app.responses import CompactJSONResponse
 from app.security_headers import NoSniff
+from app.service_areas.router import router as area_services_router
 from app.service_points.router import router as points_router
 from app.service_points.staff_router import router as staff_points_router
 from app.settings import Settings, get_settings
@@ -77,6 +78,7 @@ ROUTERS = [
     sync_router,
     keys_router,
     alerts_router,
+    area_services_router,
 ]
 
 

@@ -8,6 +8,7 @@ from app.exchange import models as exchange_models  # noqa: F401  (index for imp
 from app.feedback import models as feedback_models  # noqa: F401  (registers tables)
 from app.languages.models import Language
 from app.organizations.models import Organization, OrganizationTranslation
+from app.service_areas import models as service_areas_models  # noqa: F401  (registers tables)
 from app.service_points.models import (
     ServicePoint,
     ServicePointAudience,

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import update
 
 from app import schema, seed
-from app.alerts.area import normalise_area
+from app.geo.areas import normalise_area
 from app.alerts.models import Alert, AlertTranslation
 from app.db import Database
 from app.geo import backend_for

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import schema
 from app import seed as seed_module
 from app.alerts import coverage as alerts_coverage
+from app.service_areas import coverage as areas_coverage
 from app.db import Database, normalise_url
 from app.main import create_app
 from app.settings import Settings
@@ -148,6 +149,7 @@ def connection(app: FastAPI) -> Iterator[object]:
         conn.close()
         app.state.languages.invalidate()
         alerts_coverage.invalidate()  # the rollback undid alerts behind the app's back
+        areas_coverage.invalidate()  # and area services (the data version went back)
 
 
 @pytest.fixture

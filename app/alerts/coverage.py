@@ -22,11 +22,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.alerts import repository
-from app.alerts.area import CompiledArea, compile_area
 from app.alerts.categories import SEVERITY_RANK
+from app.geo.areas import CompiledArea, compile_area
 from app.geo.sphere import BBox
-from app.sync.repository import DataVersion, data_version
-from app.sync.tracking import current_seq
+from app.sync.repository import DataVersion
+from app.sync.tracking import current_seq, data_version
 
 __all__ = ["ActiveAlert", "ActiveSet", "active_set", "invalidate", "order_key"]
 

@@ -1,16 +1,16 @@
 """Validated input of the staff alert API. The area's geometry is checked by
-``app.alerts.area`` (shapely) in the service, which names the failing coordinates."""
+``app.geo.areas`` (shapely) in the service, which names the failing coordinates."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.alerts.area import MAX_CIRCLE_RADIUS_M
 from app.alerts.models import AlertCategory, Certainty, Severity, Urgency
-from app.service_points.inputs import CountryCode, HttpUrl, LanguageTag
+from app.geo.area_inputs import AreaInput
+from app.service_points.inputs import HttpUrl, LanguageTag
 
 __all__ = [
     "AlertCreate",
@@ -32,43 +32,6 @@ class AlertTranslationInput(BaseModel):
     body: str | None = Field(default=None, max_length=5000)
     instructions: str | None = Field(default=None, max_length=2000)
     area_description: str | None = Field(default=None, max_length=500)
-
-
-class PolygonArea(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    type: Literal["Polygon"]
-    coordinates: list[Any] = Field(description="GeoJSON polygon rings, [lon, lat]")
-
-
-class MultiPolygonArea(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    type: Literal["MultiPolygon"]
-    coordinates: list[Any] = Field(description="GeoJSON polygons, [lon, lat]")
-
-
-class CircleArea(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    type: Literal["Circle"]
-    center: tuple[
-        Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)],
-        Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)],
-    ] = Field(description="[lon, lat] as in GeoJSON", examples=[[-77.36, 8.05]])
-    radius_m: int = Field(ge=100, le=MAX_CIRCLE_RADIUS_M)
-
-
-class CountriesArea(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    type: Literal["Countries"]
-    countries: list[CountryCode] = Field(min_length=1, max_length=60, examples=[["PA"]])
-
-
-AreaInput = Annotated[
-    PolygonArea | MultiPolygonArea | CircleArea | CountriesArea, Field(discriminator="type")
-]
 
 
 def _check_window(effective: dt.datetime | None, expires: dt.datetime | None) -> None:

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.alerts.area import normalise_area
 from app.alerts.inputs import AlertTranslationInput
 from app.alerts.models import Alert, AlertStatus, AlertTranslation
+from app.geo.areas import normalise_area
 from app.organizations.models import Organization
 
 __all__ = ["load_alerts"]

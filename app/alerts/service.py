@@ -28,7 +28,6 @@ from app.accounts import repository as accounts_repository
 from app.accounts.models import Role
 from app.accounts.principal import Principal, authorize
 from app.alerts import repository
-from app.alerts.area import AreaError, normalise_area
 from app.alerts.categories import label
 from app.alerts.coverage import active_set, order_key
 from app.alerts.inputs import AlertCreate, AlertTranslationInput, AlertUpdate, CancelRequest
@@ -61,6 +60,7 @@ from app.errors import (
     PreconditionRequired,
     ValidationProblem,
 )
+from app.geo.areas import AreaError, normalise_area
 from app.geo.sphere import BBox
 from app.http_cache import ENCODING_SUFFIXES
 from app.i18n.fallback import localise

@@ -41,6 +41,8 @@ from app.countries.texts import (
     texts_language,
 )
 from app.i18n.content import body_languages
+from app.service_areas import service as area_services
+from app.service_points.schemas import AreaServiceRead
 from app.i18n.fallback import localise
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.texts import Text
@@ -268,6 +270,12 @@ def where(
         utc_offset=_offset(local_time) if local_time else None,
         emergency_numbers=_numbers(numbers, pref.chain),
         alerts=alerts,
+        area_services=[
+            AreaServiceRead(**item)
+            for item in area_services.near_place(
+                session, lat, lon, pref, country=place.code or place.nearest_code
+            )
+        ],
         boundaries=BOUNDARIES_SOURCE,
         # The language of the fixed texts (emergency line labels); names carry their own.
         lang=texts_language(pref.chain),

@@ -134,6 +134,8 @@ async def search_points(
             "links": links,
             "lang": page.lang,
         }
+        if page.area_services is not None:  # a foreign member: they have no point geometry
+            body["area_services"] = page.area_services
         return Response(dump(body), media_type=GEOJSON_MEDIA_TYPE, headers=_headers(page.languages))
     return Response(page.body(), media_type="application/json", headers=_headers(page.languages))
 

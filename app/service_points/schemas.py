@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.i18n.content import LANG_FALLBACK
 
 __all__ = [
+    "AreaServiceRead",
     "Contact",
     "Location",
     "OrganizationRef",
@@ -196,11 +197,52 @@ _PAGE_LANG = (
 )
 
 
+_AREA = (
+    'The area served: {"type": "Countries", "countries": [...]}, a GeoJSON Polygon or '
+    'MultiPolygon (lon/lat), or {"type": "Circle", "center": [lon, lat], "radius_m": n}'
+)
+
+
+class AreaServiceRead(BaseModel):
+    """A service by the area it serves (a hotline, an online service, a mobile team)."""
+
+    id: str = Field(description="Stable public id (UUID)")
+    external_id: str | None = None
+    name: str
+    description: str | None = None
+    lang: str = Field(description="Language of the texts (BCP 47)")
+    lang_fallback: bool = Field(description="The texts are not in a language you asked for")
+    field_lang: dict[str, str] | None = Field(
+        default=None, description="Fields served in another language than `lang`"
+    )
+    languages_available: list[str]
+    area: dict[str, Any] = Field(description=_AREA)
+    countries: list[str] = Field(description="Countries the area covers or touches")
+    categories: list[str]
+    spoken_languages: list[str] | None = None
+    contact: Contact
+    opening_hours: str | None = Field(default=None, description="OpenStreetMap syntax")
+    free: bool | None = None
+    status: str
+    point: str | None = Field(default=None, description="Public id of its point, if it has one")
+    organization: OrganizationRef
+    source: Source
+    updated_at: dt.datetime
+
+
+_AREA_SERVICES = (
+    "With `near`, on the first page: the services whose area covers the place (hotlines, "
+    "online services, mobile teams), apart from the points so that distance order stays "
+    "honest; absent without `near`"
+)
+
+
 class PointPage(BaseModel):
     """A page of points in full (`view=full`, the default)."""
 
     items: list[ServicePointRead]
     next_cursor: str | None = Field(default=None, description=_NEXT_CURSOR)
+    area_services: list[AreaServiceRead] | None = Field(default=None, description=_AREA_SERVICES)
     lang: str = Field(description=_PAGE_LANG)
 
 
@@ -209,6 +251,7 @@ class PointSummaryPage(BaseModel):
 
     items: list[ServicePointSummary]
     next_cursor: str | None = Field(default=None, description=_NEXT_CURSOR)
+    area_services: list[AreaServiceRead] | None = Field(default=None, description=_AREA_SERVICES)
     lang: str = Field(description=_PAGE_LANG)
 
 

@@ -35,6 +35,7 @@ from app.countries.models import (
 from app.db import utcnow
 from app.feedback.models import FeedbackTag, FeedbackTagTranslation
 from app.organizations.models import Organization
+from app.service_areas.models import AreaService, AreaServiceTranslation
 from app.service_points.models import (
     ServicePoint,
     ServicePointAudience,
@@ -46,11 +47,12 @@ from app.sync import repository
 from app.sync.repository import ChangeRow
 from app.taxonomy.models import Audience, AudienceTranslation, Category, CategoryTranslation
 
-__all__ = ["current_seq", "log_changes", "log_points", "take_seq"]
+__all__ = ["current_seq", "data_version", "log_changes", "log_points", "take_seq"]
 
 _SEQ = "rumbo.sync.seq"
 _PENDING = "rumbo.sync.pending"
 _LOGGED = "rumbo.sync.logged"
+_VERSION = "rumbo.sync.data_version"
 
 _POINT_CHILDREN = (
     ServicePointTranslation,
@@ -79,6 +81,8 @@ _TRACKED = (
     Organization,
     Alert,
     AlertTranslation,
+    AreaService,
+    AreaServiceTranslation,
 )
 
 
@@ -88,6 +92,7 @@ class _Pending:
     rows: list[ChangeRow]
     organizations: set[str]
     alerts: list[Alert]
+    areas: list[AreaService]
 
 
 def take_seq(session: Session) -> int:
@@ -97,6 +102,15 @@ def take_seq(session: Session) -> int:
         seq = repository.increment_counter(session.connection())
         session.info[_SEQ] = seq
     return seq
+
+
+def data_version(session: Session) -> repository.DataVersion:
+    """The database's data version (:func:`app.sync.repository.data_version`), read once per
+    transaction: alerts and area services on one near-me request share one lookup."""
+    found: repository.DataVersion | None = session.info.get(_VERSION)
+    if found is None:
+        found = session.info[_VERSION] = repository.data_version(session)
+    return found
 
 
 def current_seq(session: Session) -> int | None:
@@ -170,7 +184,7 @@ def _row_of(obj: object) -> ChangeRow | None:
 
 
 def _collect(session: Session) -> _Pending:
-    pending = _Pending(points=[], rows=[], organizations=set(), alerts=[])
+    pending = _Pending(points=[], rows=[], organizations=set(), alerts=[], areas=[])
     touched_points: dict[int, ServicePoint] = {}
 
     def add_point(point: ServicePoint | None) -> None:
@@ -202,6 +216,18 @@ def _collect(session: Session) -> _Pending:
                     alert = session.get(Alert, obj.alert_id)
                 if alert is not None:
                     pending.alerts.append(alert)
+        elif isinstance(obj, AreaService):
+            pending.areas.append(obj)
+            if obj not in session.new:  # the countries it left hear that it left
+                old = inspect(obj).attrs.countries.history.deleted
+                before = old[0] if old and isinstance(old[0], list) else []
+                pending.rows.extend(ChangeRow("area_service", obj.public_id, c) for c in before)
+        elif isinstance(obj, AreaServiceTranslation):
+            if obj.area_service_id is not None:
+                with session.no_autoflush:
+                    area_service = session.get(AreaService, obj.area_service_id)
+                if area_service is not None:
+                    pending.areas.append(area_service)
         elif (row := _row_of(obj)) is not None:
             # A child appended through its parent has no key yet; the parent is logged.
             if row.key is not None:
@@ -220,7 +246,7 @@ def _collect(session: Session) -> _Pending:
 
 def _before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
     pending = _collect(session)
-    if pending.points or pending.rows or pending.organizations or pending.alerts:
+    if pending.points or pending.rows or pending.organizations or pending.alerts or pending.areas:
         # Taken before the flush writes anything: the counter is every writer's first lock.
         take_seq(session)
         session.info.setdefault(_PENDING, []).append(pending)
@@ -241,6 +267,11 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         # An alert reaches the clients of every country it touches (its area never
         # changes once published, so there is no old place to tell).
         rows.extend(ChangeRow("alert", a.public_id, c) for a in batch.alerts for c in a.countries)
+        # An area service reaches every country its area touches (public ids are given on
+        # insert, so these rows too are built after the flush).
+        rows.extend(
+            ChangeRow("area_service", a.public_id, c) for a in batch.areas for c in a.countries
+        )
         organizations |= batch.organizations
     fresh = [row for row in dict.fromkeys(rows) if row not in logged]
     connection = session.connection()
@@ -253,7 +284,7 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
 
 
 def _forget(session: Session, *_args: object) -> None:
-    for name in (_SEQ, _PENDING, _LOGGED):
+    for name in (_SEQ, _PENDING, _LOGGED, _VERSION):
         session.info.pop(name, None)
 
 

@@ -28,7 +28,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select, update
 
-from app.alerts.area import normalise_area
+from app.geo.areas import normalise_area
 from app.alerts.models import Alert, AlertStatus, AlertTranslation
 from app.db import utcnow
 from app.service_points import writing
