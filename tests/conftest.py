@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import schema
 from app import seed as seed_module
 from app.alerts import coverage as alerts_coverage
-from app.service_areas import coverage as areas_coverage
 from app.db import Database, normalise_url
 from app.main import create_app
+from app.service_areas import coverage as areas_coverage
 from app.settings import Settings
 
 POSTGRES_URL = os.environ.get("RUMBO_TEST_POSTGRES_URL")

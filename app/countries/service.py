@@ -41,11 +41,11 @@ from app.countries.texts import (
     texts_language,
 )
 from app.i18n.content import body_languages
-from app.service_areas import service as area_services
-from app.service_points.schemas import AreaServiceRead
 from app.i18n.fallback import localise
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.texts import Text
+from app.service_areas import service as area_services
+from app.service_points.schemas import AreaServiceRead
 
 __all__ = ["entry_for", "get_country", "list_countries", "where"]
 
