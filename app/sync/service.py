@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.alerts import offline as alerts_offline
 from app.errors import Gone
 from app.metrics import observe_sync_build
+from app.service_areas import offline as areas_offline
 from app.service_points import repository as points_repository
 from app.signing import validity
 from app.sync import cursor as cursors
@@ -36,6 +37,7 @@ _KIND_LISTS = {
     "feedback_tag": "feedback_tags",
     "country": "countries",
     "alert": "alerts",
+    "area_service": "area_services",
 }
 
 
@@ -99,6 +101,9 @@ def _snapshot_page(
             payload["alerts"] = alerts_offline.active_records(
                 session, scope.country, languages.pick
             )
+            payload["area_services"] = areas_offline.country_records(
+                session, scope.country, languages.pick
+            )
     ids = repository.visible_point_ids(
         session, scope=scope, after_id=position.after_point or None, limit=limit + 1
     )
@@ -160,6 +165,9 @@ def _resolve(
                     deleted[name].append(key)
         elif kind == "alert":
             out, gone = alerts_offline.resolve(session, wanted, scope.country, languages.pick)
+            deleted[name].extend(gone)
+        elif kind == "area_service":
+            out, gone = areas_offline.resolve(session, wanted, scope.country, languages.pick)
             deleted[name].extend(gone)
         elif kind == "country":
             out = [
