@@ -340,7 +340,7 @@ def _check_categories(session: Session, categories: Sequence[str] | None) -> Non
         raise ValidationProblem("; ".join(str(e.detail) for e in errors), errors=errors)
 
 
-def _apply(
+def apply_fields(
     session: Session, item: AreaService, data: AreaServiceCreate | AreaServiceUpdate
 ) -> None:
     sent = data.model_fields_set
@@ -409,7 +409,7 @@ def create(
         phones=[],
         is_sample=False,
     )
-    _apply(session, item, data)
+    apply_fields(session, item, data)
     session.add(item)
     session.flush()
     _record(session, principal, item, "create", {})
@@ -443,7 +443,7 @@ def update(
             )
     before = snapshot(item)
     with _no_lost_update(session, item):
-        _apply(session, item, data)
+        apply_fields(session, item, data)
         item.updated_at = utcnow()
         session.flush()
     _record(session, principal, item, "update", before)
