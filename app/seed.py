@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.alerts.seed import load_alerts
+from app.service_areas.seed import load_area_services
 from app.countries.seed import load_countries
 from app.exchange import repository as exchange_repository
 from app.feedback.catalogue import load_tags as load_feedback_tags
@@ -202,7 +203,13 @@ def load_all(session: Session, seed_dir: Path = SEED_DIR) -> dict[str, int]:
     log.info("seed: %d points created, %d updated", created, updated)
     load_countries(session, seed_dir)
     alerts = load_alerts(session, seed_dir / "alerts.json")
-    return {"points_created": created, "points_updated": updated, "alerts_created": alerts}
+    areas, _ = load_area_services(session, seed_dir / "area_services.json")
+    return {
+        "points_created": created,
+        "points_updated": updated,
+        "alerts_created": alerts,
+        "area_services_created": areas,
+    }
 
 
 def database_is_empty(session: Session) -> bool:
