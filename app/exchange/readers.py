@@ -185,11 +185,7 @@ def _feature(number: int, feature: Any, source: Source) -> SourceRecord:
             item.record.setdefault("external_id", str(fid))
     geometry = feature.get("geometry")
     if geometry is None and item.record.get("area") not in (None, "", {}):
-        return item  # an area service: no place, its ``area`` property
-    if isinstance(geometry, Mapping) and geometry.get("type") in ("Polygon", "MultiPolygon"):
-        # An area service drawn as its area (docs/service-areas.md).
-        item.record["area"] = {"type": geometry["type"], "coordinates": geometry.get("coordinates")}
-        return item
+        return item  # an area service (docs/service-areas.md): no place, an ``area``
     coords = geometry.get("coordinates") if isinstance(geometry, Mapping) else None
     if (
         not isinstance(geometry, Mapping)
