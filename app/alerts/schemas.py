@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.service_points.schemas import OrganizationRef  # one shape for every answer
+
 __all__ = [
     "AlertPage",
     "AlertRead",
@@ -18,11 +20,6 @@ __all__ = [
 ]
 
 PublicState = Literal["scheduled", "active", "expired", "cancelled", "draft"]
-
-
-class OrganizationRef(BaseModel):
-    id: str
-    name: str
 
 
 class AlertSource(BaseModel):
