@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.alerts.seed import load_alerts
-from app.service_areas.seed import load_area_services
 from app.countries.seed import load_countries
 from app.exchange import repository as exchange_repository
 from app.feedback.catalogue import load_tags as load_feedback_tags
 from app.languages.models import Language
 from app.organizations.models import Organization, OrganizationTranslation
+from app.service_areas.seed import load_area_services
 from app.service_points import bulk_repository, state, writing
 from app.service_points.bulk import BulkWriter, NewPoint, PointChange
 from app.service_points.bulk_repository import Loaded

@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import update
 
 from app import schema, seed
-from app.geo.areas import normalise_area
 from app.alerts.models import Alert, AlertTranslation
 from app.db import Database
 from app.geo import backend_for
+from app.geo.areas import normalise_area
 from app.i18n.negotiation import negotiate
 from app.service_points import service
 from app.service_points.dependencies import PointQuery

@@ -116,7 +116,7 @@ def prepare(
     try:
         normalised_area(model.area.model_dump())
     except ValidationProblem as exc:
-        errors += [("area", str(e.detail)) for e in exc.errors]
+        errors += [("area", str(e.detail)) for e in exc.errors or []]
     if errors:
         return None, errors
     public_id = payload.get("id") if isinstance(payload.get("id"), str) else None

@@ -33,9 +33,7 @@ def load_area_services(session: Session, path: Path) -> tuple[int, int]:
     if not path.exists():
         return 0, 0
     content = json.loads(path.read_text(encoding="utf-8"))
-    orgs = {
-        row.slug: row.id for row in session.execute(select(Organization.slug, Organization.id))
-    }
+    orgs = {row.slug: row.id for row in session.execute(select(Organization.slug, Organization.id))}
     created = updated = 0
     for item in content["area_services"]:
         data = AreaServiceCreate.model_validate(_payload(item))

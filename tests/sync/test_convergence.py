@@ -28,9 +28,9 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select, update
 
-from app.geo.areas import normalise_area
 from app.alerts.models import Alert, AlertStatus, AlertTranslation
 from app.db import utcnow
+from app.geo.areas import normalise_area
 from app.service_points import writing
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
 from app.service_points.models import PointStatus, ServicePoint
