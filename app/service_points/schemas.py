@@ -233,7 +233,7 @@ class AreaServiceRead(BaseModel):
 _AREA_SERVICES = (
     "With `near`, on the first page: the services whose area covers the place (hotlines, "
     "online services, mobile teams), apart from the points so that distance order stays "
-    "honest; absent without `near`"
+    "honest; absent without `near` and when none covers the place"
 )
 
 

@@ -228,8 +228,9 @@ def search_points(
         )
         for index, c in enumerate(shown)
     ]
+    # Absent when none covers the place (as `alerts` on a point).
     areas = (
-        _area_services(session, query, categories, pref)
+        _area_services(session, query, categories, pref) or None
         if query.near is not None and not query.cursor
         else None
     )
