@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 
 from app import schema
 from app.accounts.router import router as accounts_router
+from app.alerts.router import router as alerts_router
 from app.apidocs import install_docs
 from app.budget import BudgetPlan, RequestBudget
 from app.compression import Compression
@@ -39,6 +40,7 @@ from app.openapi import document_problems
 from app.request_id import RequestId
 from app.responses import CompactJSONResponse
 from app.security_headers import NoSniff
+from app.service_areas.router import router as area_services_router
 from app.service_points.router import router as points_router
 from app.service_points.staff_router import router as staff_points_router
 from app.settings import Settings, get_settings
@@ -79,6 +81,8 @@ ROUTERS = [
     tasks_router,
     sync_router,
     keys_router,
+    alerts_router,
+    area_services_router,
 ]
 
 

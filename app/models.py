@@ -1,12 +1,14 @@
 """Registry of every ORM model (for Alembic and tests). Defines nothing itself."""
 
 from app.accounts.models import ApiKey, Membership, RefreshToken, StaffUser
+from app.alerts import models as alerts_models  # noqa: F401  (registers tables)
 from app.audit.models import AuditEvent
 from app.countries import models as countries_models  # noqa: F401  (registers tables)
 from app.exchange import models as exchange_models  # noqa: F401  (index for imports)
 from app.feedback import models as feedback_models  # noqa: F401  (registers tables)
 from app.languages.models import Language
 from app.organizations.models import Organization, OrganizationTranslation
+from app.service_areas import models as service_areas_models  # noqa: F401  (registers tables)
 from app.service_points.models import (
     ServicePoint,
     ServicePointAudience,

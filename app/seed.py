@@ -13,11 +13,13 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts.seed import load_alerts
 from app.countries.seed import load_countries
 from app.exchange import repository as exchange_repository
 from app.feedback.catalogue import load_tags as load_feedback_tags
 from app.languages.models import Language
 from app.organizations.models import Organization, OrganizationTranslation
+from app.service_areas.seed import load_area_services
 from app.service_points import bulk_repository, state, writing
 from app.service_points.bulk import BulkWriter, NewPoint, PointChange
 from app.service_points.bulk_repository import Loaded
@@ -200,7 +202,14 @@ def load_all(session: Session, seed_dir: Path = SEED_DIR) -> dict[str, int]:
     created, updated = load_points(session, seed_dir)
     log.info("seed: %d points created, %d updated", created, updated)
     load_countries(session, seed_dir)
-    return {"points_created": created, "points_updated": updated}
+    alerts = load_alerts(session, seed_dir / "alerts.json")
+    areas, _ = load_area_services(session, seed_dir / "area_services.json")
+    return {
+        "points_created": created,
+        "points_updated": updated,
+        "alerts_created": alerts,
+        "area_services_created": areas,
+    }
 
 
 def database_is_empty(session: Session) -> bool:

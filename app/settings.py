@@ -120,6 +120,20 @@ class Settings(BaseSettings):
     sync_max_page_size: int = 2000
     # Changes older than this are pruned by ``rumbo sync prune``; older cursors get a 410.
     sync_retention_days: int = 90
+    # Web Push of alerts (app/alerts/push.py): the VAPID contact, how long a subscription
+    # lives unless renewed, the push services' hosts endpoints may point at (suffixes), and
+    # whether plain http endpoints are accepted (local tests only).
+    push_subject: str = "mailto:alerts@rumbo.invalid"
+    push_subscription_days: int = Field(default=30, ge=1, le=365)
+    push_endpoint_hosts: tuple[str, ...] = (
+        "fcm.googleapis.com",
+        "push.services.mozilla.com",
+        "notify.windows.com",
+        "push.apple.com",
+    )
+    push_allow_http: bool = False
+    # Subscriptions (and renewals) per client network, ``limits`` notation.
+    push_subscribe_limit: str = "30/hour"
     # ``Cache-Control: public, max-age`` of public GET responses (seconds).
     cache_max_age: int = 60
     compression_min_bytes: int = 512

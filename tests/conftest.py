@@ -25,8 +25,10 @@ from sqlalchemy.pool import NullPool
 
 from app import schema
 from app import seed as seed_module
+from app.alerts import coverage as alerts_coverage
 from app.db import Database, normalise_url
 from app.main import create_app
+from app.service_areas import coverage as areas_coverage
 from app.settings import Settings
 
 POSTGRES_URL = os.environ.get("RUMBO_TEST_POSTGRES_URL")
@@ -208,6 +210,8 @@ def connection(app: FastAPI) -> Iterator[object]:
         outer.rollback()
         conn.close()
         app.state.languages.invalidate()
+        alerts_coverage.invalidate()  # the rollback undid alerts behind the app's back
+        areas_coverage.invalidate()  # and area services (the data version went back)
 
 
 @pytest.fixture

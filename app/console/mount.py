@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI, Response
 
 from app.console import (
     admin_router,
+    alerts_router,
     api_router,
     data_router,
     points_router,
@@ -36,6 +37,14 @@ def not_found(page: PageDep, path: str) -> Response:
 def install_console(app: FastAPI) -> None:
     """Serve the console under ``/console`` (after the API routers, before nothing else)."""
     app.mount("/console/static", ConsoleStatic(directory=STATIC_DIR), name="console-static")
-    for module in (router, points_router, work_router, admin_router, data_router, api_router):
+    for module in (
+        router,
+        points_router,
+        work_router,
+        admin_router,
+        data_router,
+        api_router,
+        alerts_router,
+    ):
         app.include_router(module.router)
     app.include_router(_fallback)

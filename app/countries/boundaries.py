@@ -23,6 +23,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -133,6 +134,11 @@ class Boundaries:
     @property
     def codes(self) -> frozenset[str]:
         return frozenset(c for c in self._codes if c)
+
+    def codes_intersecting(self, geometry: Any) -> set[str]:
+        """ISO codes of the countries a lon/lat geometry touches (land only)."""
+        hits = self._tree.query(geometry, predicate="intersects")
+        return {code for index in hits.tolist() if (code := self._codes[index])}
 
     def locate(self, lat: float, lon: float) -> Location:
         """The country at (``lat``, ``lon``) in WGS 84 degrees, on these polygons alone."""

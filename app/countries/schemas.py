@@ -10,6 +10,7 @@ from app.countries.boundaries import Surface
 from app.countries.models import EmergencyService, SectionKind
 from app.countries.passport_index import EntryCategory
 from app.i18n.content import LANG_FALLBACK
+from app.service_points.schemas import AreaServiceRead
 
 __all__ = [
     "CountryDetail",
@@ -224,6 +225,15 @@ class WhereRead(BaseModel):
     utc_offset: str | None = Field(examples=["-05:00"])
     emergency_numbers: list[EmergencyNumberRead] = Field(
         description="Of the country (the time zone's), or of the nearest country at sea"
+    )
+    alerts: list[str] = Field(
+        default_factory=list,
+        description="Ids of the active alerts covering the place, most severe first",
+    )
+    area_services: list[AreaServiceRead] = Field(
+        default_factory=list,
+        description="Services whose area covers the place: national hotlines, online services, "
+        "mobile teams (`GET /v1/area-services`)",
     )
     boundaries: SourceRead
     lang: str

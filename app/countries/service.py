@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from app.alerts.coverage import active_set
 from app.countries import codes, location, passport_index, repository
 from app.countries.models import (
     CountryEmergencyNumber,
@@ -43,6 +44,8 @@ from app.i18n.content import body_languages
 from app.i18n.fallback import localise
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.texts import Text
+from app.service_areas import service as area_services
+from app.service_points.schemas import AreaServiceRead
 
 __all__ = ["entry_for", "get_country", "list_countries", "where"]
 
@@ -254,6 +257,9 @@ def where(
     numbers = repository.emergency_numbers(session, numbers_of) if numbers_of else []
     curated = place.code is not None and repository.has_profile(session, place.code)
     local_time = _local_time(place.zone, now or dt.datetime.now(dt.UTC)) if place.zone else None
+    alerts = active_set(session, now or dt.datetime.now(dt.UTC)).covering(
+        lat, lon, place.code or place.nearest_code
+    )
     return WhereRead(
         surface=place.surface,
         country=country,
@@ -263,6 +269,13 @@ def where(
         local_time=local_time,
         utc_offset=_offset(local_time) if local_time else None,
         emergency_numbers=_numbers(numbers, pref.chain),
+        alerts=alerts,
+        area_services=[
+            AreaServiceRead(**item)
+            for item in area_services.near_place(
+                session, lat, lon, pref, country=place.code or place.nearest_code
+            )
+        ],
         boundaries=BOUNDARIES_SOURCE,
         # The language of the fixed texts (emergency line labels); names carry their own.
         lang=texts_language(pref.chain),

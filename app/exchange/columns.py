@@ -15,6 +15,9 @@ One record is one service point. Its keys are the CSV columns:
 - texts, per language: ``name:fr``, ``description:fr``, ``address:fr``,
   ``documents_required:fr``, ``accessibility:fr``; a bare ``name`` (etc.) is in the
   record's ``original_language`` (or the import's ``lang``);
+- ``area``: a row with an area is an *area service* (docs/service-areas.md), not a point:
+  whole countries (``PA CR`` or ``PA;CR``) or a JSON area (``{"type": "Circle", ...}``, a
+  GeoJSON Polygon or MultiPolygon); its ``lat``/``lon``/``country`` are left empty;
 - exported for information and ignored on import: ``organization timezone
   last_verified_at updated_at``.
 
@@ -67,6 +70,7 @@ SCALARS = (
     "source_publisher",
     "source_as_of",
     "sample",
+    "area",
 )
 LISTS = ("categories", "audiences", "spoken_languages", "phones")
 READ_ONLY = ("organization", "timezone", "last_verified_at", "updated_at")
@@ -167,7 +171,9 @@ def layout(header: Sequence[str]) -> Layout:
             continue
         seen.add(column)
         result.columns.append(column)
-    missing = [c for c in REQUIRED if c not in seen]
+    # A file with an ``area`` column may hold area services only (no place to give).
+    required = ("categories",) if "area" in seen else REQUIRED
+    missing = [c for c in required if c not in seen]
     if not any(c == "name" or c.startswith("name:") for c in seen):
         missing.append("name (or name:<language>)")
     if not seen & set(KEY_COLUMNS):
@@ -255,6 +261,8 @@ def _kind(key: str) -> tuple[str, str, str]:
         return "id", key, ""
     if key in ("lat", "lon"):
         return "number", key, ""
+    if key == "area":
+        return "area", key, ""
     if key in ("free", "sample"):
         return "bool", "is_sample" if key == "sample" else key, ""
     if key in LISTS:
@@ -289,6 +297,8 @@ def parse_record(record: Mapping[str, Any]) -> Parsed:
             texts.setdefault(lang, {})[name] = _text(value)
         elif kind == "plain":
             payload[name] = _text(value)
+        elif kind == "area":  # an object (HSDS, GeoJSON) or a cell (CSV)
+            payload[name] = value if isinstance(value, dict) else _text(value)
         elif kind == "list":
             payload[name] = _list(value)
         elif kind == "number":

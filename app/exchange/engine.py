@@ -54,12 +54,15 @@ from sqlalchemy.orm import Session
 
 from app.accounts.principal import Principal
 from app.audit import service as audit
+from app.errors import Conflict
 from app.exchange import checks, repository
 from app.exchange.columns import Parsed, column_of, parse_record
 from app.exchange.readers import FileProblem, Source, SourceRecord
 from app.exchange.repository import KeyMatch
 from app.exchange.schemas import MAX_MESSAGES, ImportReport, RowDuplicate
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
+from app.service_areas import imports as area_imports
+from app.service_areas import repository as area_repository
 from app.service_points import bulk, bulk_repository, state, writing
 from app.service_points.bulk_repository import Loaded
 from app.service_points.inputs import (
@@ -143,6 +146,7 @@ class Staging:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
         self.batches = 0
         self.points = 0
+        self.area_records: list[area_imports.AreaRecord] = []  # few: kept in memory
 
     def add(
         self, writes: Sequence[bulk.NewPoint | bulk.PointChange], events: Sequence[audit.Change]
@@ -163,9 +167,9 @@ class Staging:
         self._file.close()
 
 
-def merge(session: Session, options: ImportOptions, staging: Staging) -> None:
+def merge(session: Session, options: ImportOptions, staging: Staging) -> tuple[int, int, int]:
     """Write a staged import in ``session``'s transaction (raises ``Conflict`` when a point
-    changed since it was staged)."""
+    changed since it was staged); returns the area services created, updated, unchanged."""
     writer = bulk.BulkWriter(
         session,
         organization_id=options.organization_id,
@@ -174,6 +178,14 @@ def merge(session: Session, options: ImportOptions, staging: Staging) -> None:
     for writes, events in staging:
         writer.write(writes)
         audit.record_many(session, actor=options.principal, events=events)
+    if not staging.area_records:
+        return 0, 0, 0
+    created, updated, unchanged, errors = area_imports.write(
+        session, options.principal, options.organization_id, staging.area_records
+    )
+    if errors:
+        raise Conflict("an area service of the file changed since it was checked")
+    return created, updated, unchanged
 
 
 class Importer:
@@ -191,6 +203,7 @@ class Importer:
         # the file: the keys themselves and a row number).
         self.seen: dict[str, dict[str, int]] = {"id": {}, "external_id": {}}
         self.writing = True
+        self.area_records: list[area_imports.AreaRecord] = []
         self.problem: FileProblem | None = None
         self.countries = checks.CountryChecks(())
         self.report = ImportReport(
@@ -217,6 +230,9 @@ class Importer:
             with self.session.no_autoflush, _collect_young_only():
                 pending: list[_Row] = []
                 for item in self._records(source.records):
+                    if not item.skip and area_imports.is_area_record(item.record):
+                        self._area_service(item)
+                        continue
                     pending.append(self._read(item))
                     if len(pending) >= self.batch_size:
                         pending = self._batch(pending)
@@ -234,12 +250,76 @@ class Importer:
         )
         report.notes = list(source.notes)
         report.ignored = sorted(source.ignored)
+        if self.area_records and not report.errors and not self.options.dry_run:
+            if self.staging is not None:  # counted when merged
+                self.staging.area_records = self.area_records
+            else:
+                self._write_area_services()
+        elif self.area_records:
+            self._count_area_services()
         if report.errors or self.options.dry_run or self.staging is not None:
             savepoint.rollback()  # staged: nothing was written, merge() writes
         else:
             savepoint.commit()
             report.committed = True
         return report
+
+    # -- area services (app.service_areas.imports) --------------------------------------
+    def _area_service(self, item: SourceRecord) -> None:
+        """A record with an area: an area service, checked now and written at the end."""
+        report = self.report
+        report.rows += 1
+        parsed = parse_record(item.record)
+        external_id = parsed.payload.get("external_id")
+        errors: Errors = [*item.errors, *parsed.errors]
+        errors += self._claim(
+            item.number, parsed.public_id, external_id if isinstance(external_id, str) else None
+        )
+        if parsed.public_id:
+            parsed.payload["id"] = parsed.public_id
+        record, problems = area_imports.prepare(
+            self.session,
+            item.number,
+            parsed.payload,
+            self.options.lang,
+            self.options.default_category,
+        )
+        errors += problems
+        for name, detail in item.warnings:
+            report.warn(item.number, name, detail, item.ref)
+        if errors or record is None:
+            report.failed += 1
+            for name, detail in errors:
+                report.error(item.number, name, detail, item.ref)
+            return
+        self.area_records.append(record)
+
+    def _count_area_services(self) -> None:
+        """Created or updated, as the merge will find them (a staged or dry run)."""
+        for rec in self.area_records:
+            exists = (
+                rec.public_id is not None
+                and area_repository.by_public_id(self.session, rec.public_id) is not None
+            ) or (
+                rec.data.external_id is not None
+                and area_repository.by_external_id(self.session, rec.data.external_id) is not None
+            )
+            if exists:
+                self.report.updated += 1
+            else:
+                self.report.created += 1
+
+    def _write_area_services(self) -> None:
+        created, updated, unchanged, errors = area_imports.write(
+            self.session, self.options.principal, self.options.organization_id, self.area_records
+        )
+        report = self.report
+        report.created += created
+        report.updated += updated
+        report.unchanged += unchanged
+        report.failed += len(errors)
+        for number, name, detail in errors:
+            report.error(number, name, detail)
 
     def _records(self, records: Iterator[SourceRecord]) -> Iterator[SourceRecord]:
         """The records, until the file cannot be read on (the problem is kept)."""

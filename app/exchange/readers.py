@@ -184,6 +184,8 @@ def _feature(number: int, feature: Any, source: Source) -> SourceRecord:
         else:
             item.record.setdefault("external_id", str(fid))
     geometry = feature.get("geometry")
+    if geometry is None and item.record.get("area") not in (None, "", {}):
+        return item  # an area service (docs/service-areas.md): no place, an ``area``
     coords = geometry.get("coordinates") if isinstance(geometry, Mapping) else None
     if (
         not isinstance(geometry, Mapping)

@@ -281,7 +281,10 @@ def import_staged(
             try:
                 with write_session() as session, session.begin():
                     started = time.perf_counter()
-                    merge(session, staged.options, staged.staging)
+                    created, updated, unchanged = merge(session, staged.options, staged.staging)
+                    staged.report.created += created
+                    staged.report.updated += updated
+                    staged.report.unchanged += unchanged
                     staged.report.committed = True
                     _record(session, staged.options, staged.report)
                     session.flush()

@@ -2,16 +2,20 @@
 
 Each ``service_at_location`` whose location has coordinates becomes one service point;
 its id (a UUID) becomes the point's id, so importing the same dataset again updates the
-same points. A service without such a location (a hotline, a website) is not a place a
-traveller can reach, so it is skipped and reported. Fields Rumbo has no place for are
+same points. A service without such a location but with ``service_areas`` (a hotline, a
+website) becomes one *area service* (docs/service-areas.md), with the service's id; one with
+neither is skipped and reported. Fields Rumbo has no place for are
 listed in the import report (``ignored``), never dropped silently.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from app.hsds import ids, schedules
 from app.hsds.mapping import RUMBO_STATUS, WHATSAPP
@@ -33,6 +37,7 @@ _SERVICE_KEPT = {
     "phones",
     "schedules",
     "service_at_locations",
+    "service_areas",
     "languages",
     "cost_options",
     "required_documents",
@@ -177,7 +182,11 @@ def _texts(service: Mapping[str, Any], location: Mapping[str, Any], record: dict
 
 
 def _one(
-    service: Mapping[str, Any], sal: Mapping[str, Any], vocab: Vocabulary, label: str
+    service: Mapping[str, Any],
+    sal: Mapping[str, Any],
+    vocab: Vocabulary,
+    label: str,
+    area: dict[str, Any] | None = None,
 ) -> HsdsRecord:
     location = sal.get("location") if isinstance(sal.get("location"), Mapping) else {}
     assert isinstance(location, Mapping)
@@ -193,15 +202,21 @@ def _one(
         for k, v in location.items()
         if k not in _LOCATION_KEPT and v not in (None, "", [])
     }
-    sal_id = _text(sal.get("id"))
+    sal_id = _text(sal.get("id")) if area is None else _text(service.get("id"))
     if sal_id and ids.is_uuid(sal_id):
         record["id"] = sal_id
     elif sal_id:
         record["external_id"] = f"hsds:{sal_id}"
-    if location.get("latitude") in (None, "") or location.get("longitude") in (None, ""):
-        rec.skip = "its location has no latitude/longitude: a service point needs a place"
+    if area is not None:  # an area service (app.service_areas): no place, an area
+        record["area"] = area
+    elif location.get("latitude") in (None, "") or location.get("longitude") in (None, ""):
+        rec.skip = (
+            "its location has no latitude/longitude and the service no service_area: "
+            "a service point needs a place"
+        )
         return rec
-    record["lat"], record["lon"] = location.get("latitude"), location.get("longitude")
+    else:
+        record["lat"], record["lon"] = location.get("latitude"), location.get("longitude")
     address = next(iter(_items(location.get("addresses"))), {})
     if _text(address.get("country")):
         record["country"] = _text(address.get("country"))
@@ -245,13 +260,62 @@ def _one(
     return rec
 
 
+def area_of_service(service: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The area of a service's ``service_areas`` (Rumbo's own area object, a GeoJSON
+    geometry, or country codes as text); several become their countries or polygons."""
+    found: list[dict[str, Any]] = []
+    for item in _items(service.get("service_areas")):
+        extent = _text(item.get("extent"))
+        if not extent:
+            continue
+        try:
+            value = orjson.loads(extent) if extent.startswith("{") else None
+        except orjson.JSONDecodeError:
+            value = None
+        if isinstance(value, dict):
+            found.append(value)
+        else:
+            codes = [c for c in re.split(r"[\s,;|]+", extent) if c]
+            found.append({"type": "Countries", "countries": codes})
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0]
+    if all(f.get("type") == "Countries" for f in found):
+        return {"type": "Countries", "countries": [c for f in found for c in f["countries"]]}
+    polygons = [f for f in found if f.get("type") in ("Polygon", "MultiPolygon")]
+    if len(polygons) == len(found):
+        coordinates = [
+            p
+            for f in polygons
+            for p in ([f["coordinates"]] if f["type"] == "Polygon" else f["coordinates"])
+        ]
+        return {"type": "MultiPolygon", "coordinates": coordinates}
+    return found[0]
+
+
 def records_of_service(service: Mapping[str, Any], vocab: Vocabulary) -> Iterator[HsdsRecord]:
     """One record per service_at_location of a (fully nested) HSDS service."""
     name = _text(service.get("name")) or _text(service.get("id")) or "?"
     sals = _items(service.get("service_at_locations"))
+    located = [
+        sal
+        for sal in sals
+        if isinstance(sal.get("location"), Mapping)
+        and sal["location"].get("latitude") not in (None, "")
+        and sal["location"].get("longitude") not in (None, "")
+    ]
+    area = area_of_service(service)
+    if not located and area is not None:
+        # A hotline or online service: one area service (docs/service-areas.md).
+        yield _one(service, {}, vocab, f"service {name!r} (service area)", area=area)
+        return
     if not sals:
         rec = HsdsRecord(record={}, ref=f"service {name!r}")
-        rec.skip = "it has no service_at_location: a service point needs a place"
+        rec.skip = (
+            "it has no service_at_location nor service_area: a service point needs a place "
+            "(an area service an area)"
+        )
         yield rec
         return
     for sal in sals:

@@ -122,12 +122,15 @@ def _points(
     output: str,
     render: Callable[[Any], dict[str, Any]],
     pref: LanguagePreference,
+    with_areas: bool = False,
 ) -> Any:
     where = service.point_filters(session, request.app.state.search, filters, vocab)
     if output == "ndjson":
 
         def produce(stream_session: Any) -> Iterator[dict[str, Any]]:
-            return service.iter_rendered(stream_session, where, render)
+            yield from service.iter_rendered(stream_session, where, render)
+            if with_areas:  # the full export: area services after the points
+                yield from service.iter_area_services(stream_session, filters, vocab, pref)
 
         return StreamingResponse(
             service.ndjson_lines(request.app.state.database.read_sessionmaker, produce),
@@ -226,7 +229,18 @@ def list_services(
             return mapping.full_service(point, vocab, pref)
         return mapping.service_summary(point, pref)
 
-    return _points(request, response, session, filters, vocab, paging, output, render, pref)
+    return _points(
+        request,
+        response,
+        session,
+        filters,
+        vocab,
+        paging,
+        output,
+        render,
+        pref,
+        with_areas=full and not minimal,
+    )
 
 
 @router.get(

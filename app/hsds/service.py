@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.geo.base import SearchBackend
-from app.hsds import ids, mapping, repository
+from app.hsds import areas, ids, mapping, repository
 from app.hsds.vocabulary import Term, Vocabulary, taxonomy_as_hsds
 from app.i18n.negotiation import LanguagePreference
+from app.service_areas import repository as area_repository
+from app.service_areas.models import PUBLIC_STATUSES
 from app.service_points import repository as points_repository
 from app.service_points.models import PointStatus, ServicePoint
 from app.taxonomy import repository as taxonomy_repository
@@ -146,7 +148,26 @@ def _public(session: Session, public_id: str, what: str) -> ServicePoint:
 def get_service(
     session: Session, public_id: str, *, vocab: Vocabulary, pref: LanguagePreference
 ) -> dict[str, Any]:
+    """A point's service, or an area service's (with ``service_areas``, no location)."""
+    item = area_repository.by_public_id(session, public_id) if ids.is_uuid(public_id) else None
+    if item is not None and item.deleted_at is None and item.status in PUBLIC_STATUSES:
+        return areas.area_service(item, vocab, pref)
     return mapping.full_service(_public(session, public_id, "service"), vocab, pref)
+
+
+def iter_area_services(
+    session: Session, filters: ServiceFilters, vocab: Vocabulary, pref: LanguagePreference
+) -> Iterator[dict[str, Any]]:
+    """Every public area service as a full HSDS service (the ``ndjson`` export of
+    ``full=true``); they have no terms of the point filters but organisation and date."""
+    if filters.taxonomy_term_id or filters.taxonomy_id or filters.search:
+        return
+    for item in area_repository.public(session):
+        if filters.organization_id and item.organization_id != filters.organization_id:
+            continue
+        if filters.modified_after and item.updated_at < filters.modified_after:
+            continue
+        yield areas.area_service(item, vocab, pref)
 
 
 def get_sal(session: Session, public_id: str, *, pref: LanguagePreference) -> dict[str, Any]:

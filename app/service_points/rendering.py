@@ -262,6 +262,9 @@ class Rendered:
     last_verified_at: dt.datetime | None
     source_as_of: dt.date | None
     location_precision: str = LocationPrecision.exact.value
+    # The public location (None when hidden): alert coverage is tested on what is shown.
+    lat: float | None = None
+    lon: float | None = None
 
     @classmethod
     def of(
@@ -285,6 +288,8 @@ class Rendered:
             last_verified_at=record.last_verified_at,
             source_as_of=record.source_as_of,
             location_precision=record.location_precision,
+            lat=record.lat,
+            lon=record.lon,
         )
 
 
@@ -301,11 +306,13 @@ def finish(
     warnings: list[str] | None,
     warning_texts: list[dict[str, str]] | None = None,
     along: tuple[float, float] | None = None,
+    alerts: list[str] | None = None,
 ) -> bytes:
     """The JSON of one point: its static shape plus the fields that depend on the request
     and the time (``distance_m`` in whole metres, or rounded to 100 m with
     ``distance_range_m`` for an approximate point, ``open_now``, ``verification.stale``,
-    ``warnings`` and their ``warning_texts``, ``along_m``/``off_route_m`` along a route)."""
+    ``warnings`` and their ``warning_texts``, ``along_m``/``off_route_m`` along a route,
+    ``alerts``: ids of the active alerts covering it)."""
     published = rendered.published
     parts = [rendered.head]
     if distance_m is not None:
@@ -340,6 +347,8 @@ def finish(
         parts.append(b',"warnings":' + dump(warnings))
         if warning_texts:
             parts.append(b',"warning_texts":' + dump(warning_texts))
+    if alerts:
+        parts.append(b',"alerts":' + dump(alerts))
     parts.append(b"}")
     return b"".join(parts)
 

@@ -151,6 +151,8 @@ async def search_points(
             "links": links,
             "lang": page.lang,
         }
+        if page.area_services is not None:  # a foreign member: they have no point geometry
+            body["area_services"] = page.area_services
         return Response(dump(body), media_type=GEOJSON_MEDIA_TYPE, headers=headers)
     return Response(page.body(), media_type="application/json", headers=headers)
 

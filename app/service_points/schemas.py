@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.i18n.content import LANG_FALLBACK
 
 __all__ = [
+    "AreaServiceRead",
     "Contact",
     "Location",
     "OrganizationRef",
@@ -49,6 +50,12 @@ _STALE = (
     "Published, and neither verified by staff nor backed by a source as of the last 180 days "
     "(`RUMBO_STALE_AFTER_DAYS`): freshness counts from the later of "
     "`verification.last_verified_at` and `source.as_of`"
+)
+
+
+_ALERTS = (
+    "Ids of the active alerts whose area covers the point, most severe first "
+    "(GET /v1/alerts/{id}); absent when none"
 )
 
 
@@ -161,6 +168,7 @@ class ServicePointRead(BaseModel):
     verification: Verification
     warnings: list[str] | None = Field(default=None, description=_WARNINGS)
     warning_texts: list[WarningTextRead] | None = Field(default=None, description=_WARNING_TEXTS)
+    alerts: list[str] | None = Field(default=None, description=_ALERTS)
     updated_at: dt.datetime = Field(description="Last change, in whole seconds (UTC)")
 
 
@@ -205,6 +213,7 @@ class ServicePointSummary(BaseModel):
     verification: VerificationSummary
     warnings: list[str] | None = Field(default=None, description=_WARNINGS)
     warning_texts: list[WarningTextRead] | None = Field(default=None, description=_WARNING_TEXTS)
+    alerts: list[str] | None = Field(default=None, description=_ALERTS)
 
 
 _NEXT_CURSOR = "Pass as `cursor` to get the next page; absent on the last"
@@ -214,11 +223,52 @@ _PAGE_LANG = (
 )
 
 
+_AREA = (
+    'The area served: {"type": "Countries", "countries": [...]}, a GeoJSON Polygon or '
+    'MultiPolygon (lon/lat), or {"type": "Circle", "center": [lon, lat], "radius_m": n}'
+)
+
+
+class AreaServiceRead(BaseModel):
+    """A service by the area it serves (a hotline, an online service, a mobile team)."""
+
+    id: str = Field(description="Stable public id (UUID)")
+    external_id: str | None = None
+    name: str
+    description: str | None = None
+    lang: str = Field(description="Language of the texts (BCP 47)")
+    lang_fallback: bool = Field(description="The texts are not in a language you asked for")
+    field_lang: dict[str, str] | None = Field(
+        default=None, description="Fields served in another language than `lang`"
+    )
+    languages_available: list[str]
+    area: dict[str, Any] = Field(description=_AREA)
+    countries: list[str] = Field(description="Countries the area covers or touches")
+    categories: list[str]
+    spoken_languages: list[str] | None = None
+    contact: Contact
+    opening_hours: str | None = Field(default=None, description="OpenStreetMap syntax")
+    free: bool | None = None
+    status: str
+    point: str | None = Field(default=None, description="Public id of its point, if it has one")
+    organization: OrganizationRef
+    source: Source
+    updated_at: dt.datetime
+
+
+_AREA_SERVICES = (
+    "With `near`, on the first page: the services whose area covers the place (hotlines, "
+    "online services, mobile teams), apart from the points so that distance order stays "
+    "honest; absent without `near` and when none covers the place"
+)
+
+
 class PointPage(BaseModel):
     """A page of points in full (`view=full`, the default)."""
 
     items: list[ServicePointRead]
     next_cursor: str | None = Field(default=None, description=_NEXT_CURSOR)
+    area_services: list[AreaServiceRead] | None = Field(default=None, description=_AREA_SERVICES)
     lang: str = Field(description=_PAGE_LANG)
 
 
@@ -227,6 +277,7 @@ class PointSummaryPage(BaseModel):
 
     items: list[ServicePointSummary]
     next_cursor: str | None = Field(default=None, description=_NEXT_CURSOR)
+    area_services: list[AreaServiceRead] | None = Field(default=None, description=_AREA_SERVICES)
     lang: str = Field(description=_PAGE_LANG)
 
 

@@ -17,14 +17,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.alerts.coverage import active_set
 from app.db import Database
 from app.errors import NotFound
 from app.geo.base import Candidate, NearestCursor, PostFilter, SearchBackend
 from app.geo.corridor import AlongCursor, RouteCandidate
+from app.geo.text import normalise_text, query_tokens
 from app.i18n.content import body_languages
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.texts import Text
 from app.metrics import observe_search
+from app.service_areas import service as area_services
+from app.service_areas.coverage import CoveringFilters
+from app.service_areas.schemas import AreaServiceRead
 from app.service_points import repository
 from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
 from app.service_points.dependencies import PointQuery
@@ -65,15 +70,24 @@ class PageOut:
     next_cursor: str | None
     lang: str
     languages: list[str]
+    # ``near`` answers (first page): the services whose area covers the place, apart from
+    # the points so that distance order stays honest (``AreaServiceRead`` shape).
+    area_services: list[dict[str, Any]] | None = None
 
     def body(self) -> bytes:
         """The page as JSON (``PointPage`` or ``PointSummaryPage`` shape)."""
         cursor = b'"next_cursor":' + dump(self.next_cursor) + b"," if self.next_cursor else b""
+        areas = (
+            b'"area_services":' + dump(self.area_services) + b","
+            if self.area_services is not None
+            else b""
+        )
         return (
             b'{"items":['
             + b",".join(self.items)
             + b"],"
             + cursor
+            + areas
             + b'"lang":'
             + dump(self.lang)
             + b"}"
@@ -227,6 +241,8 @@ def search_points(
     )
     warnings = tasks_service.warnings_for(session, flagged) if flagged else {}
     now = dt.datetime.now(dt.UTC)
+    shown = [c for c in page if c.id in rendered]
+    alerts = _alerts_on(session, [rendered[c.id] for c in shown], now)
     items = [
         finish(
             rendered[c.id],
@@ -242,12 +258,66 @@ def search_points(
                 else None
             ),
             along=(c.along_m, c.off_route_m) if isinstance(c, RouteCandidate) else None,
+            alerts=alerts[index],
         )
-        for c in page
-        if c.id in rendered
+        for index, c in enumerate(shown)
     ]
-    languages = body_languages(pref, (rendered[c.id].lang for c in page if c.id in rendered))
-    return PageOut(items=items, next_cursor=next_cursor, lang=languages[0], languages=languages)
+    # Absent when none covers the place (as `alerts` on a point).
+    areas = (
+        _area_services(session, query, categories, pref) or None
+        if query.near is not None and not query.cursor
+        else None
+    )
+    served = [rendered[c.id].lang for c in page if c.id in rendered]
+    served += [a["lang"] for a in areas or []]
+    languages = body_languages(pref, served)
+    return PageOut(
+        items=items,
+        next_cursor=next_cursor,
+        lang=languages[0],
+        languages=languages,
+        area_services=areas,
+    )
+
+
+def _area_services(
+    session: Session, query: PointQuery, categories: set[str], pref: LanguagePreference
+) -> list[dict[str, Any]]:
+    """The area services covering the ``near`` place that pass the query's filters. Filters
+    about doors (audience, open now, verified since) cannot be confirmed for them: with one
+    of those, none are listed. ``q`` must match their name or description."""
+    assert query.near is not None
+    if query.audiences or query.open_now or query.verified_since is not None:
+        return []
+    filters = CoveringFilters(
+        categories=frozenset(categories),
+        spoken_languages=query.spoken_languages,
+        countries=query.countries,
+        free=query.free,
+    )
+    found = area_services.near_place(session, query.near[0], query.near[1], pref, filters)
+    if query.q:
+        words = query_tokens(query.q)
+        found = [
+            a
+            for a in found
+            if all(w in normalise_text(f"{a['name']} {a.get('description') or ''}") for w in words)
+        ]
+    return [AreaServiceRead(**a).model_dump(mode="json", exclude_none=True) for a in found]
+
+
+def _alerts_on(session: Session, points: Sequence[Rendered], now: dt.datetime) -> list[list[str]]:
+    """For each point, the ids of the active alerts covering it (one small query for the
+    request, then in memory)."""
+    current = active_set(session, now)
+    if not current or not points:
+        return [[] for _ in points]
+    nowhere = math.nan  # a hidden point: only alerts of its whole country cover it
+    return current.covering_many(
+        [nowhere if p.lat is None else p.lat for p in points],
+        [nowhere if p.lon is None else p.lon for p in points],
+        [p.country for p in points],
+    )
 
 
 def _span(position: dict[str, object]) -> float | None:
@@ -360,6 +430,7 @@ def get_point_item(
         stale_after=stale_after,
         warnings=warnings,
         warning_texts=tasks_service.warning_texts(warnings, pref.chain) if warnings else None,
+        alerts=_alerts_on(session, [rendered[point_id]], now)[0],
     )
     return PointItem(body=body, lang=found.lang, version=found.version)
 

@@ -19,10 +19,12 @@ from typing import Any, Literal
 import brotli
 from sqlalchemy.orm import Session
 
+from app.alerts import offline as alerts_offline
 from app.db import Database
 from app.errors import NotFound
 from app.http_cache import etag_matches
 from app.metrics import observe_sync_build
+from app.service_areas import offline as areas_offline
 from app.service_points import repository as points_repository
 from app.signing import validity
 from app.signing.keyring import Keyring
@@ -37,8 +39,9 @@ __all__ = ["BUNDLE_FORMAT", "Bundle", "build_payload", "get_bundle"]
 
 BUNDLE_FORMAT = 1
 # How a stored bundle was built (the ``format`` column): bumped when the document gains
-# fields, so bundles stored before are rebuilt. 2: signed ``generated_at``/``expires_at``.
-_BUILD = 2
+# fields, so bundles stored before are rebuilt. 2: signed ``generated_at``/``expires_at``;
+# 3: ``area_services``.
+_BUILD = 3
 _BATCH = 500
 
 Encoding = Literal["br", "gzip"] | None
@@ -102,6 +105,8 @@ def build_payload(
         "countries": [records.country_record(session, country, languages, supported=supported)],
         **taxonomy(session, languages),
         "points": points,
+        "alerts": alerts_offline.active_records(session, country, languages.pick),
+        "area_services": areas_offline.country_records(session, country, languages.pick),
     }
     return payload, state.value
 

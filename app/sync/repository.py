@@ -38,6 +38,7 @@ __all__ = [
     "Change",
     "ChangeRow",
     "Counter",
+    "DataVersion",
     "audiences",
     "bundle_body",
     "bundle_meta",
@@ -46,6 +47,7 @@ __all__ = [
     "counter",
     "country_changed_since",
     "country_has_content",
+    "data_version",
     "feedback_tags",
     "increment_counter",
     "insert_changes",
@@ -183,6 +185,19 @@ def counter(session: Session) -> Counter:
         select(_counter.c.value, _counter.c.epoch, _counter.c.horizon).where(_counter.c.id == 1)
     ).one()
     return Counter(value=int(row.value), epoch=row.epoch, horizon=int(row.horizon))
+
+
+DataVersion = tuple[str, int]
+
+
+def data_version(session: Session) -> DataVersion:
+    """The database's epoch and change counter: one primary-key lookup that changes with
+    every committed write of synced data, from any process. In-process caches of such data
+    key on it (never on a timer)."""
+    row = session.execute(
+        select(_counter.c.epoch, _counter.c.value).where(_counter.c.id == 1)
+    ).one()
+    return str(row.epoch), int(row.value)
 
 
 def _bbox_clause(

@@ -16,8 +16,10 @@ from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
+from app.alerts import offline as alerts_offline
 from app.errors import Gone
 from app.metrics import observe_sync_build
+from app.service_areas import offline as areas_offline
 from app.service_points import repository as points_repository
 from app.signing import validity
 from app.sync import cursor as cursors
@@ -34,6 +36,8 @@ _KIND_LISTS = {
     "audience": "audiences",
     "feedback_tag": "feedback_tags",
     "country": "countries",
+    "alert": "alerts",
+    "area_service": "area_services",
 }
 
 
@@ -94,6 +98,12 @@ def _snapshot_page(
             payload["countries"] = [
                 records.country_record(session, scope.country, languages, supported=supported)
             ]
+            payload["alerts"] = alerts_offline.active_records(
+                session, scope.country, languages.pick
+            )
+            payload["area_services"] = areas_offline.country_records(
+                session, scope.country, languages.pick
+            )
     ids = repository.visible_point_ids(
         session, scope=scope, after_id=position.after_point or None, limit=limit + 1
     )
@@ -154,6 +164,12 @@ def _resolve(
                     out.append(records.point_record(loaded[shown[key]], languages))
                 else:
                     deleted[name].append(key)
+        elif kind == "alert":
+            out, gone = alerts_offline.resolve(session, wanted, scope.country, languages.pick)
+            deleted[name].extend(gone)
+        elif kind == "area_service":
+            out, gone = areas_offline.resolve(session, wanted, scope.country, languages.pick)
+            deleted[name].extend(gone)
         elif kind == "country":
             out = [
                 records.country_record(session, key, languages, supported=supported)
@@ -205,6 +221,12 @@ def _delta_page(
     )
     if more:
         return payload, replace(position, after_change=(rows[-1].seq, rows[-1].id)), True
+    if scope.country is not None and (
+        expired := alerts_offline.expired_ids(session, scope.country)
+    ):
+        # Expiry is not a write: the last page of a delta names the recently expired.
+        gone = payload["deleted"].setdefault("alerts", [])
+        gone.extend(key for key in expired if key not in gone)
     return payload, SyncCursor(since=position.high), False
 
 

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from app.alerts.models import Alert, AlertTranslation
 from app.countries.models import (
     CountryEmergencyNumber,
     CountryProfile,
@@ -34,6 +35,7 @@ from app.countries.models import (
 from app.db import utcnow
 from app.feedback.models import FeedbackTag, FeedbackTagTranslation
 from app.organizations.models import Organization
+from app.service_areas.models import AreaService, AreaServiceTranslation
 from app.service_points.models import (
     ServicePoint,
     ServicePointAudience,
@@ -45,11 +47,12 @@ from app.sync import repository
 from app.sync.repository import ChangeRow
 from app.taxonomy.models import Audience, AudienceTranslation, Category, CategoryTranslation
 
-__all__ = ["current_seq", "log_changes", "log_points", "take_seq"]
+__all__ = ["current_seq", "data_version", "log_changes", "log_points", "take_seq"]
 
 _SEQ = "rumbo.sync.seq"
 _PENDING = "rumbo.sync.pending"
 _LOGGED = "rumbo.sync.logged"
+_VERSION = "rumbo.sync.data_version"
 
 _POINT_CHILDREN = (
     ServicePointTranslation,
@@ -78,6 +81,10 @@ _TRACKED = (
     CountryProfile,
     *_COUNTRY_PARTS,
     Organization,
+    Alert,
+    AlertTranslation,
+    AreaService,
+    AreaServiceTranslation,
 )
 
 
@@ -86,6 +93,8 @@ class _Pending:
     points: list[ServicePoint]
     rows: list[ChangeRow]
     organizations: set[str]
+    alerts: list[Alert]
+    areas: list[AreaService]
 
 
 def take_seq(session: Session) -> int:
@@ -95,6 +104,15 @@ def take_seq(session: Session) -> int:
         seq = repository.increment_counter(session.connection())
         session.info[_SEQ] = seq
     return seq
+
+
+def data_version(session: Session) -> repository.DataVersion:
+    """The database's data version (:func:`app.sync.repository.data_version`), read once per
+    transaction: alerts and area services on one near-me request share one lookup."""
+    found: repository.DataVersion | None = session.info.get(_VERSION)
+    if found is None:
+        found = session.info[_VERSION] = repository.data_version(session)
+    return found
 
 
 def current_seq(session: Session) -> int | None:
@@ -168,7 +186,7 @@ def _row_of(obj: object) -> ChangeRow | None:
 
 
 def _collect(session: Session) -> _Pending:
-    pending = _Pending(points=[], rows=[], organizations=set())
+    pending = _Pending(points=[], rows=[], organizations=set(), alerts=[], areas=[])
     touched_points: dict[int, ServicePoint] = {}
 
     def add_point(point: ServicePoint | None) -> None:
@@ -192,6 +210,26 @@ def _collect(session: Session) -> _Pending:
             if obj.point_id is not None:
                 with session.no_autoflush:
                     add_point(session.get(ServicePoint, obj.point_id))
+        elif isinstance(obj, Alert):
+            pending.alerts.append(obj)
+        elif isinstance(obj, AlertTranslation):
+            if obj.alert_id is not None:
+                with session.no_autoflush:
+                    alert = session.get(Alert, obj.alert_id)
+                if alert is not None:
+                    pending.alerts.append(alert)
+        elif isinstance(obj, AreaService):
+            pending.areas.append(obj)
+            if obj not in session.new:  # the countries it left hear that it left
+                old = inspect(obj).attrs.countries.history.deleted
+                before = old[0] if old and isinstance(old[0], list) else []
+                pending.rows.extend(ChangeRow("area_service", obj.public_id, c) for c in before)
+        elif isinstance(obj, AreaServiceTranslation):
+            if obj.area_service_id is not None:
+                with session.no_autoflush:
+                    area_service = session.get(AreaService, obj.area_service_id)
+                if area_service is not None:
+                    pending.areas.append(area_service)
         elif (row := _row_of(obj)) is not None:
             # A child appended through its parent has no key yet; the parent is logged.
             if row.key is not None:
@@ -210,7 +248,7 @@ def _collect(session: Session) -> _Pending:
 
 def _before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
     pending = _collect(session)
-    if pending.points or pending.rows or pending.organizations:
+    if pending.points or pending.rows or pending.organizations or pending.alerts or pending.areas:
         # Taken before the flush writes anything: the counter is every writer's first lock.
         take_seq(session)
         session.info.setdefault(_PENDING, []).append(pending)
@@ -228,6 +266,14 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         # Points get their public id on insert, so their rows are built after the flush.
         rows.extend(batch.rows)
         rows.extend(_point_row(p) for p in batch.points)
+        # An alert reaches the clients of every country it touches (its area never
+        # changes once published, so there is no old place to tell).
+        rows.extend(ChangeRow("alert", a.public_id, c) for a in batch.alerts for c in a.countries)
+        # An area service reaches every country its area touches (public ids are given on
+        # insert, so these rows too are built after the flush).
+        rows.extend(
+            ChangeRow("area_service", a.public_id, c) for a in batch.areas for c in a.countries
+        )
         organizations |= batch.organizations
     fresh = [row for row in dict.fromkeys(rows) if row not in logged]
     connection = session.connection()
@@ -240,7 +286,7 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
 
 
 def _forget(session: Session, *_args: object) -> None:
-    for name in (_SEQ, _PENDING, _LOGGED):
+    for name in (_SEQ, _PENDING, _LOGGED, _VERSION):
         session.info.pop(name, None)
 
 
@@ -249,7 +295,17 @@ def _transaction_end(session: Session, transaction: Any) -> None:
         _forget(session)
 
 
+def _bulk_statement(state: ORMExecuteState) -> None:
+    """An ORM ``UPDATE``/``DELETE`` of alerts (no flush sees it) still moves the data version,
+    so the alerts cached by :mod:`app.alerts.coverage` in every process are read again."""
+    mapper = state.bind_mapper
+    writes = state.is_update or state.is_delete
+    if writes and mapper is not None and mapper.class_ in (Alert, AlertTranslation):
+        take_seq(state.session)
+
+
 event.listen(Session, "before_flush", _before_flush)
+event.listen(Session, "do_orm_execute", _bulk_statement)
 event.listen(Session, "after_flush", _after_flush)
 # A rollback (even of a savepoint) may undo the counter increment: take a new number after it.
 event.listen(Session, "after_soft_rollback", _forget)

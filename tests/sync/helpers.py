@@ -17,11 +17,11 @@ from app.organizations.models import Organization
 from app.service_points.models import ServicePoint
 from app.taxonomy.models import Audience, AudienceTranslation, Category, CategoryTranslation
 
-LISTS = ("points", "categories", "audiences", "feedback_tags", "countries")
+LISTS = ("points", "categories", "audiences", "feedback_tags", "countries", "alerts")
 
 
 def record_key(kind: str, record: dict[str, Any]) -> str:
-    return str(record["id"] if kind == "points" else record["code"])
+    return str(record["id"] if kind in ("points", "alerts") else record["code"])
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""A client replica always converges to the server's public state.
+"""A client replica always converges to the server's public state (points and alerts).
 
 Writes go through ``app.service_points.writing`` with real commits on a brand-new database;
 syncs go through HTTP. A stateful property test interleaves random writes with syncs from an
@@ -8,6 +8,7 @@ threads and hold a writer's transaction open while a client syncs.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import threading
 from typing import Any
@@ -25,8 +26,11 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from app.alerts.models import Alert, AlertStatus, AlertTranslation
+from app.db import utcnow
+from app.geo.areas import normalise_area
 from app.service_points import writing
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
 from app.service_points.models import PointStatus, ServicePoint
@@ -78,6 +82,39 @@ class World:
         )
         return writing.create_point(session, data, organization_id=self.org).public_id
 
+    def create_alert(self, session: Any, *, countries: list[str], published: bool) -> str:
+        area, touched = normalise_area({"type": "Countries", "countries": countries})
+        now = utcnow()
+        alert = Alert(
+            organization_id=self.org,
+            category="scam",
+            severity="Moderate",
+            urgency="Expected",
+            certainty="Likely",
+            area=area,
+            countries=touched,
+            effective_at=now,
+            expires_at=now + dt.timedelta(days=1),
+            original_language="es",
+            status=(AlertStatus.published if published else AlertStatus.draft).value,
+            published_at=now if published else None,
+            authors=["cli"],
+            translations=[AlertTranslation(lang="es", title="Estafa")],
+        )
+        session.add(alert)
+        session.flush()
+        return alert.public_id
+
+    def expected_alerts(self, country: str) -> set[str]:
+        """Published, unexpired alerts of ``country``, straight from the table."""
+        with self.database.session() as session:
+            now = utcnow()
+            return {
+                a.public_id
+                for a in session.scalars(select(Alert))
+                if a.status == "published" and a.expires_at > now and country in a.countries
+            }
+
     def expected(self, country: str) -> dict[str, Any]:
         with self.database.session() as session:
             return public_points(session, country=country)
@@ -94,6 +131,7 @@ class World:
 
 def check_converged(world: World, replica: Replica, area: Replica, *, snapshot: bool) -> None:
     assert replica_points(replica) == world.expected("CO")
+    assert set(replica.records["alerts"]) == world.expected_alerts("CO")
     assert replica_points(area) == world.expected_in_area()
     if snapshot:
         # The replica equals a snapshot taken now, record for record (taxonomy included).
@@ -107,6 +145,7 @@ class SyncMachine(RuleBasedStateMachine):
     world: World
 
     points = Bundle("points")
+    alerts = Bundle("alerts")
 
     def __init__(self) -> None:
         super().__init__()
@@ -191,6 +230,39 @@ class SyncMachine(RuleBasedStateMachine):
                 session.delete(point)
 
         self._on(public_id, change)
+
+    @rule(
+        target=alerts,
+        countries=st.sampled_from([["CO"], ["PA"], ["CO", "PA"]]),
+        published=st.booleans(),
+    )
+    def create_alert(self, countries: list[str], published: bool) -> str:
+        return str(
+            self.world.write(
+                lambda s: self.world.create_alert(s, countries=countries, published=published)
+            )
+        )
+
+    @rule(public_id=alerts, operation=st.sampled_from(["publish", "cancel", "expire", "retitle"]))
+    def change_alert(self, public_id: str, operation: str) -> None:
+        def action(session: Any) -> None:
+            alert = session.scalars(select(Alert).where(Alert.public_id == public_id)).one()
+            if operation == "publish" and alert.status == "draft":
+                alert.status, alert.published_at = "published", utcnow()
+            elif operation == "cancel":
+                alert.status, alert.cancelled_at = "cancelled", utcnow()
+            elif operation == "retitle":
+                alert.translations[0].title = f"Estafa {alert.version}"
+            elif operation == "expire":
+                # The clock passes the expiry: a statement, not an ORM change (no change log).
+                session.execute(
+                    update(Alert)
+                    .where(Alert.id == alert.id)
+                    .values(expires_at=utcnow() - dt.timedelta(seconds=1))
+                    .execution_options(synchronize_session=False)
+                )
+
+        self.world.write(action)
 
     @rule(limit=st.sampled_from([2, 500]))
     def sync_now(self, limit: int) -> None:
