@@ -61,6 +61,7 @@ QUERY_RULES: dict[str, Kind] = {
     ),
     **dict.fromkeys(
         (
+            "actor",
             "at",
             "category",
             "country",
@@ -68,6 +69,7 @@ QUERY_RULES: dict[str, Kind] = {
             "cursor",
             "default_category",
             "dry_run",
+            "entity",
             "format",
             "free",
             "full",
