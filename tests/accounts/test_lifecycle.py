@@ -24,7 +24,7 @@ from app.audit.models import AuditEvent
 from tests.accounts.helpers import TEST_PASSWORD, bearer, login, make_staff, make_user
 from tests.factories import make_organization
 
-NEW_PASSWORD = "Rio-Suchiate-cruce-2027"  # noqa: S105
+NEW_PASSWORD = "Rio-Suchiate-cruce-2027"
 
 
 def _settings(client: TestClient) -> Any:
@@ -46,7 +46,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(parsed)  # type: ignore[arg-type]
         return "250 OK"

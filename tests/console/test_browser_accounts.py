@@ -22,12 +22,12 @@ SECOND = "Frontera-Norte-Rio-Bravo"
 THIRD = "Camino-Largo-Hacia-Casa"
 
 
-def _log_in(tab: Any, live: LiveConsole, email: str, password: str) -> None:
+def _log_in(tab: Any, server: LiveConsole, email: str, password: str) -> None:
     tab.go("/console/login")
     tab.page.fill("#f-email", email)
     tab.page.fill("#f-password", password)
     tab.page.click("form[action='/console/login'] button[type=submit]")
-    tab.page.wait_for_url(live.url + "/console/")
+    tab.page.wait_for_url(server.url + "/console/")
 
 
 def test_account_lifecycle_in_the_console(tabs: Any, live: LiveConsole) -> None:  # noqa: F811
