@@ -13,7 +13,7 @@ from tests.accounts.helpers import TEST_PASSWORD, make_user
 from tests.console.helpers import console_client, csrf_of, log_in, staff
 from tests.factories import make_organization
 
-NEW_PASSWORD = "Paso-Canoas-Frontera-2027"  # noqa: S105
+NEW_PASSWORD = "Paso-Canoas-Frontera-2027"
 
 
 def _link(page: str) -> str:
