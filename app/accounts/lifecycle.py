@@ -234,19 +234,22 @@ def _reset_row(session: Session, token: str) -> PasswordReset:
     return row
 
 
-def reset_target(session: Session, token: str) -> StaffUser:
-    """The (active) account a reset token is for; 422 on ``token`` otherwise."""
-    row = _reset_row(session, token)
+def _reset_user(session: Session, row: PasswordReset) -> StaffUser:
     user = repository.user_by_id(session, row.user_id)
     if user is None or not user.is_active:
         raise ValidationProblem.for_field("body", "token", _BAD_LINK, pointer="/token")
     return user
 
 
+def reset_target(session: Session, token: str) -> StaffUser:
+    """The (active) account a reset token is for; 422 on ``token`` otherwise."""
+    return _reset_user(session, _reset_row(session, token))
+
+
 def use_reset(session: Session, settings: Settings, *, token: str, new_password: str) -> StaffUser:
     """Set a new password with a reset link (once); every session of the user ends."""
     row = _reset_row(session, token)
-    user = reset_target(session, token)
+    user = _reset_user(session, row)
     check_new_password(settings, new_password, email=user.email, field="new_password")
     row.used_at = utcnow()
     _set_password(session, user, new_password)

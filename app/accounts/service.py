@@ -119,10 +119,10 @@ def principal_from_api_key(session: Session, key: str) -> Principal:
     now = utcnow()
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         raise Unauthorized(_BAD_TOKEN)
-    if row.created_by_user_id is not None:  # a deactivated person's keys stop at once
-        creator = repository.user_by_id(session, row.created_by_user_id)
-        if creator is None or not creator.is_active:
-            raise Unauthorized(_BAD_TOKEN)
+    if row.created_by_user_id is not None and not repository.user_is_active(
+        session, row.created_by_user_id
+    ):  # a deactivated person's keys stop at once
+        raise Unauthorized(_BAD_TOKEN)
     if row.last_used_at is None or now - row.last_used_at >= _LAST_USED_RESOLUTION:
         row.last_used_at = now
         session.flush()
