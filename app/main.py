@@ -9,10 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from app import schema
+from app.accounts.lifecycle_router import router as lifecycle_router
 from app.accounts.router import router as accounts_router
 from app.alerts.router import router as alerts_router
 from app.apidocs import install_docs
 from app.budget import BudgetPlan, RequestBudget
+from app.audit.router import router as audit_router
 from app.compression import Compression
 from app.console import install_console
 from app.countries import location
@@ -72,6 +74,8 @@ ROUTERS = [
     languages_router,
     countries_router,
     accounts_router,
+    lifecycle_router,
+    audit_router,
     staff_points_router,
     staff_countries_router,
     hsds_router,

@@ -1,5 +1,6 @@
 """Registry of every ORM model (for Alembic and tests). Defines nothing itself."""
 
+from app.accounts.link_models import Invitation, PasswordReset
 from app.accounts.models import ApiKey, Membership, RefreshToken, StaffUser
 from app.alerts import models as alerts_models  # noqa: F401  (registers tables)
 from app.audit.models import AuditEvent
@@ -28,10 +29,12 @@ __all__ = [
     "AuditEvent",
     "Category",
     "CategoryTranslation",
+    "Invitation",
     "Language",
     "Membership",
     "Organization",
     "OrganizationTranslation",
+    "PasswordReset",
     "RefreshToken",
     "ServicePoint",
     "ServicePointAudience",

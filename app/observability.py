@@ -77,6 +77,7 @@ QUERY_RULES: dict[str, Kind] = {
     ),
     **dict.fromkeys(
         (
+            "actor",
             "at",
             "category",
             "corridor",
@@ -85,6 +86,7 @@ QUERY_RULES: dict[str, Kind] = {
             "cursor",
             "default_category",
             "dry_run",
+            "entity",
             "format",
             "free",
             "full",

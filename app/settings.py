@@ -86,6 +86,16 @@ class Settings(BaseSettings):
     token_issuer: str = "rumbo"  # noqa: S105  (a JWT claim, not a secret)
     token_audience: str = "rumbo-staff"  # noqa: S105  (a JWT claim, not a secret)
     password_min_length: int = 12
+    # Account lifecycle (app/accounts/lifecycle.py, invitations.py): the longest password
+    # accepted (NIST SP 800-63B: at least 64), how long a reset link and an invitation live,
+    # and the mail server that sends them ("smtp://user:pass@host:port", "smtps://..." for
+    # TLS, "?starttls=1" to upgrade); unset: links are shown once to the administrator.
+    password_max_length: int = Field(default=128, ge=64, le=1024)
+    password_reset_minutes: int = Field(default=60, ge=5, le=1440)
+    invitation_days: int = Field(default=7, ge=1, le=60)
+    smtp_url: str | None = None
+    smtp_from: str = "rumbo@localhost"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # ``limits`` notation. Failed logins lock out one (account, client) pair; the account as
     # a whole only refuses clients that have not logged in to it for ``login_known_client_days``
     # once its failures pass the higher threshold (so nobody elsewhere locks its user out);

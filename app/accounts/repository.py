@@ -20,6 +20,7 @@ __all__ = [
     "user_by_email",
     "user_by_id",
     "user_emails",
+    "user_is_active",
 ]
 
 
@@ -29,6 +30,12 @@ def user_by_email(session: Session, email: str) -> StaffUser | None:
 
 def user_by_id(session: Session, user_id: str) -> StaffUser | None:
     return session.get(StaffUser, user_id)
+
+
+def user_is_active(session: Session, user_id: str) -> bool:
+    """True when the account exists and is active (one small query, no relationships)."""
+    stmt = select(StaffUser.is_active).where(StaffUser.id == user_id)
+    return bool(session.scalars(stmt).first())
 
 
 def refresh_token_by_id(session: Session, session_id: str) -> RefreshToken | None:

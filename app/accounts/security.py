@@ -24,6 +24,8 @@ import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from app.accounts import passwords
+from app.accounts.passwords import WeakPassword
 from app.settings import Settings
 
 __all__ = [
@@ -46,30 +48,10 @@ __all__ = [
 
 API_KEY_PREFIX = "rk_"
 _ALGORITHM = "HS256"
-_COMMON = frozenset(
-    {
-        "password",
-        "password1",
-        "password123",
-        "123456789012",
-        "qwertyuiopas",
-        "contraseña123",
-        "contrasena123",
-        "letmein12345",
-        "iloveyou1234",
-        "administrator",
-        "welcome12345",
-        "changeme1234",
-    }
-)
 
 
 class InvalidToken(Exception):
     """A token that is malformed, tampered with, expired or meant for someone else."""
-
-
-class WeakPassword(ValueError):
-    """A password that does not meet the minimum strength."""
 
 
 @lru_cache(maxsize=1)
@@ -98,19 +80,12 @@ def dummy_verify(password: str) -> None:
     verify_password(password, _dummy_hash())
 
 
-def check_password_strength(password: str, *, min_length: int, email: str | None = None) -> None:
-    """Raise ``WeakPassword`` with the reason when ``password`` is too weak."""
-    if len(password) < min_length:
-        raise WeakPassword(f"must be at least {min_length} characters long")
-    if len(password) > 256:
-        raise WeakPassword("must be at most 256 characters long")
-    lowered = password.lower()
-    if lowered in _COMMON or len(set(password)) < 5:
-        raise WeakPassword("is too common or too repetitive")
-    if email:
-        local = email.split("@", 1)[0].lower()
-        if len(local) >= 4 and local in lowered:
-            raise WeakPassword("must not contain the e-mail address")
+def check_password_strength(
+    password: str, *, min_length: int, max_length: int = 256, email: str | None = None
+) -> None:
+    """Raise ``WeakPassword`` with the reason when ``password`` breaks the rules
+    (``app.accounts.passwords``)."""
+    passwords.check(password, min_length=min_length, max_length=max_length, email=email)
 
 
 def digest(secret: str) -> str:

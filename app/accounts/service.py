@@ -119,6 +119,10 @@ def principal_from_api_key(session: Session, key: str) -> Principal:
     now = utcnow()
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         raise Unauthorized(_BAD_TOKEN)
+    if row.created_by_user_id is not None and not repository.user_is_active(
+        session, row.created_by_user_id
+    ):  # a deactivated person's keys stop at once
+        raise Unauthorized(_BAD_TOKEN)
     if row.last_used_at is None or now - row.last_used_at >= _LAST_USED_RESOLUTION:
         row.last_used_at = now
         session.flush()
@@ -322,7 +326,10 @@ def create_user(
         raise ValidationProblem.for_field("body", "email", "not an e-mail address")
     try:
         security.check_password_strength(
-            password, min_length=settings.password_min_length, email=email
+            password,
+            min_length=settings.password_min_length,
+            max_length=settings.password_max_length,
+            email=email,
         )
     except security.WeakPassword as exc:
         raise ValidationProblem.for_field("body", "password", str(exc)) from None
@@ -356,6 +363,9 @@ def add_membership(
     existing = repository.membership(session, user.id, organization_id, role.value)
     if existing is not None:
         return existing
+    if not actor.is_admin and all(m.organization_id != organization_id for m in user.memberships):
+        # Joining an organisation needs the person's consent: app/accounts/invitations.py.
+        raise Forbidden("invite this person instead: only they can accept joining")
     membership = Membership(user_id=user.id, organization_id=organization_id, role=role.value)
     user.memberships.append(membership)
     session.flush()
@@ -563,6 +573,9 @@ def _user_view(session: Session, user: StaffUser, *, viewer: Principal) -> Staff
         memberships=_memberships_view(session, roles),
         country_editor_of=[g.country_code for g in user.country_grants],
     )
+
+
+user_view = _user_view  # for the lifecycle and directory routes
 
 
 def create_user_view(

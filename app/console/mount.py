@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Response
 
 from app.console import (
+    accounts_router,
     admin_router,
     alerts_router,
     api_router,
@@ -42,6 +43,7 @@ def install_console(app: FastAPI) -> None:
         points_router,
         work_router,
         admin_router,
+        accounts_router,
         data_router,
         api_router,
         alerts_router,

@@ -38,6 +38,7 @@ class LiveConsole:
     editor: str
     other_editor: str
     organization: str
+    org_admin: str = ""
     password: str = TEST_PASSWORD
     _server: uvicorn.Server | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
@@ -63,7 +64,8 @@ def start_live(database_url: str, *, seed: bool = True) -> LiveConsole:
         theirs = make_organization(session, slug="otra-ong", name="Otra ONG")
         editor = make_user(session, email="editora@casa-migrante.org", roles=[(mine, Role.editor)])
         other = make_user(session, email="editor@otra-ong.org", roles=[(theirs, Role.editor)])
-        emails = (editor.email, other.email)
+        admin = make_user(session, email="admin@casa-migrante.org", roles=[(mine, Role.admin)])
+        emails = (editor.email, other.email, admin.email)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -86,6 +88,7 @@ def start_live(database_url: str, *, seed: bool = True) -> LiveConsole:
         editor=emails[0],
         other_editor=emails[1],
         organization="casa-migrante",
+        org_admin=emails[2],
         _server=server,
         _thread=thread,
         _socket=sock,
