@@ -1,7 +1,7 @@
 """Account lifecycle: one-time password reset links and invitations.
 
 Revision ID: accounts_0001
-Revises: alerts_0001
+Revises: areas_0001
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = "accounts_0001"
-down_revision: str | Sequence[str] | None = "alerts_0001"
+down_revision: str | Sequence[str] | None = "areas_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
