@@ -7,6 +7,8 @@ when Chromium is not installed (``apt-get install -y chromium``).
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -312,3 +314,75 @@ def test_screenshots_can_be_taken(tabs, live: LiveConsole, tmp_path: Path):
     target = tmp_path / "dashboard-360.png"
     me.page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 5_000
+
+
+def test_an_alert_area_is_drawn_on_the_map_and_saved(tabs, live: LiveConsole, tmp_path: Path):
+    me = tabs()
+    me.log_in(live.editor)
+    page = me.page
+    me.go("/console/alerts/new")
+    page.locator("#area-map").scroll_into_view_if_needed()
+    box = page.locator("#area-map").bounding_box()
+    assert box and page.locator("#area-map.leaflet-container.no-tiles").count() == 1
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    # A bow tie (its edges cross) is drawn, saved, and refused next to the map.
+    page.click("#draw-polygon")
+    assert page.is_disabled("#draw-finish")
+    for dx, dy in ((-40, -40), (40, 40), (40, -40), (-40, 40)):
+        page.mouse.click(cx + dx, cy + dy)
+    page.click("#draw-finish")
+    assert page.is_checked("#area_kind-geojson")
+    page.select_option("#category", "health")
+    page.fill(
+        "#expires", (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    )
+    page.fill("#original_language", "es")
+    page.fill("#title", "Brote de sarampión en Lajas Blancas")
+    with page.expect_navigation() as navigation:
+        page.click("#alert-form button[type=submit]")
+    assert navigation.value.status == 422
+    assert "Self-intersection" in page.inner_text("#e-area")
+    assert page.locator("#area-map path.leaflet-interactive").count() == 1  # shown as sent
+
+    # Redrawn: four clicks, the last one undone, closed: a triangle.
+    page.click("#draw-clear")
+    assert page.input_value("#geojson") == ""
+    page.locator("#area-map").scroll_into_view_if_needed()
+    box = page.locator("#area-map").bounding_box()
+    assert box
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.click("#draw-polygon")
+    for dx, dy in ((-40, 40), (40, 40), (0, -40), (60, -60)):
+        page.mouse.click(cx + dx, cy + dy)
+    page.click("#draw-undo")
+    page.click("#draw-finish")
+    ring = json.loads(page.input_value("#geojson"))["coordinates"][0]
+    assert len(ring) == 4 and ring[0] == ring[-1]
+    page.screenshot(path=str(tmp_path / "alert-form.png"), full_page=True)
+    page.click("#alert-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/console/alerts\?notice=saved$"))
+    card = page.locator("#alerts-drafts + ul li", has_text="Brote de sarampión en Lajas Blancas")
+    assert "Area: polygon" in card.inner_text()
+    page.screenshot(path=str(tmp_path / "alerts.png"), full_page=True)
+
+
+def test_an_alert_circle_is_drawn_with_two_clicks(tabs, live: LiveConsole):
+    me = tabs(width=360)
+    me.log_in(live.editor)
+    page = me.page
+    me.go("/console/alerts/new")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    page.locator("#area-map").scroll_into_view_if_needed()
+    box = page.locator("#area-map").bounding_box()
+    assert box
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.click("#draw-circle")
+    page.mouse.click(cx, cy)
+    page.mouse.click(cx + 20, cy)
+    assert page.is_checked("#area_kind-circle")
+    lat, lon = float(page.input_value("#lat")), float(page.input_value("#lon"))
+    assert abs(lat - 9.0) < 1 and abs(lon + 79.5) < 1
+    assert float(page.input_value("#radius_km")) > 50
+    assert page.locator("#area-map path.leaflet-interactive").count() == 1

@@ -70,6 +70,16 @@
     if (bounds && bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 12, padding: [16, 16] }); }
   }
 
+  /* A new shape: the server's word on the old one no longer applies. */
+  function forgetErrors() {
+    var fieldset = document.getElementById('area');
+    if (fieldset) { fieldset.classList.remove('area-invalid'); }
+    Array.prototype.forEach.call(document.querySelectorAll('#area p.error'), function (p) {
+      p.hidden = true;
+    });
+    geojsonInput.removeAttribute('aria-invalid');
+  }
+
   /* Draw what the fields of the chosen kind describe. */
   function showFields() {
     shown.clearLayers();
@@ -136,6 +146,7 @@
     geojsonInput.value = polygonGeoJSON(vertices);
     chooseKind('geojson');
     stop();
+    forgetErrors();
     showFields();
   }
 
@@ -155,6 +166,7 @@
       radiusInput.value = (Math.round(metres / 100) / 10).toString();
       chooseKind('circle');
       stop();
+      forgetErrors();
       showFields();
     }
   });
