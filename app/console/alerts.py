@@ -36,6 +36,7 @@ __all__ = [
     "create",
     "form_values",
     "groups",
+    "on_map",
     "organizations_for",
     "publish",
     "save_translation",
@@ -73,6 +74,11 @@ def groups(session: Session, principal: Principal, *, limit: int = 200) -> Alert
             "draft": out.drafts,
         }.get(item.state, out.ended).append(item)
     return out
+
+
+def on_map(groups: AlertGroups) -> list[dict[str, Any]]:
+    """Title and area of the active and scheduled alerts, for the list's map."""
+    return [{"title": a.title, "area": a.area} for a in (*groups.active, *groups.scheduled)]
 
 
 def organizations_for(session: Session, principal: Principal) -> list[tuple[str, str]]:

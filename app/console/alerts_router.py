@@ -30,12 +30,14 @@ AlertId = Annotated[str, Path(max_length=36)]
 
 
 def _list(page: Page, db: ConsoleDb, *, errors: list[str], code: int) -> Response:
+    groups = alerts.groups(db, page.staff.principal)
     return render(
         page,
         "alerts.html",
         status=code,
         title=page.t("alerts.title"),
-        groups=alerts.groups(db, page.staff.principal),
+        groups=groups,
+        on_map=alerts.on_map(groups),
         errors=errors,
     )
 

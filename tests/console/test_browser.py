@@ -386,3 +386,34 @@ def test_an_alert_circle_is_drawn_with_two_clicks(tabs, live: LiveConsole):
     assert abs(lat - 9.0) < 1 and abs(lon + 79.5) < 1
     assert float(page.input_value("#radius_km")) > 50
     assert page.locator("#area-map path.leaflet-interactive").count() == 1
+
+
+def test_the_alert_list_maps_active_and_scheduled_areas(tabs, live: LiveConsole, tmp_path: Path):
+    me = tabs()
+    me.log_in(live.editor)
+    page = me.page
+    me.go("/console/alerts/new")
+    page.check("#area_kind-circle")
+    page.fill("#lat", "8.43")
+    page.fill("#lon", "-76.78")
+    page.fill("#radius_km", "40")
+    page.select_option("#severity", "Minor")
+    page.fill(
+        "#expires", (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    )
+    page.fill("#original_language", "es")
+    title = "Río crecido <b>en</b> Acandí"
+    page.fill("#title", title)
+    page.click("#alert-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/console/alerts\?notice=saved$"))
+    page.click("#alerts-drafts + ul li:has-text('Acandí') button:has-text('Publish')")
+    page.wait_for_url(re.compile(r".*notice=published$"))
+    assert page.locator(".area-view.leaflet-container path.leaflet-interactive").count() >= 1
+    # Its title is shown as text in the tooltip, never as markup.
+    page.locator(".area-view path.leaflet-interactive").last.hover()
+    page.wait_for_selector(".leaflet-tooltip")
+    assert title in page.inner_text(".leaflet-tooltip")
+    assert page.locator(".leaflet-tooltip b").count() == 0
+    page.screenshot(path=str(tmp_path / "alert-list.png"), full_page=True)
+    page.click("#alerts-active + ul li:has-text('Acandí') >> text=Translate")
+    assert page.locator(".area-view.leaflet-container path.leaflet-interactive").count() == 1

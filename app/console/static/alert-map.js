@@ -4,6 +4,57 @@
 (function () {
   'use strict';
 
+  var STYLE = { color: '#b42318', weight: 2, fillOpacity: 0.15 };
+
+  function baseMap(el) {
+    var L = window.L;
+    el.hidden = false;
+    var map = L.map(el, { keyboard: true, scrollWheelZoom: false, doubleClickZoom: false });
+    map.setView([9.0, -79.5], 4);
+    if (el.dataset.tiles) {
+      L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map);
+    } else {
+      el.classList.add('no-tiles');
+    }
+    return map;
+  }
+
+  /* An alert area as a Leaflet layer (null for whole countries: no outlines here). */
+  function areaLayer(area) {
+    var L = window.L;
+    if (!area || !area.type) { return null; }
+    if (area.type === 'Circle' && area.center) {
+      return L.circle([area.center[1], area.center[0]], L.extend({ radius: area.radius_m }, STYLE));
+    }
+    if (area.type === 'Polygon' || area.type === 'MultiPolygon') {
+      return L.geoJSON(area, { style: STYLE });
+    }
+    return null;
+  }
+
+  /* Read-only maps of saved alerts (the list, the translation page). */
+  function setupViews() {
+    Array.prototype.forEach.call(document.querySelectorAll('.area-view[data-areas]'), function (el) {
+      var items;
+      try { items = JSON.parse(el.dataset.areas); } catch (e) { return; }
+      var drawn = items.map(function (item) {
+        var layer = areaLayer(item.area);
+        if (layer && item.title) {
+          var label = document.createElement('span');
+          label.textContent = item.title;  // text, never markup
+          layer.bindTooltip(label);
+        }
+        return layer;
+      }).filter(Boolean);
+      if (!drawn.length) { return; }
+      var map = baseMap(el);
+      var group = window.L.featureGroup(drawn).addTo(map);
+      map.fitBounds(group.getBounds(), { maxZoom: 10, padding: [16, 16] });
+    });
+  }
+
+  if (window.L) { setupViews(); }
+
   var mapEl = document.getElementById('area-map');
   var help = document.getElementById('area-help');
   var geojsonInput = document.getElementById('geojson');
@@ -14,17 +65,9 @@
   if (!mapEl || !window.L || !geojsonInput || !latInput || !lonInput || !radiusInput) { return; }
   var L = window.L;
   var data = mapEl.dataset;
-  var STYLE = { color: '#b42318', weight: 2, fillOpacity: 0.15 };
 
-  mapEl.hidden = false;
   if (help) { help.hidden = false; }
-  var map = L.map(mapEl, { keyboard: true, scrollWheelZoom: false, doubleClickZoom: false });
-  map.setView([9.0, -79.5], 4);
-  if (data.tiles) {
-    L.tileLayer(data.tiles, { maxZoom: 19, attribution: data.attribution }).addTo(map);
-  } else {
-    mapEl.classList.add('no-tiles');
-  }
+  var map = baseMap(mapEl);
 
   var shown = L.layerGroup().addTo(map);   // the area the fields describe
   var sketch = L.layerGroup().addTo(map);  // the shape being drawn
