@@ -235,7 +235,13 @@ def test_two_tabs_editing_the_same_point_end_in_a_visible_conflict(tabs, live: L
     assert second.page.input_value("#f-name") == "Comedor San José Obrero"
 
 
-PAGES = ["/console/", "/console/points", "/console/points/new"]
+PAGES = [
+    "/console/",
+    "/console/points",
+    "/console/points/new",
+    "/console/alerts",
+    "/console/alerts/new",
+]
 
 
 @pytest.mark.parametrize("width", [360, 1280])
