@@ -423,3 +423,23 @@ def test_the_alert_list_maps_active_and_scheduled_areas(tabs, live: LiveConsole,
     page.screenshot(path=str(tmp_path / "alert-list.png"), full_page=True)
     page.click("#alerts-active + ul li:has-text('Acandí') >> text=Translate")
     assert page.locator(".area-view.leaflet-container path.leaflet-interactive").count() == 1
+
+
+def test_an_alert_polygon_can_be_drawn_with_the_keyboard(tabs, live: LiveConsole):
+    me = tabs()
+    me.log_in(live.editor)
+    page = me.page
+    me.go("/console/alerts/new")
+    page.click("#draw-polygon")
+    page.focus("#area-map")
+    for key in ("ArrowLeft", "ArrowDown", "ArrowRight"):
+        page.keyboard.press("Space")
+        for _ in range(3):
+            page.keyboard.press(key)
+    page.keyboard.press("Space")
+    page.keyboard.press("Backspace")  # undo the last one
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
+    ring = json.loads(page.input_value("#geojson"))["coordinates"][0]
+    assert len(ring) == 5 and ring[0] == ring[-1]
+    assert len({tuple(p) for p in ring}) == 4

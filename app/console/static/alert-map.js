@@ -193,17 +193,17 @@
     showFields();
   }
 
-  map.on('click', function (event) {
+  function addPoint(latlng) {
     if (mode === 'polygon') {
-      vertices.push(event.latlng);
+      vertices.push(latlng);
       redrawSketch();
     } else if (mode === 'circle') {
       if (!centre) {
-        centre = event.latlng;
+        centre = latlng;
         redrawSketch();
         return;
       }
-      var metres = map.distance(centre, event.latlng);
+      var metres = map.distance(centre, latlng);
       latInput.value = round(centre.lat).toString();
       lonInput.value = round(wrap(centre.lng)).toString();
       radiusInput.value = (Math.round(metres / 100) / 10).toString();
@@ -212,7 +212,10 @@
       forgetErrors();
       showFields();
     }
-  });
+  }
+
+  map.on('click', function (event) { addPoint(event.latlng); });
+
 
   /* The toolbar: plain buttons above the map, created here so a page without
      JavaScript shows none. */
@@ -239,7 +242,10 @@
     if (kind() === 'circle') { latInput.value = lonInput.value = radiusInput.value = ''; }
     shown.clearLayers();
   });
+  /* Keyboard: the arrow keys move the map, Space puts a point at its centre. */
   mapEl.addEventListener('keydown', function (event) {
+    if (!mode) { return; }
+    if (event.key === ' ') { event.preventDefault(); addPoint(map.getCenter()); return; }
     if (mode !== 'polygon') { return; }
     if (event.key === 'Enter') { event.preventDefault(); finishPolygon(); }
     if (event.key === 'Backspace') { event.preventDefault(); vertices.pop(); redrawSketch(); }
