@@ -443,3 +443,26 @@ def test_an_alert_polygon_can_be_drawn_with_the_keyboard(tabs, live: LiveConsole
     ring = json.loads(page.input_value("#geojson"))["coordinates"][0]
     assert len(ring) == 5 and ring[0] == ring[-1]
     assert len({tuple(p) for p in ring}) == 4
+
+
+def test_the_alert_form_works_without_javascript(browser, tabs, live: LiveConsole):
+    context = browser.new_context(java_script_enabled=False, locale="en-GB")
+    try:
+        me = tabs(context=context)
+        me.log_in(live.editor)
+        page = me.page
+        me.go("/console/alerts/new")
+        assert not page.is_visible("#area-map") and page.locator("#draw-polygon").count() == 0
+        page.check("#area_kind-countries")
+        page.fill("#countries", "PA, CR")
+        page.select_option("#severity", "Minor")
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+        page.fill("#expires", expires.strftime("%Y-%m-%dT%H:%M"))
+        page.fill("#original_language", "es")
+        page.fill("#title", "Frontera cerrada en Paso Canoas")
+        page.click("#alert-form button[type=submit]")
+        page.wait_for_url(re.compile(r".*/console/alerts\?notice=saved$"))
+        card = page.locator("#alerts-drafts + ul li", has_text="Paso Canoas")
+        assert "Area: Whole countries · CR, PA" in card.inner_text()
+    finally:
+        context.close()
