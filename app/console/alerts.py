@@ -14,28 +14,42 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from app.accounts.models import Role
 from app.accounts.principal import Principal
 from app.alerts import service as alerts_service
 from app.alerts.inputs import AlertCreate, AlertTranslationInput
 from app.alerts.schemas import StaffAlertRead
+from app.console.dependencies import MAX_FIELD_BYTES
 from app.console.forms import messages_of
 from app.errors import Problem
+from app.jsondepth import exceeds
 from app.organizations.models import Organization
 
 __all__ = [
+    "MAX_AREA_FILE_BYTES",
     "AlertGroups",
+    "AreaFileError",
+    "area_errors",
     "cancel",
     "create",
+    "form_values",
     "groups",
+    "on_map",
     "organizations_for",
     "publish",
     "save_translation",
 ]
 
 AREA_KINDS = ("countries", "circle", "geojson")
+# An uploaded area file: 5,000 vertices (the most an area may have) fit in well under this;
+# the request as a whole stays under the app's body limit (1 MiB by default).
+MAX_AREA_FILE_BYTES = 512 * 1024
+
+
+class AreaFileError(ValueError):
+    """An uploaded area file that cannot be read (too large, too deep, not JSON)."""
 
 
 @dataclass(slots=True)
@@ -62,6 +76,11 @@ def groups(session: Session, principal: Principal, *, limit: int = 200) -> Alert
     return out
 
 
+def on_map(groups: AlertGroups) -> list[dict[str, Any]]:
+    """Title and area of the active and scheduled alerts, for the list's map."""
+    return [{"title": a.title, "area": a.area} for a in (*groups.active, *groups.scheduled)]
+
+
 def organizations_for(session: Session, principal: Principal) -> list[tuple[str, str]]:
     """(slug, name) of the organisations the person writes alerts for."""
     stmt = select(Organization).order_by(Organization.name).limit(500)
@@ -85,8 +104,43 @@ def _utc(raw: str | None) -> str | None:
         return raw  # the schema names it
 
 
-def _area(form: FormData) -> Any:
+def area_file(form: FormData) -> str | None:
+    """The text of the uploaded ``.geojson`` file, if the form carries one (size- and
+    depth-bounded: ``AreaFileError`` otherwise)."""
+    upload = form.get("area_file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    raw = upload.file.read(MAX_AREA_FILE_BYTES + 1)
+    if len(raw) > MAX_AREA_FILE_BYTES:
+        raise AreaFileError(f"the file is larger than {MAX_AREA_FILE_BYTES // 1024} KiB")
+    if exceeds(raw):
+        raise AreaFileError("the file nests JSON too deeply")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise AreaFileError("the file is not UTF-8 text") from exc
+
+
+def _geometry(text: str | None) -> Any:
+    if text is not None and exceeds(text):
+        return {"type": "Polygon"}  # refused by the schema, naming the area
+    try:
+        parsed = orjson.loads(text or "null")
+    except orjson.JSONDecodeError:
+        return {"type": "Polygon"}
+    if isinstance(parsed, dict) and parsed.get("type") == "FeatureCollection":
+        features = parsed.get("features")
+        if isinstance(features, list) and len(features) == 1:
+            parsed = features[0]
+    if isinstance(parsed, dict) and parsed.get("type") == "Feature":
+        parsed = parsed.get("geometry")
+    return parsed
+
+
+def _area(form: FormData, uploaded: str | None) -> Any:
     kind = _text(form, "area_kind")
+    if uploaded is not None:  # a file wins over the other area fields
+        return _geometry(uploaded)
     if kind == "circle":
         radius_km = _text(form, "radius_km") or "0"
         try:
@@ -98,21 +152,40 @@ def _area(form: FormData) -> Any:
         except ValueError:
             return {"type": "Circle"}
     if kind == "geojson":
-        try:
-            parsed = orjson.loads(_text(form, "geojson") or "null")
-        except orjson.JSONDecodeError:
-            return {"type": "Polygon"}
-        if isinstance(parsed, dict) and parsed.get("type") == "Feature":
-            parsed = parsed.get("geometry")
-        return parsed
+        return _geometry(_text(form, "geojson"))
     codes = [c.strip() for c in (_text(form, "countries") or "").split(",") if c.strip()]
     return {"type": "Countries", "countries": codes}
+
+
+def form_values(form: FormData) -> dict[str, str]:
+    """The posted fields, to show a refused form again; an uploaded area file's text moves
+    into the GeoJSON field (when it fits there), so nothing is lost."""
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    upload = form.get("area_file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        upload.file.seek(0)
+        try:
+            text = area_file(form)
+        except AreaFileError:
+            text = None
+        if text is not None and len(text.encode()) <= MAX_FIELD_BYTES:
+            values.update(area_kind="geojson", geojson=text)
+    return values
+
+
+def area_errors(errors: list[str]) -> list[str]:
+    """The messages about the area, shown again next to the map."""
+    return [e for e in errors if e.startswith(("area", "/area"))]
 
 
 def create(
     session: Session, principal: Principal, form: FormData
 ) -> tuple[StaffAlertRead | None, list[str]]:
     """A new draft from the form; the draft, or the reasons it was refused."""
+    try:
+        uploaded = area_file(form)
+    except AreaFileError as exc:
+        return None, [f"area: {exc}"]
     lang = _text(form, "original_language") or ""
     texts = {
         name: _text(form, name) for name in ("title", "body", "instructions", "area_description")
@@ -122,7 +195,7 @@ def create(
         "severity": _text(form, "severity"),
         "urgency": _text(form, "urgency"),
         "certainty": _text(form, "certainty"),
-        "area": _area(form),
+        "area": _area(form, uploaded),
         "expires": _utc(_text(form, "expires")),
         "original_language": lang,
         "translations": {lang: {k: v for k, v in texts.items() if v is not None}},

@@ -11,7 +11,13 @@ from app.alerts import push
 from app.alerts import service as alerts_service
 from app.alerts.models import AlertCategory, Certainty, Severity, Urgency
 from app.console import alerts
-from app.console.dependencies import ConsoleDb, FormDep, StaffPageDep
+from app.console.dependencies import (
+    MAX_FIELD_BYTES,
+    ConsoleDb,
+    FormDep,
+    StaffPageDep,
+    UploadFormDep,
+)
 from app.console.router import Notice, with_notice
 from app.console.web import ConsoleRoute, Page, redirect, render
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
@@ -24,12 +30,14 @@ AlertId = Annotated[str, Path(max_length=36)]
 
 
 def _list(page: Page, db: ConsoleDb, *, errors: list[str], code: int) -> Response:
+    groups = alerts.groups(db, page.staff.principal)
     return render(
         page,
         "alerts.html",
         status=code,
         title=page.t("alerts.title"),
-        groups=alerts.groups(db, page.staff.principal),
+        groups=groups,
+        on_map=alerts.on_map(groups),
         errors=errors,
     )
 
@@ -48,6 +56,9 @@ def _form(
         status=code,
         title=page.t("alerts.new"),
         errors=errors,
+        area_errors=alerts.area_errors(errors),
+        max_file_bytes=alerts.MAX_AREA_FILE_BYTES,
+        max_field_bytes=MAX_FIELD_BYTES,
         values=values,
         categories=[c.value for c in AlertCategory],
         severities=[s.value for s in Severity],
@@ -63,11 +74,10 @@ def new_alert(page: StaffPageDep, db: ConsoleDb) -> Response:
 
 
 @router.post("/alerts/new", operation_id="consoleCreateAlert", summary="Console: create alert")
-def create_alert(page: StaffPageDep, form: FormDep, db: ConsoleDb) -> Response:
+def create_alert(page: StaffPageDep, form: UploadFormDep, db: ConsoleDb) -> Response:
     item, errors = alerts.create(db, page.staff.principal, form)
     if item is None:
-        values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-        return _form(page, db, errors=errors, values=values, code=422)
+        return _form(page, db, errors=errors, values=alerts.form_values(form), code=422)
     return redirect("/console/alerts?notice=saved")
 
 

@@ -81,6 +81,8 @@ class TestPageWeight:
             "editor": f"/console/points/{point.public_id}",
             "translations": f"/console/points/{point.public_id}/translations",
             "history": f"/console/points/{point.public_id}/history",
+            "alerts": "/console/alerts",
+            "new alert": "/console/alerts/new",
         }
         for name, url in pages.items():
             figures[name] = self._weigh(console, url)
@@ -157,6 +159,8 @@ class TestPageRules:
             f"/console/points/{point.public_id}/translations",
             "/console/users",
             "/console/api-keys",
+            "/console/alerts",
+            "/console/alerts/new",
         ]
         for url in urls:
             html = console.get(url).text

@@ -7,6 +7,8 @@ when Chromium is not installed (``apt-get install -y chromium``).
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -233,7 +235,13 @@ def test_two_tabs_editing_the_same_point_end_in_a_visible_conflict(tabs, live: L
     assert second.page.input_value("#f-name") == "Comedor San José Obrero"
 
 
-PAGES = ["/console/", "/console/points", "/console/points/new"]
+PAGES = [
+    "/console/",
+    "/console/points",
+    "/console/points/new",
+    "/console/alerts",
+    "/console/alerts/new",
+]
 
 
 @pytest.mark.parametrize("width", [360, 1280])
@@ -312,3 +320,149 @@ def test_screenshots_can_be_taken(tabs, live: LiveConsole, tmp_path: Path):
     target = tmp_path / "dashboard-360.png"
     me.page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 5_000
+
+
+def test_an_alert_area_is_drawn_on_the_map_and_saved(tabs, live: LiveConsole, tmp_path: Path):
+    me = tabs()
+    me.log_in(live.editor)
+    page = me.page
+    me.go("/console/alerts/new")
+    page.locator("#area-map").scroll_into_view_if_needed()
+    box = page.locator("#area-map").bounding_box()
+    assert box and page.locator("#area-map.leaflet-container.no-tiles").count() == 1
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    # A bow tie (its edges cross) is drawn, saved, and refused next to the map.
+    page.click("#draw-polygon")
+    assert page.is_disabled("#draw-finish")
+    for dx, dy in ((-40, -40), (40, 40), (40, -40), (-40, 40)):
+        page.mouse.click(cx + dx, cy + dy)
+    page.click("#draw-finish")
+    assert page.is_checked("#area_kind-geojson")
+    page.select_option("#category", "health")
+    page.fill(
+        "#expires", (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    )
+    page.fill("#original_language", "es")
+    page.fill("#title", "Brote de sarampión en Lajas Blancas")
+    with page.expect_navigation() as navigation:
+        page.click("#alert-form button[type=submit]")
+    assert navigation.value.status == 422
+    assert "Self-intersection" in page.inner_text("#e-area")
+    assert page.locator("#area-map path.leaflet-interactive").count() == 1  # shown as sent
+
+    # Redrawn: four clicks, the last one undone, closed: a triangle.
+    page.click("#draw-clear")
+    assert page.input_value("#geojson") == ""
+    page.locator("#area-map").scroll_into_view_if_needed()
+    box = page.locator("#area-map").bounding_box()
+    assert box
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.click("#draw-polygon")
+    for dx, dy in ((-40, 40), (40, 40), (0, -40), (60, -60)):
+        page.mouse.click(cx + dx, cy + dy)
+    page.click("#draw-undo")
+    page.click("#draw-finish")
+    ring = json.loads(page.input_value("#geojson"))["coordinates"][0]
+    assert len(ring) == 4 and ring[0] == ring[-1]
+    page.screenshot(path=str(tmp_path / "alert-form.png"), full_page=True)
+    page.click("#alert-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/console/alerts\?notice=saved$"))
+    card = page.locator("#alerts-drafts + ul li", has_text="Brote de sarampión en Lajas Blancas")
+    assert "Area: polygon" in card.inner_text()
+    page.screenshot(path=str(tmp_path / "alerts.png"), full_page=True)
+
+
+def test_an_alert_circle_is_drawn_with_two_clicks(tabs, live: LiveConsole):
+    me = tabs(width=360)
+    me.log_in(live.editor)
+    page = me.page
+    me.go("/console/alerts/new")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    page.locator("#area-map").scroll_into_view_if_needed()
+    box = page.locator("#area-map").bounding_box()
+    assert box
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.click("#draw-circle")
+    page.mouse.click(cx, cy)
+    page.mouse.click(cx + 20, cy)
+    assert page.is_checked("#area_kind-circle")
+    lat, lon = float(page.input_value("#lat")), float(page.input_value("#lon"))
+    assert abs(lat - 9.0) < 1 and abs(lon + 79.5) < 1
+    assert float(page.input_value("#radius_km")) > 50
+    assert page.locator("#area-map path.leaflet-interactive").count() == 1
+
+
+def test_the_alert_list_maps_active_and_scheduled_areas(tabs, live: LiveConsole, tmp_path: Path):
+    me = tabs()
+    me.log_in(live.editor)
+    page = me.page
+    me.go("/console/alerts/new")
+    page.check("#area_kind-circle")
+    page.fill("#lat", "8.43")
+    page.fill("#lon", "-76.78")
+    page.fill("#radius_km", "40")
+    page.select_option("#severity", "Minor")
+    page.fill(
+        "#expires", (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    )
+    page.fill("#original_language", "es")
+    title = "Río crecido <b>en</b> Acandí"
+    page.fill("#title", title)
+    page.click("#alert-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/console/alerts\?notice=saved$"))
+    page.click("#alerts-drafts + ul li:has-text('Acandí') button:has-text('Publish')")
+    page.wait_for_url(re.compile(r".*notice=published$"))
+    assert page.locator(".area-view.leaflet-container path.leaflet-interactive").count() >= 1
+    # Its title is shown as text in the tooltip, never as markup.
+    page.locator(".area-view path.leaflet-interactive").last.hover()
+    page.wait_for_selector(".leaflet-tooltip")
+    assert title in page.inner_text(".leaflet-tooltip")
+    assert page.locator(".leaflet-tooltip b").count() == 0
+    page.screenshot(path=str(tmp_path / "alert-list.png"), full_page=True)
+    page.click("#alerts-active + ul li:has-text('Acandí') >> text=Translate")
+    assert page.locator(".area-view.leaflet-container path.leaflet-interactive").count() == 1
+
+
+def test_an_alert_polygon_can_be_drawn_with_the_keyboard(tabs, live: LiveConsole):
+    me = tabs()
+    me.log_in(live.editor)
+    page = me.page
+    me.go("/console/alerts/new")
+    page.click("#draw-polygon")
+    page.focus("#area-map")
+    for key in ("ArrowLeft", "ArrowDown", "ArrowRight"):
+        page.keyboard.press("Space")
+        for _ in range(3):
+            page.keyboard.press(key)
+    page.keyboard.press("Space")
+    page.keyboard.press("Backspace")  # undo the last one
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
+    ring = json.loads(page.input_value("#geojson"))["coordinates"][0]
+    assert len(ring) == 5 and ring[0] == ring[-1]
+    assert len({tuple(p) for p in ring}) == 4
+
+
+def test_the_alert_form_works_without_javascript(browser, tabs, live: LiveConsole):
+    context = browser.new_context(java_script_enabled=False, locale="en-GB")
+    try:
+        me = tabs(context=context)
+        me.log_in(live.editor)
+        page = me.page
+        me.go("/console/alerts/new")
+        assert not page.is_visible("#area-map") and page.locator("#draw-polygon").count() == 0
+        page.check("#area_kind-countries")
+        page.fill("#countries", "PA, CR")
+        page.select_option("#severity", "Minor")
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+        page.fill("#expires", expires.strftime("%Y-%m-%dT%H:%M"))
+        page.fill("#original_language", "es")
+        page.fill("#title", "Frontera cerrada en Paso Canoas")
+        page.click("#alert-form button[type=submit]")
+        page.wait_for_url(re.compile(r".*/console/alerts\?notice=saved$"))
+        card = page.locator("#alerts-drafts + ul li", has_text="Paso Canoas")
+        assert "Area: Whole countries · CR, PA" in card.inner_text()
+    finally:
+        context.close()
