@@ -13,8 +13,8 @@ from app.accounts.lifecycle_router import router as lifecycle_router
 from app.accounts.router import router as accounts_router
 from app.alerts.router import router as alerts_router
 from app.apidocs import install_docs
-from app.budget import BudgetPlan, RequestBudget
 from app.audit.router import router as audit_router
+from app.budget import BudgetPlan, RequestBudget
 from app.compression import Compression
 from app.console import install_console
 from app.countries import location
