@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import (
@@ -149,8 +150,19 @@ def track_pool(engine: object, pool: str) -> None:
     from sqlalchemy import event
 
     gauge = DB_CONNECTIONS.labels(pool)
-    event.listen(engine, "checkout", lambda *_: gauge.inc())
-    event.listen(engine, "checkin", lambda *_: gauge.dec())
+
+    def checked_out(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        record.info["rumbo_in_use"] = True
+        gauge.inc()
+
+    def checked_in(_dbapi: Any, record: Any) -> None:
+        # Only what this listener counted out (a connection checked out before it was
+        # installed, or detached from its pool, is not counted back in).
+        if record is not None and record.info.pop("rumbo_in_use", False):
+            gauge.dec()
+
+    event.listen(engine, "checkout", checked_out)
+    event.listen(engine, "checkin", checked_in)
 
 
 class HttpMetrics:

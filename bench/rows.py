@@ -21,6 +21,9 @@ POINT_COLUMNS = (
     "organization_id",
     "lat",
     "lon",
+    # The public location (app.service_points.precision): bench points are all exact.
+    "public_lat",
+    "public_lon",
     "country",
     "locality",
     "timezone",
@@ -92,6 +95,8 @@ def rows(
                 p.public_id,
                 p.external_id,
                 org_ids[p.organization],
+                p.lat,
+                p.lon,
                 p.lat,
                 p.lon,
                 p.country,

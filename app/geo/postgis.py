@@ -52,16 +52,17 @@ _KNN = (
 )
 # Past a cursor: the ring beyond it, on the stored coordinates (app/geo/ring.py), a few
 # float operations per row the scan passes, where ST_Distance costs a geography distance.
-_BEYOND = ring_clause(_sp.c.lat, _sp.c.lon)
+_BEYOND = ring_clause(_sp.c.public_lat, _sp.c.public_lon)
 _KNN_AFTER = _KNN.where(_BEYOND)
 # A viewport's box, on the stored coordinates (the scan skips the points of its circle
 # outside the box instead of returning them), plain and across the antimeridian.
-_LAT_IN = _sp.c.lat.between(bindparam("south", type_=Float), bindparam("north", type_=Float))
-_IN_VIEW = _LAT_IN & _sp.c.lon.between(
+_LAT_IN = _sp.c.public_lat.between(bindparam("south", type_=Float), bindparam("north", type_=Float))
+_IN_VIEW = _LAT_IN & _sp.c.public_lon.between(
     bindparam("west", type_=Float), bindparam("east", type_=Float)
 )
 _IN_VIEW_ACROSS = _LAT_IN & (
-    (_sp.c.lon >= bindparam("west", type_=Float)) | (_sp.c.lon <= bindparam("east", type_=Float))
+    (_sp.c.public_lon >= bindparam("west", type_=Float))
+    | (_sp.c.public_lon <= bindparam("east", type_=Float))
 )
 _KNN_VIEW = {
     (after, across): (_KNN_AFTER if after else _KNN).where(_IN_VIEW_ACROSS if across else _IN_VIEW)

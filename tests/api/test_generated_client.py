@@ -48,6 +48,13 @@ UNSUPPORTED = {
         "Cannot parse response for status code <status> (Unsupported content_type "
         "application/vnd.mapbox-vector-tile), response will be omitted from generated client",
     ),
+    # The Atom feed is for feed readers (the same alerts are JSON at GET /v1/alerts).
+    (
+        "GET",
+        "/v1/alerts/feed/{code}.atom",
+        "Cannot parse response for status code <status> (Unsupported content_type "
+        "application/atom+xml), response will be omitted from generated client",
+    ),
 }
 
 

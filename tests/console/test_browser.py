@@ -436,6 +436,8 @@ def test_an_alert_polygon_can_be_drawn_with_the_keyboard(tabs, live: LiveConsole
         page.keyboard.press("Space")
         for _ in range(3):
             page.keyboard.press(key)
+        # Leaflet pans with an animation: the next vertex is the centre once it has ended.
+        page.wait_for_timeout(600)
     page.keyboard.press("Space")
     page.keyboard.press("Backspace")  # undo the last one
     page.keyboard.press("Space")

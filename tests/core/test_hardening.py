@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
         ("GET", "/docs", 200),
         ("GET", "/v1/points/not-a-point", 404),
         ("GET", "/v1/points?limit=-1", 422),
-        ("GET", "/v1/points?q=" + "x" * 5000, 414),
+        ("GET", "/v1/points?q=" + "x" * 9000, 414),
         ("POST", "/v1/api-keys", 401),
         ("GET", "/console/login", 200),
         ("GET", "/nowhere", 404),

@@ -36,6 +36,6 @@ def test_refusals_before_any_route_speak_the_readers_language(client):
     body = response.json()
     assert body["title"] == "Corps de la requête trop volumineux"
     assert body["detail"].startswith("les corps de requête sont limités à")
-    long_query = client.get("/v1/points", params={"q": "x" * 5000, "lang": "es"})
+    long_query = client.get("/v1/points", params={"q": "x" * 9000, "lang": "es"})
     assert long_query.status_code == 414
     assert long_query.json()["detail"].startswith("las cadenas de consulta están limitadas a")

@@ -50,8 +50,14 @@ def parse_box(text: str) -> BBox:
 
 
 def visible_in(conn: Any, box: BBox) -> dict[str, tuple[float, float]]:
-    """The reference: every visible point inside ``box`` (public id -> lat, lon)."""
-    rows = conn.execute(select(_sp.c.public_id, _sp.c.lat, _sp.c.lon).where(_VISIBLE))
+    """The reference: every visible point inside ``box`` (public id -> lat, lon), at its
+    public location (app.service_points.precision: hidden points have none and are not on
+    the map; approximate ones stand at their grid cell's centre)."""
+    rows = conn.execute(
+        select(_sp.c.public_id, _sp.c.public_lat, _sp.c.public_lon).where(
+            _VISIBLE, _sp.c.public_lat.is_not(None)
+        )
+    )
     return {pid: (lat, lon) for pid, lat, lon in rows if box.contains(lat, lon)}
 
 
@@ -162,6 +168,8 @@ def add_cluster_rows(
                     "organization_id": org.id,
                     "lat": round(plat, 6),
                     "lon": round(plon, 6),
+                    "public_lat": round(plat, 6),
+                    "public_lon": round(plon, 6),
                     "country": ISOLATED_COUNTRY,
                     "status": "published",
                     "original_language": "es",
