@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from app import schema
 from app.db import Database
 from app.main import create_app
+from bench.pg_replica import ReplicaUnavailable, StreamingReplica
 from tests.accounts.helpers import make_api_key
 from tests.conftest import (
     POSTGRES_URL,
@@ -33,7 +34,6 @@ from tests.conftest import (
     test_settings as settings_for,
 )
 from tests.factories import make_organization, point_payload
-from tests.ops.replica import ReplicaUnavailable, StreamingReplica
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

@@ -1,4 +1,4 @@
-"""A real PostgreSQL streaming replica of the local cluster, for the read-replica tests.
+"""A real PostgreSQL streaming replica of the local cluster (read-replica tests, benchmark).
 
 ``pg_basebackup`` copies the primary (over loopback, as the ``postgres`` user) into a
 temporary directory, and a second server runs on it as a hot standby on a free port. The
