@@ -45,6 +45,7 @@ from app.security_headers import NoSniff
 from app.service_areas.router import router as area_services_router
 from app.service_points.router import router as points_router
 from app.service_points.staff_router import router as staff_points_router
+from app.service_points.visibility import SEARCH_TABLE
 from app.settings import Settings, get_settings
 from app.signing.keyring import Keyring
 from app.signing.router import router as keys_router
@@ -126,7 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     track_pool(database.engine, "primary")
     if database.read_engine is not database.engine:
         track_pool(database.read_engine, "replica")
-    app.state.search = backend_for(database.dialect)
+    app.state.search = backend_for(database.dialect, SEARCH_TABLE)
     app.state.languages = LanguageCatalog()
     app.state.expected_heads = schema.expected_heads()
     # Development and tests create a signing key on first use; production needs `rumbo keys`.

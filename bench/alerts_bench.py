@@ -32,6 +32,7 @@ from app.i18n.negotiation import negotiate
 from app.service_points import service
 from app.service_points.dependencies import PointQuery
 from app.service_points.rendering import RenderCache
+from app.service_points.visibility import SEARCH_TABLE
 
 PLACES = [(8.4265, -76.7848), (8.05, -77.3), (9.0, -79.5), (14.9, -92.26), (10.0, -84.1)]
 
@@ -57,7 +58,7 @@ def _query(lat: float, lon: float) -> PointQuery:
 
 
 def _time(database: Database, runs: int, rng: random.Random) -> float:
-    backend = backend_for(database.dialect)
+    backend = backend_for(database.dialect, SEARCH_TABLE)
     pref = negotiate(lang="es", accept_language=None, default="es", supported=frozenset({"es"}))
     cache = RenderCache()
     samples = []

@@ -16,6 +16,7 @@ from typing import Any
 from app.db import Database
 from app.geo import backend_for
 from app.geo.sphere import BBox
+from app.service_points.visibility import SEARCH_TABLE
 from bench.scenarios import Sample
 
 __all__ = ["QueryTiming", "time_queries"]
@@ -55,7 +56,7 @@ def time_queries(
 ) -> list[QueryTiming]:
     """Median microseconds of nearest-20 (25 km) and of a street-level viewport."""
     database = Database(database_url)
-    backend = backend_for(database.dialect)
+    backend = backend_for(database.dialect, SEARCH_TABLE)
     rng = random.Random(seed)
     centres = [
         (s.lat + rng.uniform(-0.01, 0.01), s.lon + rng.uniform(-0.01, 0.01)) for s in samples

@@ -41,7 +41,8 @@ from app.i18n.fallback import localise
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.tags import base_language
 from app.i18n.texts import Text
-from app.service_points.models import PointStatus, ServicePoint
+from app.service_points.models import ServicePoint
+from app.service_points.visibility import is_readable
 from app.settings import Settings
 from app.tasks import service as tasks_service
 
@@ -108,7 +109,7 @@ def list_tags(
 
 def _public_point(session: Session, public_id: str) -> ServicePoint:
     point = repository.point_by_public_id(session, public_id)
-    if point is None or point.deleted_at is not None or point.status == PointStatus.draft:
+    if point is None or not is_readable(point):
         raise NotFound.for_field("path", "point_id", Text("point.not_found", id=public_id))
     return point
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from app.geo.base import SearchBackend
 from app.geo.postgis import PostgisBackend
+from app.geo.results import SpatialTable
 from app.geo.sqlite import SqliteBackend
 
-__all__ = ["SearchBackend", "backend_for"]
+__all__ = ["SearchBackend", "SpatialTable", "backend_for"]
 
 
-def backend_for(dialect: str) -> SearchBackend:
-    """The implementation for an engine's dialect name."""
+def backend_for(dialect: str, spatial: SpatialTable) -> SearchBackend:
+    """The implementation for an engine's dialect name, searching ``spatial``."""
     if dialect == "sqlite":
-        return SqliteBackend()
+        return SqliteBackend(spatial)
     if dialect == "postgresql":
-        return PostgisBackend()
+        return PostgisBackend(spatial)
     raise ValueError(f"no search backend for {dialect!r}")

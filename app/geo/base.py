@@ -1,55 +1,42 @@
 """The one interface both engines implement (the httpx transport pattern).
 
-Filters arrive as SQLAlchemy boolean clauses over the ``service_point`` table, built by
-the service points repository; a backend only adds the spatial and text parts.
+A backend is built for one :class:`~app.geo.results.SpatialTable` (the table it searches,
+described by its owner); filters arrive as SQLAlchemy boolean clauses over that table, and a
+backend only adds the spatial and text parts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
+from app.geo.results import (
+    AlongCursor,
+    Candidate,
+    NearestCursor,
+    PostFilter,
+    RouteCandidate,
+    SearchDidNotEnd,
+    SpatialTable,
+)
+from app.geo.route import Route
 from app.geo.sphere import BBox
 
-if TYPE_CHECKING:
-    from app.geo.corridor import AlongCursor, RouteCandidate
-    from app.geo.route import Route
-
-__all__ = ["Candidate", "NearestCursor", "PostFilter", "SearchBackend", "SearchDidNotEnd"]
-
-# Keeps the ids whose rows pass a test the database cannot evaluate (e.g. opening hours).
-PostFilter = Callable[[Sequence[int]], set[int]]
-
-
-class SearchDidNotEnd(RuntimeError):
-    """A search loop reached its hard cap on rounds. Each loop proves it ends well before
-    (see the backends); this is the belt and braces, answered as a 500 with a correlation
-    id rather than a thread spinning."""
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    id: int
-    distance_m: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NearestCursor:
-    """Keyset position in a nearest-first listing: after (distance, id). ``span_m``, when
-    known, is how far the previous page reached (last distance less first): a hint of where
-    the next page ends, never needed for a right answer."""
-
-    distance_m: float
-    id: int
-    span_m: float | None = None
+__all__ = [
+    "Candidate",
+    "NearestCursor",
+    "PostFilter",
+    "SearchBackend",
+    "SearchDidNotEnd",
+    "SpatialTable",
+]
 
 
 class SearchBackend(Protocol):
-    """Spatial and full-text search over public service points."""
+    """Spatial and full-text search over the rows of one table."""
 
     name: str
 

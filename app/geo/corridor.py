@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
-from app.geo.base import Candidate, PostFilter
+from app.geo.results import AlongCursor, PostFilter, RouteCandidate
 from app.geo.route import Piece, Route
 
 __all__ = ["AlongCursor", "RouteCandidate", "walk_corridor"]
@@ -29,20 +28,6 @@ FetchPieces = Callable[[Sequence[Piece]], Iterable[tuple[int, float, float]]]
 # start), later ones grow up to this many.
 _FIRST_ROUND = 4
 _MAX_ROUND = 64
-
-
-@dataclass(frozen=True, slots=True)
-class AlongCursor:
-    """Keyset position along a route: after (along_m, id)."""
-
-    along_m: float
-    id: int
-
-
-@dataclass(frozen=True, slots=True)
-class RouteCandidate(Candidate):
-    along_m: float = 0.0
-    off_route_m: float = 0.0
 
 
 def walk_corridor(

@@ -1,7 +1,7 @@
 """PostgreSQL + PostGIS: geography KNN (``<->`` on a GiST index) and ``tsvector`` search.
 
 Distances are computed the same way as on SQLite (haversine on the stored public
-location, ``public_lat``/``public_lon``: see ``app.service_points.precision``), so
+location the searched table carries: see ``app.geo.results.SpatialTable``), so
 both engines rank and report identically; the index only chooses and orders candidates.
 """
 
@@ -15,23 +15,23 @@ from sqlalchemy import ColumnClause, ColumnElement, Float, bindparam, column, fu
 from sqlalchemy.exc import InternalError
 from sqlalchemy.orm import Session
 
-from app.geo.base import Candidate, NearestCursor, PostFilter, SearchDidNotEnd
-from app.geo.corridor import AlongCursor, RouteCandidate, walk_corridor
+from app.geo.corridor import walk_corridor
+from app.geo.results import (
+    AlongCursor,
+    Candidate,
+    NearestCursor,
+    PostFilter,
+    RouteCandidate,
+    SearchDidNotEnd,
+    SpatialTable,
+)
 from app.geo.ring import ring_clause, ring_params
 from app.geo.route import Piece, Route
 from app.geo.sphere import BBox, haversine_m
 from app.geo.text import query_tokens
-from app.service_points.models import ServicePoint
 
 __all__ = ["PostgisBackend"]
 
-_sp = ServicePoint.__table__
-_geog: ColumnClause[Any] = column("geog")
-_search_vector: ColumnClause[Any] = column("search_vector")
-_VISIBLE = _sp.c.status.in_(("published", "temporarily_closed")) & _sp.c.deleted_at.is_(None)
-# Spatial searches see what the public may (``app.service_points.precision``): ``geog`` is
-# built on ``public_lat``/``public_lon`` and is NULL for hidden points, which they skip.
-_PLACED = _geog.is_not(None)
 # Slack (metres) between PostGIS's sphere arithmetic and ours at the radius boundary.
 _SLACK_M = 0.5
 
@@ -40,35 +40,6 @@ def _point(lat: Any, lon: Any) -> ColumnElement[object]:
     return func.geography(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326))
 
 
-# Nearest without filters, built once: a plain KNN scan of the GiST index (``<->`` alone
-# in ORDER BY, no ST_DWithin: with it, the planner misjudges dense towns and sorts
-# thousands of rows). LIMIT bounds the scan; the radius is applied to what it returns.
-_HERE = _point(bindparam("lat", type_=Float), bindparam("lon", type_=Float))
-_KNN = (
-    select(_sp.c.id, _sp.c.public_lat, _sp.c.public_lon)
-    .where(_VISIBLE, _PLACED)
-    .order_by(_geog.op("<->")(_HERE))
-    .limit(bindparam("n"))
-)
-# Past a cursor: the ring beyond it, on the stored coordinates (app/geo/ring.py), a few
-# float operations per row the scan passes, where ST_Distance costs a geography distance.
-_BEYOND = ring_clause(_sp.c.public_lat, _sp.c.public_lon)
-_KNN_AFTER = _KNN.where(_BEYOND)
-# A viewport's box, on the stored coordinates (the scan skips the points of its circle
-# outside the box instead of returning them), plain and across the antimeridian.
-_LAT_IN = _sp.c.public_lat.between(bindparam("south", type_=Float), bindparam("north", type_=Float))
-_IN_VIEW = _LAT_IN & _sp.c.public_lon.between(
-    bindparam("west", type_=Float), bindparam("east", type_=Float)
-)
-_IN_VIEW_ACROSS = _LAT_IN & (
-    (_sp.c.public_lon >= bindparam("west", type_=Float))
-    | (_sp.c.public_lon <= bindparam("east", type_=Float))
-)
-_KNN_VIEW = {
-    (after, across): (_KNN_AFTER if after else _KNN).where(_IN_VIEW_ACROSS if across else _IN_VIEW)
-    for after in (False, True)
-    for across in (False, True)
-}
 # Two candidates closer than this (metres) are a tie: PostGIS and haversine may order them
 # either way, so a page never ends inside a tie.
 _TIE_M = 0.01
@@ -76,8 +47,58 @@ _TIE_M = 0.01
 MAX_ROUNDS = 32
 
 
+class _Statements:
+    """The statements of one searched table."""
+
+    def __init__(self, spatial: SpatialTable) -> None:
+        self.spatial = spatial
+        self.id, self.lat, self.lon = spatial.id, spatial.lat, spatial.lon
+        self.geog: ColumnClause[Any] = column(spatial.geography)
+        self.search_vector: ColumnClause[Any] = column(spatial.search_vector)
+        # Spatial searches see what the public may (the table's public coordinates): the
+        # geography is built on them and is NULL for hidden points, which they skip.
+        self.visible = spatial.searchable & self.geog.is_not(None)
+        lat, lon = self.lat, self.lon
+        # Nearest without filters, built once: a plain KNN scan of the GiST index (``<->``
+        # alone in ORDER BY, no ST_DWithin: with it, the planner misjudges dense towns and
+        # sorts thousands of rows). LIMIT bounds the scan; the radius is applied to what it
+        # returns.
+        here = _point(bindparam("lat", type_=Float), bindparam("lon", type_=Float))
+        self.knn = (
+            select(self.id, lat, lon)
+            .where(self.visible)
+            .order_by(self.geog.op("<->")(here))
+            .limit(bindparam("n"))
+        )
+        # Past a cursor: the ring beyond it, on the stored coordinates (app/geo/ring.py), a
+        # few float operations per row the scan passes, where ST_Distance costs a geography
+        # distance.
+        self.beyond = ring_clause(lat, lon)
+        self.knn_after = self.knn.where(self.beyond)
+        # A viewport's box, on the stored coordinates (the scan skips the points of its
+        # circle outside the box instead of returning them), plain and across the
+        # antimeridian.
+        lat_in = lat.between(bindparam("south", type_=Float), bindparam("north", type_=Float))
+        self.in_view = lat_in & lon.between(
+            bindparam("west", type_=Float), bindparam("east", type_=Float)
+        )
+        self.in_view_across = lat_in & (
+            (lon >= bindparam("west", type_=Float)) | (lon <= bindparam("east", type_=Float))
+        )
+        self.knn_view = {
+            (after, across): (self.knn_after if after else self.knn).where(
+                self.in_view_across if across else self.in_view
+            )
+            for after in (False, True)
+            for across in (False, True)
+        }
+
+
 class PostgisBackend:
     name = "postgis"
+
+    def __init__(self, spatial: SpatialTable) -> None:
+        self._sql = _Statements(spatial)
 
     def nearest(
         self,
@@ -113,31 +134,32 @@ class PostgisBackend:
         give more rows than there are visible points ``N``, so a search runs at most
         ``1 + log4(N / (limit + 8))`` rounds: 12 for a billion points.
         """
+        sql = self._sql
         params: dict[str, Any] = {"lat": lat, "lon": lon}
         if where:
             # Filters: bound the scan by the radius (the filter may reject most points).
             here = _point(lat, lon)
             stmt = (
-                select(_sp.c.id, _sp.c.public_lat, _sp.c.public_lon)
+                select(sql.id, sql.lat, sql.lon)
                 .where(
-                    _VISIBLE,
-                    _PLACED,
-                    func.ST_DWithin(_geog, here, radius_m + _SLACK_M, False),
+                    sql.visible,
+                    func.ST_DWithin(sql.geog, here, radius_m + _SLACK_M, False),
                     *where,
                 )
-                .order_by(_geog.op("<->")(here))
+                .order_by(sql.geog.op("<->")(here))
                 .limit(bindparam("n"))
             )
             if after is not None:
-                stmt = stmt.where(_BEYOND)
+                stmt = stmt.where(sql.beyond)
             if inside is not None:
-                stmt = stmt.where(_IN_VIEW_ACROSS if inside.crosses_antimeridian else _IN_VIEW)
+                across = inside.crosses_antimeridian
+                stmt = stmt.where(sql.in_view_across if across else sql.in_view)
         elif inside is not None:
-            stmt = _KNN_VIEW[after is not None, inside.crosses_antimeridian]
+            stmt = sql.knn_view[after is not None, inside.crosses_antimeridian]
         elif after is not None:
-            stmt = _KNN_AFTER
+            stmt = sql.knn_after
         else:
-            stmt = _KNN
+            stmt = sql.knn
         if after is not None:
             params.update(ring_params(lat, lon, after.distance_m, radius_m))
         if inside is not None:
@@ -185,13 +207,18 @@ class PostgisBackend:
             batch *= 4
         raise SearchDidNotEnd(f"nearest search still going after {MAX_ROUNDS} rounds")
 
-    @staticmethod
     def _within_radius(
-        conn: Any, lat: float, lon: float, radius_m: float, where: Sequence[ColumnElement[bool]]
+        self,
+        conn: Any,
+        lat: float,
+        lon: float,
+        radius_m: float,
+        where: Sequence[ColumnElement[bool]],
     ) -> list[Any]:
         here = _point(lat, lon)
-        stmt = select(_sp.c.id, _sp.c.public_lat, _sp.c.public_lon).where(
-            _VISIBLE, _PLACED, func.ST_DWithin(_geog, here, radius_m + _SLACK_M, False), *where
+        sql = self._sql
+        stmt = select(sql.id, sql.lat, sql.lon).where(
+            sql.visible, func.ST_DWithin(sql.geog, here, radius_m + _SLACK_M, False), *where
         )
         return list(conn.execute(stmt).all())
 
@@ -224,11 +251,11 @@ class PostgisBackend:
         post_filter: PostFilter | None = None,
     ) -> list[RouteCandidate]:
         conn = session.connection()
-        stmt = select(_sp.c.id, _sp.c.public_lat, _sp.c.public_lon).where(
-            _VISIBLE,
-            _PLACED,
+        sql = self._sql
+        stmt = select(sql.id, sql.lat, sql.lon).where(
+            sql.visible,
             func.ST_DWithin(
-                _geog,
+                sql.geog,
                 func.ST_GeogFromText(bindparam("line")),
                 corridor_m + _SLACK_M,
                 False,
@@ -250,7 +277,7 @@ class PostgisBackend:
         tokens = query_tokens(query)
         tsquery = " & ".join(f"{t}:*" for t in tokens)
         # The stored tsvector (migration 0008): checking a row costs no tsvector rebuild.
-        return _search_vector.op("@@")(func.to_tsquery("simple", tsquery))
+        return self._sql.search_vector.op("@@")(func.to_tsquery("simple", tsquery))
 
     def text_ids(
         self,
@@ -262,11 +289,11 @@ class PostgisBackend:
         limit: int,
     ) -> list[int]:
         stmt = (
-            select(_sp.c.id)
-            .where(_VISIBLE, self.text_match(query), *where)
-            .order_by(_sp.c.id)
+            select(self._sql.id)
+            .where(self._sql.spatial.searchable, self.text_match(query), *where)
+            .order_by(self._sql.id)
             .limit(limit)
         )
         if after_id is not None:
-            stmt = stmt.where(_sp.c.id > after_id)
+            stmt = stmt.where(self._sql.id > after_id)
         return list(session.scalars(stmt))

@@ -1,4 +1,4 @@
-"""SQLite: an R*Tree of public points (kept by triggers) and an FTS5 index.
+"""SQLite: an R*Tree of the searchable points (kept by triggers) and an FTS5 index.
 
 Nearest-first adapts its search radius to the local density: it starts small, shrinks
 when a box holds more than ``DENSE_CAP`` points (a town centre), grows in proportion to
@@ -34,30 +34,22 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.geo.base import Candidate, NearestCursor, PostFilter, SearchDidNotEnd
-from app.geo.corridor import AlongCursor, RouteCandidate, walk_corridor
+from app.geo.corridor import walk_corridor
+from app.geo.results import (
+    AlongCursor,
+    Candidate,
+    NearestCursor,
+    PostFilter,
+    RouteCandidate,
+    SearchDidNotEnd,
+    SpatialTable,
+)
 from app.geo.ring import ring_clause, ring_params
 from app.geo.route import Piece, Route
 from app.geo.sphere import EARTH_RADIUS_M, MARGIN_DEG, BBox, boxes_around, haversine_m
 from app.geo.text import query_tokens
-from app.service_points.models import ServicePoint
 
 __all__ = ["SqliteBackend"]
-
-_rtree = table(
-    "service_point_rtree",
-    column("id"),
-    column("min_lat"),
-    column("max_lat"),
-    column("min_lon"),
-    column("max_lon"),
-    column("lat"),
-    column("lon"),
-)
-_fts = table("service_point_fts", column("rowid"), column("search_text"))
-_fts_table: ColumnClause[Any] = literal_column("service_point_fts")
-_sp = ServicePoint.__table__
-_VISIBLE = _sp.c.status.in_(("published", "temporarily_closed")) & _sp.c.deleted_at.is_(None)
 
 # First radius tried (metres), the most points a box may hold before the radius shrinks,
 # and the smallest radius.
@@ -71,44 +63,9 @@ GROWTH = 1.5
 MAX_COUNTS = 8
 MAX_ROUNDS = 64
 
-# Statements are built once, with bound parameters: on SQLite, building and hashing a
-# statement costs more than running it. Filters (rare) build theirs per request.
-_IN_BOX = (
-    (_rtree.c.max_lat >= bindparam("south"))
-    & (_rtree.c.min_lat <= bindparam("north"))
-    & (_rtree.c.max_lon >= bindparam("west"))
-    & (_rtree.c.min_lon <= bindparam("east"))
-)
-_BOX = select(_rtree.c.id, _rtree.c.lat, _rtree.c.lon).where(_IN_BOX)
-_COUNT = select(func.count()).select_from(
-    select(_rtree.c.id).where(_IN_BOX).limit(bindparam("cap")).subquery()
-)
-
-
-# Past a cursor, only the points in the ring beyond it (app/geo/ring.py), computed by
-# SQLite's math functions from the R*Tree's exact coordinates: a deep page reads its ring,
-# not the whole disc of the pages before it.
-_BEYOND = ring_clause(_rtree.c.lat, _rtree.c.lon)
-_BOX_BEYOND = _BOX.where(_BEYOND)
-_COUNT_BEYOND = select(func.count()).select_from(
-    select(_rtree.c.id).where(_IN_BOX, _BEYOND).limit(bindparam("cap")).subquery()
-)
-
 
 def _params(box: BBox) -> dict[str, float]:
     return {"south": box.min_lat, "north": box.max_lat, "west": box.min_lon, "east": box.max_lon}
-
-
-def _filtered(stmt: Select[Any], where: Sequence[ColumnElement[bool]]) -> Select[Any]:
-    return stmt.join(_sp, _sp.c.id == _rtree.c.id).where(*where) if where else stmt
-
-
-def _count_query(where: Sequence[ColumnElement[bool]], *, beyond: bool) -> Select[Any]:
-    if not where:
-        return _COUNT_BEYOND if beyond else _COUNT
-    inner = select(_rtree.c.id).where(_IN_BOX, _BEYOND if beyond else true())
-    inner = _filtered(inner, where).limit(bindparam("cap"))
-    return select(func.count()).select_from(inner.subquery())
 
 
 def _has_math(conn: Connection) -> bool:
@@ -149,20 +106,72 @@ def _match_expression(query: str) -> str:
     return " AND ".join(f'"{t}"*' for t in query_tokens(query))
 
 
-_MATCH = _fts_table.op("MATCH")(bindparam("match"))
-_TEXT_IDS = (
-    select(_fts.c.rowid)
-    .join(_sp, _sp.c.id == _fts.c.rowid)
-    .where(_MATCH, _VISIBLE, _fts.c.rowid > bindparam("after"))
-    .order_by(_fts.c.rowid)
-    .limit(bindparam("n"))
-)
+class _Statements:
+    """The statements of one searched table, built once with bound parameters: on SQLite,
+    building and hashing a statement costs more than running it. Filters (rare) build
+    theirs per request."""
+
+    def __init__(self, spatial: SpatialTable) -> None:
+        rtree = table(
+            spatial.rtree,
+            column("id"),
+            column("min_lat"),
+            column("max_lat"),
+            column("min_lon"),
+            column("max_lon"),
+            column("lat"),
+            column("lon"),
+        )
+        self.rtree = rtree
+        self.fts = table(spatial.fts, column("rowid"), column("search_text"))
+        self.fts_table: ColumnClause[Any] = literal_column(spatial.fts)
+        self.spatial = spatial
+        self.in_box = (
+            (rtree.c.max_lat >= bindparam("south"))
+            & (rtree.c.min_lat <= bindparam("north"))
+            & (rtree.c.max_lon >= bindparam("west"))
+            & (rtree.c.min_lon <= bindparam("east"))
+        )
+        self.box = select(rtree.c.id, rtree.c.lat, rtree.c.lon).where(self.in_box)
+        self.count = select(func.count()).select_from(
+            select(rtree.c.id).where(self.in_box).limit(bindparam("cap")).subquery()
+        )
+        # Past a cursor, only the points in the ring beyond it (app/geo/ring.py), computed
+        # by SQLite's math functions from the R*Tree's exact coordinates: a deep page reads
+        # its ring, not the whole disc of the pages before it.
+        self.beyond = ring_clause(rtree.c.lat, rtree.c.lon)
+        self.box_beyond = self.box.where(self.beyond)
+        self.count_beyond = select(func.count()).select_from(
+            select(rtree.c.id).where(self.in_box, self.beyond).limit(bindparam("cap")).subquery()
+        )
+        match = self.fts_table.op("MATCH")(bindparam("match"))
+        self.text_ids = (
+            select(self.fts.c.rowid)
+            .join(spatial.table, spatial.id == self.fts.c.rowid)
+            .where(match, spatial.searchable, self.fts.c.rowid > bindparam("after"))
+            .order_by(self.fts.c.rowid)
+            .limit(bindparam("n"))
+        )
+
+    def filtered(self, stmt: Select[Any], where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+        if not where:
+            return stmt
+        table_ = self.spatial.table
+        return stmt.join(table_, self.spatial.id == self.rtree.c.id).where(*where)
+
+    def count_query(self, where: Sequence[ColumnElement[bool]], *, beyond: bool) -> Select[Any]:
+        if not where:
+            return self.count_beyond if beyond else self.count
+        inner = select(self.rtree.c.id).where(self.in_box, self.beyond if beyond else true())
+        inner = self.filtered(inner, where).limit(bindparam("cap"))
+        return select(func.count()).select_from(inner.subquery())
 
 
 class SqliteBackend:
     name = "sqlite"
 
-    def __init__(self) -> None:
+    def __init__(self, spatial: SpatialTable) -> None:
+        self._sql = _Statements(spatial)
         self._has_math: bool | None = None
 
     def nearest(
@@ -211,8 +220,8 @@ class SqliteBackend:
         # too, and a count cannot tell them apart: no counting then.
         beyond = floor > 0.0 and self._math(conn)
         may_count = floor == 0.0 or beyond
-        count = _count_query(where, beyond=beyond)
-        fetch = _filtered(_BOX_BEYOND if beyond else _BOX, where)
+        count = self._sql.count_query(where, beyond=beyond)
+        fetch = self._sql.filtered(self._sql.box_beyond if beyond else self._sql.box, where)
         reach = max(0.0, radius_m - floor)
         width = min(reach, max(INITIAL_RADIUS_M - floor, floor * 0.25 + INITIAL_RADIUS_M / 4))
         if beyond and after is not None and after.span_m is not None:
@@ -308,7 +317,7 @@ class SqliteBackend:
         post_filter: PostFilter | None = None,
     ) -> list[RouteCandidate]:
         conn = session.connection()
-        fetch = _filtered(_BOX, where)
+        fetch = self._sql.filtered(self._sql.box, where)
 
         def candidates(pieces: Sequence[Piece]) -> list[tuple[int, float, float]]:
             # Each piece's circle (midpoint, half its length + the corridor) in the R*Tree.
@@ -326,9 +335,11 @@ class SqliteBackend:
     def text_match(self, query: str) -> ColumnElement[bool]:
         # Correlated on the rowid: checking a few spatial candidates stays cheap, where an
         # ``IN (SELECT rowid ...)`` would first list every match of a common word.
+        sql = self._sql
         return exists(
-            select(_fts.c.rowid).where(
-                _fts_table.op("MATCH")(_match_expression(query)), _fts.c.rowid == _sp.c.id
+            select(sql.fts.c.rowid).where(
+                sql.fts_table.op("MATCH")(_match_expression(query)),
+                sql.fts.c.rowid == sql.spatial.id,
             )
         )
 
@@ -341,6 +352,6 @@ class SqliteBackend:
         after_id: int | None,
         limit: int,
     ) -> list[int]:
-        stmt = _TEXT_IDS.where(*where) if where else _TEXT_IDS
+        stmt = self._sql.text_ids.where(*where) if where else self._sql.text_ids
         params = {"match": _match_expression(query), "after": after_id or -1, "n": limit}
         return list(session.connection().execute(stmt, params).scalars())

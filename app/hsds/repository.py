@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.organizations.models import Organization
-from app.service_points.models import PUBLIC_STATUSES, ServicePoint
+from app.service_points.models import ServicePoint
+from app.service_points.visibility import hsds_visible
 
 __all__ = [
     "iter_points",
@@ -24,12 +25,11 @@ __all__ = [
 ]
 
 _sp = ServicePoint.__table__
-_PUBLIC = tuple(s.value for s in PUBLIC_STATUSES)
 
 
 def public_clause() -> ColumnElement[bool]:
     """Points HSDS shows: published, temporarily or permanently closed; never drafts."""
-    return _sp.c.status.in_(_PUBLIC) & _sp.c.deleted_at.is_(None)
+    return hsds_visible(_sp)
 
 
 def modified_since(since: dt.datetime) -> ColumnElement[bool]:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.geo.sphere import BBox
 from app.service_points.models import ServicePoint, ServicePointCategory
-from app.service_points.repository import visible_clause
+from app.service_points.visibility import searchable
 from app.taxonomy import repository as taxonomy_repository
 
 __all__ = ["BoxPoint", "CellRow", "cell_rows", "points_in_box", "top_categories"]
@@ -73,7 +73,7 @@ def _postgis(where: Sequence[ColumnElement[bool]]) -> Any:
         # is NULL for hidden points, which maps never show.
         select(_sp.c.id, _sp.c.public_lat, _sp.c.public_lon, _cat.c.category_code)
         .outerjoin(_cat, _MAIN)
-        .where(visible_clause(), _geog.is_not(None), _geog.op("&&")(envelope), *where)
+        .where(searchable(), _geog.is_not(None), _geog.op("&&")(envelope), *where)
     )
 
 
@@ -183,7 +183,7 @@ def cell_rows(
             stmt.select_from(_sp)
             .outerjoin(_cat, _MAIN)
             .where(
-                visible_clause(),
+                searchable(),
                 _geog.op("&&")(envelope),
                 lat >= _S,
                 lat <= _N,

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from app.organizations.models import Organization
+from app.service_points import visibility
 from app.service_points.models import (
     ServicePoint,
     ServicePointAudience,
@@ -33,7 +34,6 @@ from app.service_points.rendering import OrganizationStamp, PointRecord
 from app.tasks.models import TaskStatus, VerificationTask
 
 __all__ = [
-    "PUBLIC_SEARCH_STATUSES",
     "PointRow",
     "by_public_id",
     "filter_clauses",
@@ -44,16 +44,9 @@ __all__ = [
     "load_points",
     "load_records",
     "load_rows",
-    "visible_clause",
 ]
 
-PUBLIC_SEARCH_STATUSES = ("published", "temporarily_closed")
 _sp = ServicePoint.__table__
-
-
-def visible_clause() -> ColumnElement[bool]:
-    """Points the public search shows: published or temporarily closed, not deleted."""
-    return _sp.c.status.in_(PUBLIC_SEARCH_STATUSES) & _sp.c.deleted_at.is_(None)
 
 
 def filter_clauses(
@@ -108,19 +101,15 @@ def list_ids(
     session: Session, *, where: Sequence[ColumnElement[bool]], after_id: int | None, limit: int
 ) -> list[int]:
     """Visible point ids by id order (no spatial constraint)."""
-    stmt = select(_sp.c.id).where(visible_clause(), *where).order_by(_sp.c.id).limit(limit)
+    stmt = select(_sp.c.id).where(visibility.searchable(), *where).order_by(_sp.c.id).limit(limit)
     if after_id is not None:
         stmt = stmt.where(_sp.c.id > after_id)
     return list(session.scalars(stmt).all())
 
 
 def id_by_public_id(session: Session, public_id: str) -> int | None:
-    """The internal id of a point the public may see (published or closed, not deleted)."""
-    stmt = select(_sp.c.id).where(
-        _sp.c.public_id == public_id,
-        _sp.c.deleted_at.is_(None),
-        _sp.c.status != "draft",
-    )
+    """The internal id of a point the public may read (``visibility.readable``)."""
+    stmt = select(_sp.c.id).where(_sp.c.public_id == public_id, visibility.readable())
     return session.scalars(stmt).first()
 
 

@@ -20,7 +20,7 @@ from app.feedback.models import FeedbackTag
 from app.i18n.negotiation import negotiate
 from app.service_points.models import PointStatus, ServicePoint
 from app.service_points.rendering import PointRecord
-from app.service_points.repository import PUBLIC_SEARCH_STATUSES
+from app.service_points.visibility import is_searchable
 from app.sync.scope import Languages
 from app.taxonomy.models import Audience, Category
 
@@ -64,7 +64,7 @@ def dump(payload: Mapping[str, Any]) -> bytes:
 
 def is_public(point: ServicePoint) -> bool:
     """Shown to the public: published or temporarily closed, and not deleted."""
-    return point.deleted_at is None and point.status in PUBLIC_SEARCH_STATUSES
+    return is_searchable(point)
 
 
 def _texts(

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, lazyload
 from app.countries.models import CountryProfile
 from app.feedback.models import FeedbackTag
 from app.service_points.models import ServicePoint
-from app.service_points.repository import visible_clause
+from app.service_points.visibility import searchable
 from app.sync.models import ChangeCounter, SyncBundle, SyncChange
 from app.sync.scope import Scope
 from app.taxonomy.models import Audience, Category
@@ -253,7 +253,7 @@ def visible_point_ids(
         if scope.country is not None
         else _bbox_clause(scope, _sp.c.public_lat, _sp.c.public_lon)
     )
-    stmt = select(_sp.c.id).where(visible_clause(), place).order_by(_sp.c.id).limit(limit)
+    stmt = select(_sp.c.id).where(searchable(), place).order_by(_sp.c.id).limit(limit)
     if after_id is not None:
         stmt = stmt.where(_sp.c.id > after_id)
     return list(session.scalars(stmt))
@@ -292,7 +292,7 @@ def feedback_tags(session: Session, codes: Iterable[str] | None = None) -> list[
 def country_has_content(session: Session, country: str) -> bool:
     """A curated profile, or at least one public point."""
     profile = select(CountryProfile.code).where(CountryProfile.code == country)
-    point = select(_sp.c.id).where(visible_clause(), _sp.c.country == country).limit(1)
+    point = select(_sp.c.id).where(searchable(), _sp.c.country == country).limit(1)
     return session.scalar(profile) is not None or session.scalar(point) is not None
 
 
