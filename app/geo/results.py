@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, FromClause
 
 __all__ = [
     "AlongCursor",
@@ -35,7 +35,7 @@ class SpatialTable:
     ``lat``, ``lon``) and FTS5 table (``rowid`` = id, ``search_text``), PostGIS's
     geography and ``tsvector`` columns on the table itself."""
 
-    table: Table
+    table: FromClause
     lat: Any
     lon: Any
     searchable: ColumnElement[bool]
