@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 
 import pycountry
+from pydantic import AfterValidator, Field
 
 from app.i18n.texts import LocalisedError, Text
 
-__all__ = ["InvalidCountryCode", "all_alpha2", "normalise_country"]
+__all__ = ["CountryCode", "InvalidCountryCode", "all_alpha2", "normalise_country"]
 
 
 class InvalidCountryCode(LocalisedError):
@@ -29,3 +31,14 @@ def normalise_country(value: str) -> str:
     if code not in all_alpha2():
         raise InvalidCountryCode(Text("country.unassigned", value=code))
     return code
+
+
+def _country(value: str) -> str:
+    try:
+        return normalise_country(value)
+    except InvalidCountryCode as exc:
+        raise ValueError(str(exc)) from None
+
+
+# A country code in a request body: normalised, or a validation error naming the value.
+CountryCode = Annotated[str, Field(max_length=2), AfterValidator(_country)]

@@ -25,6 +25,7 @@ from sqlalchemy import update
 
 from app import schema, seed
 from app.alerts.models import Alert, AlertTranslation
+from app.countries.boundaries import codes_touching
 from app.db import Database
 from app.geo import backend_for
 from app.geo.areas import normalise_area
@@ -110,7 +111,7 @@ def main() -> None:
                         ],
                     }
                 )
-                area, countries = normalise_area(raw)
+                area, countries = normalise_area(raw, touching=codes_touching)
                 session.add(
                     Alert(
                         organization_id=org_id,

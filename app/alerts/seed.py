@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.alerts.inputs import AlertTranslationInput
 from app.alerts.models import Alert, AlertStatus, AlertTranslation
+from app.countries.boundaries import codes_touching
 from app.geo.areas import normalise_area
 from app.organizations.models import Organization
 
@@ -40,7 +41,7 @@ def load_alerts(session: Session, path: Path) -> int:
     for item in content["alerts"]:
         if session.scalar(select(Alert.id).where(Alert.public_id == item["id"])) is not None:
             continue
-        area, countries = normalise_area(item["area"])
+        area, countries = normalise_area(item["area"], touching=codes_touching)
         alert = Alert(
             public_id=item["id"],
             organization_id=org.id,

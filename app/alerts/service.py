@@ -49,7 +49,7 @@ from app.alerts.schemas import (
     StaffTranslationRead,
 )
 from app.audit import service as audit
-from app.countries.boundaries import load_boundaries
+from app.countries.boundaries import codes_touching, load_boundaries
 from app.db import utcnow
 from app.errors import (
     Conflict,
@@ -333,7 +333,7 @@ def _lang(raw: str) -> str:
 
 def _area(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     try:
-        return normalise_area(raw)
+        return normalise_area(raw, touching=codes_touching)
     except AreaError as exc:
         raise ValidationProblem.for_field("body", "area", exc.detail, pointer=exc.pointer) from None
 

@@ -12,9 +12,10 @@ from app.console.dependencies import ConsoleDb, FormDep, StaffPageDep
 from app.console.repository import SORTS, PointFilters
 from app.console.router import Notice, stale_after, with_notice
 from app.console.web import ConsoleRoute, Page, redirect, render
+from app.country_codes import CountryCode
 from app.errors import Forbidden
 from app.service_points import staff_service
-from app.service_points.inputs import Code, CountryCode, LanguageTag
+from app.service_points.inputs import Code, LanguageTag
 
 __all__ = ["router"]
 

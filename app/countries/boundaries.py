@@ -30,7 +30,7 @@ import shapely
 from shapely.geometry import Polygon, shape
 from shapely.ops import nearest_points
 
-__all__ = ["DEFAULT_PATH", "Boundaries", "Location", "Surface", "load_boundaries"]
+__all__ = ["DEFAULT_PATH", "Boundaries", "Location", "Surface", "codes_touching", "load_boundaries"]
 
 DEFAULT_PATH = (
     Path(__file__).resolve().parents[2] / "seed" / "boundaries" / "ne_50m_admin0_countries.geojson"
@@ -206,3 +206,9 @@ def load_boundaries(path: Path = DEFAULT_PATH) -> Boundaries:
         if path not in _loaded:
             _loaded[path] = Boundaries.from_geojson(path)
         return _loaded[path]
+
+
+def codes_touching(geometry: Any) -> set[str]:
+    """The codes of the countries ``geometry`` (shapely, lon/lat) touches; the boundaries
+    load on first use (``app.geo.areas.normalise_area`` takes this)."""
+    return load_boundaries().codes_intersecting(geometry)

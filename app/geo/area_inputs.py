@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.country_codes import CountryCode
 from app.geo.areas import MAX_CIRCLE_RADIUS_M
-from app.service_points.inputs import CountryCode
 
 __all__ = ["AreaInput", "CircleArea", "CountriesArea", "MultiPolygonArea", "PolygonArea"]
 

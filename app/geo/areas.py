@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,6 @@ import shapely.affinity
 from shapely.geometry import MultiPolygon, Polygon, box, mapping, shape
 from shapely.validation import explain_validity
 
-from app.countries.boundaries import load_boundaries
 from app.geo.sphere import EARTH_RADIUS_M, BBox, haversine_m
 
 __all__ = [
@@ -172,25 +171,26 @@ def _lists(value: Any) -> Any:
     return value
 
 
-def normalise_area(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+# The codes of the countries a geometry touches: given by the caller (the boundaries are
+# reference data, ``app.countries.boundaries.codes_touching``), so geometry imports no domain.
+Touching = Callable[[Any], Collection[str]]
+
+
+def normalise_area(raw: dict[str, Any], *, touching: Touching) -> tuple[dict[str, Any], list[str]]:
     """The area as stored and the countries it covers or touches; :class:`AreaError` if bad.
 
     ``raw`` has passed the schema (``type`` and the fields of its kind are present)."""
     kind = raw["type"]
     if kind in ("Polygon", "MultiPolygon"):
         area = _polygonal(raw)
-        return area, _touched(_geometry(area))
+        return area, sorted(touching(_geometry(area)))
     if kind == "Circle":
         lon, lat = (float(v) for v in raw["center"])
         area = {"type": "Circle", "center": [round(lon, 6), round(lat, 6)]}
         area["radius_m"] = int(raw["radius_m"])
-        return area, _touched(circle_polygon(lat, lon, area["radius_m"]))
+        return area, sorted(touching(circle_polygon(lat, lon, area["radius_m"])))
     countries = sorted(set(raw["countries"]))
     return {"type": "Countries", "countries": countries}, countries
-
-
-def _touched(geometry: Any) -> list[str]:
-    return sorted(load_boundaries().codes_intersecting(geometry))
 
 
 def circle_polygon(lat: float, lon: float, radius_m: float) -> Polygon | MultiPolygon:

@@ -25,7 +25,7 @@ from app.accounts import repository as accounts_repository
 from app.accounts.models import Role
 from app.accounts.principal import Principal, authorize
 from app.audit import service as audit
-from app.countries.boundaries import load_boundaries
+from app.countries.boundaries import codes_touching, load_boundaries
 from app.db import utcnow
 from app.errors import (
     Forbidden,
@@ -297,7 +297,7 @@ def _record(
 def normalised_area(raw: dict[str, Any], *, name: str = "area") -> tuple[dict[str, Any], list[str]]:
     """The area as stored and the countries it touches; 422 naming the bad coordinates."""
     try:
-        return normalise_area(raw)
+        return normalise_area(raw, touching=codes_touching)
     except AreaError as exc:
         raise ValidationProblem.for_field("body", name, exc.detail, pointer=exc.pointer) from None
 

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import phonenumbers
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.country_codes import InvalidCountryCode, normalise_country
+from app.country_codes import CountryCode
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
 from app.service_points import hours
 
@@ -62,13 +62,6 @@ def _email(value: str) -> str:
     return value
 
 
-def _country(value: str) -> str:
-    try:
-        return normalise_country(value)
-    except InvalidCountryCode as exc:
-        raise ValueError(str(exc)) from None
-
-
 def _opening_hours(value: str) -> str:
     try:
         return hours.parse(value)
@@ -80,7 +73,6 @@ LanguageTag = Annotated[str, Field(max_length=35), AfterValidator(_tag)]
 Phone = Annotated[str, Field(max_length=30), AfterValidator(_e164)]
 HttpUrl = Annotated[str, Field(max_length=500), AfterValidator(_http_url)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
-CountryCode = Annotated[str, Field(max_length=2), AfterValidator(_country)]
 OpeningHours = Annotated[str, Field(max_length=500), AfterValidator(_opening_hours)]
 Code = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")]
 

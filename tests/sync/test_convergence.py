@@ -29,6 +29,7 @@ from hypothesis.stateful import (
 from sqlalchemy import select, update
 
 from app.alerts.models import Alert, AlertStatus, AlertTranslation
+from app.countries.boundaries import codes_touching
 from app.db import utcnow
 from app.geo.areas import normalise_area
 from app.service_points import writing
@@ -83,7 +84,9 @@ class World:
         return writing.create_point(session, data, organization_id=self.org).public_id
 
     def create_alert(self, session: Any, *, countries: list[str], published: bool) -> str:
-        area, touched = normalise_area({"type": "Countries", "countries": countries})
+        area, touched = normalise_area(
+            {"type": "Countries", "countries": countries}, touching=codes_touching
+        )
         now = utcnow()
         alert = Alert(
             organization_id=self.org,
