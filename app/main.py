@@ -39,16 +39,16 @@ from app.metrics import HttpMetrics, track_pool
 from app.metrics import router as metrics_router
 from app.observability import AccessLog, configure_logging
 from app.openapi import document_problems
+from app.public_points.router import router as points_router
 from app.request_id import RequestId
 from app.responses import CompactJSONResponse
 from app.security_headers import NoSniff
 from app.service_areas.router import router as area_services_router
-from app.service_points.router import router as points_router
-from app.service_points.staff_router import router as staff_points_router
 from app.service_points.visibility import SEARCH_TABLE
 from app.settings import Settings, get_settings
 from app.signing.keyring import Keyring
 from app.signing.router import router as keys_router
+from app.staff_points.router import router as staff_points_router
 from app.strict_query import reject_unknown_query
 from app.sync.router import router as sync_router
 from app.tasks.router import router as tasks_router

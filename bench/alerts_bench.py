@@ -30,9 +30,9 @@ from app.db import Database
 from app.geo import backend_for
 from app.geo.areas import normalise_area
 from app.i18n.negotiation import negotiate
-from app.service_points import service
-from app.service_points.dependencies import PointQuery
-from app.service_points.rendering import RenderCache
+from app.public_points import service
+from app.public_points.dependencies import PointQuery
+from app.public_points.rendering import RenderCache
 from app.service_points.visibility import SEARCH_TABLE
 
 PLACES = [(8.4265, -76.7848), (8.05, -77.3), (9.0, -79.5), (14.9, -92.26), (10.0, -84.1)]

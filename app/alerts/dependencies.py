@@ -10,8 +10,9 @@ from fastapi import Depends, Query
 from app.alerts.models import AlertCategory
 from app.country_codes import InvalidCountryCode, normalise_country
 from app.errors import FieldError, ValidationProblem
+from app.geo.params import parse_bbox as _parse_bbox
+from app.geo.params import parse_lat_lon
 from app.geo.sphere import BBox
-from app.service_points.dependencies import _parse_bbox, parse_lat_lon
 
 __all__ = ["AlertQuery", "AlertQueryDep"]
 

@@ -41,7 +41,7 @@ from app.db import ReadSessionDep, SessionDep
 from app.hosts import public_base
 from app.i18n.dependencies import LangDep
 from app.ratelimit import limiter_for
-from app.service_points.staff_dependencies import require_json
+from app.staff_points.dependencies import require_json
 
 __all__ = ["router"]
 

@@ -30,9 +30,9 @@ from app.accounts.principal import Principal, authorize
 from app.console import forms, hours_text, repository
 from app.console.forms import FormValues
 from app.errors import FieldError, Gone, NotFound, PreconditionFailed, ValidationProblem
-from app.service_points import staff_service
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
-from app.service_points.staff_schemas import StaffPointRead, StatusChange
+from app.staff_points import service as staff_service
+from app.staff_points.schemas import StaffPointRead, StatusChange
 
 __all__ = [
     "ALL_FIELDS",

@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 
 from app.errors import FieldError, Problem
 from app.service_points.models import TRANSLATABLE_FIELDS
-from app.service_points.staff_schemas import StaffPointRead, TranslationRead
+from app.staff_points.schemas import StaffPointRead, TranslationRead
 
 __all__ = [
     "LIST_FIELDS",

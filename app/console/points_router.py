@@ -14,8 +14,8 @@ from app.console.router import Notice, stale_after, with_notice
 from app.console.web import ConsoleRoute, Page, redirect, render
 from app.country_codes import CountryCode
 from app.errors import Forbidden
-from app.service_points import staff_service
 from app.service_points.inputs import Code, LanguageTag
+from app.staff_points import service as staff_service
 
 __all__ = ["router"]
 

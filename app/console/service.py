@@ -23,9 +23,10 @@ from app.errors import ValidationProblem
 from app.i18n.negotiation import LanguagePreference
 from app.languages import repository as languages_repository
 from app.organizations.models import Organization
-from app.service_points import freshness, staff_service
+from app.service_points import freshness
 from app.service_points.models import PointStatus, ServicePoint
-from app.service_points.staff_schemas import StaffPointRead
+from app.staff_points import service as staff_service
+from app.staff_points.schemas import StaffPointRead
 from app.tasks import service as tasks_service
 from app.taxonomy import service as taxonomy_service
 from app.taxonomy.schemas import CategoryNode

@@ -12,7 +12,7 @@ from app.countries.dependencies import CountryCodeDep
 from app.countries.models import SectionKind
 from app.countries.staff_schemas import SectionEdit, SectionTranslationInput, StaffCountryRead
 from app.db import SessionDep
-from app.service_points.staff_dependencies import require_json
+from app.staff_points.dependencies import require_json
 
 __all__ = ["router"]
 

@@ -72,7 +72,7 @@ from app.service_points.inputs import (
     TranslationInput,
 )
 from app.service_points.models import PointStatus
-from app.service_points.staff_service import ALLOWED_TRANSITIONS, ENTITY
+from app.service_points.state import ALLOWED_TRANSITIONS, ENTITY
 
 __all__ = ["BATCH_ROWS", "ImportOptions", "Importer", "NeedsSerial", "Staging", "merge"]
 

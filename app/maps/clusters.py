@@ -23,8 +23,8 @@ from app.i18n.negotiation import LanguagePreference
 from app.maps import repository
 from app.maps.filters import MapFilters
 from app.maps.grid import cell_of, cells_per_axis, row_edges
-from app.service_points.rendering import RenderCache, finish
-from app.service_points.service import _rendered
+from app.public_points.rendering import RenderCache, finish
+from app.public_points.service import renderings_of
 from app.tasks import service as tasks_service
 
 __all__ = ["MAX_CELLS", "Cell", "cluster_points", "clusters_body", "grid_cells"]
@@ -148,7 +148,7 @@ def clusters_body(
         if cell.count > 1
     ]
     lone = [cell.first for _, cell in ordered if cell.count == 1]
-    rendered, flagged = _rendered(session, lone, pref=pref, cache=cache, view="summary")
+    rendered, flagged = renderings_of(session, lone, pref=pref, cache=cache, view="summary")
     warnings = tasks_service.warnings_for(session, flagged) if flagged else {}
     now = dt.datetime.now(dt.UTC)
     points = [

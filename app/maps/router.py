@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.responses import Response
 
 from app.errors import FieldError, NotFound, ValidationProblem
+from app.geo.params import parse_bbox
 from app.i18n.content import body_languages
 from app.i18n.dependencies import LangDep
 from app.maps.clusters import clusters_body
@@ -18,10 +19,10 @@ from app.maps.filters import MapFiltersDep
 from app.maps.grid import MAX_LAT, MAX_ZOOM, TileId
 from app.maps.tiles import MAX_TILE_POINTS, TileOut, data_version, render_tile, tile_etag
 from app.maps.tiles import MEDIA_TYPE as MVT_MEDIA_TYPE
+from app.public_points.reads import content_headers, in_thread, renderings
+from app.public_points.rendering import dump
+from app.public_points.router import PROBLEM
 from app.responses import GEOJSON_MEDIA_TYPE
-from app.service_points.dependencies import _parse_bbox
-from app.service_points.rendering import dump
-from app.service_points.router import PROBLEM, _headers, _in_thread, _renderings
 
 __all__ = ["router"]
 
@@ -97,7 +98,7 @@ async def point_clusters(
     """Points are grouped per square of 64 pixels at `zoom` (the same squares for every
     request, so answers cache well); counts are exact. Same filters as `/v1/points`."""
     errors: list[FieldError] = []
-    box = _parse_bbox(bbox, errors)
+    box = parse_bbox(bbox, errors)
     if not 0 <= zoom <= MAX_ZOOM:
         errors.append(
             FieldError(location="query", name="zoom", detail=f"must be between 0 and {MAX_ZOOM}")
@@ -115,15 +116,15 @@ async def point_clusters(
                 zoom,
                 filters,
                 pref=pref,
-                cache=_renderings(request),
+                cache=renderings(request),
                 stale_after=stale_after,
             )
 
-    body = await _in_thread(request, partial(run))
+    body = await in_thread(request, partial(run))
     # The lone points' texts say their languages; clusters carry no text.
     languages = body_languages(pref, (point.get("lang", "") for point in body["points"]))
     body["lang"] = languages[0]
-    headers = _headers(languages)
+    headers = content_headers(languages)
     if accept and GEOJSON_MEDIA_TYPE in accept:
         return Response(dump(_geojson(body)), media_type=GEOJSON_MEDIA_TYPE, headers=headers)
     return Response(dump(body), media_type="application/json", headers=headers)
@@ -203,14 +204,14 @@ async def point_tile(
                 tile,
                 filters,
                 pref=pref,
-                cache=_renderings(request),
+                cache=renderings(request),
                 stale_after=stale_after,
             )
 
-    version, out = await _in_thread(request, run)
+    version, out = await in_thread(request, run)
     headers = {
         # Names fall back per feature (each carries its `lang`); the requested one is said.
-        **_headers([pref.served]),
+        **content_headers([pref.served]),
         "ETag": tile_etag(version, tile, filters, pref.served),
         "Cache-Control": _TILE_CACHE_LONG if v == version else _TILE_CACHE_SHORT,
         "Vary": "Accept-Language, Accept-Encoding",
@@ -236,7 +237,7 @@ async def tilejson(request: Request, filters: MapFiltersDep, pref: LangDep) -> R
             filters.clauses(session)  # unknown categories or audiences: 422
             return data_version(session)
 
-    version = await _in_thread(request, run)
+    version = await in_thread(request, run)
     query = [("v", version), ("lang", pref.served)]
     query += [("category", c) for c in filters.categories]
     query += [("audience", a) for a in filters.audiences]
@@ -284,5 +285,5 @@ async def tilejson(request: Request, filters: MapFiltersDep, pref: LangDep) -> R
             },
         ],
     }
-    headers = {**_headers([pref.served]), "Cache-Control": "public, max-age=60"}
+    headers = {**content_headers([pref.served]), "Cache-Control": "public, max-age=60"}
     return Response(dump(body), media_type="application/json", headers=headers)

@@ -27,8 +27,8 @@ from app.maps import repository
 from app.maps.clusters import Cell, cluster_points
 from app.maps.filters import MapFilters
 from app.maps.grid import TileId, unit_xy
-from app.service_points.rendering import RenderCache, finish
-from app.service_points.service import _rendered
+from app.public_points.rendering import RenderCache, finish
+from app.public_points.service import renderings_of
 from app.sync import repository as sync_repository
 from app.tasks import service as tasks_service
 
@@ -88,7 +88,7 @@ def render_tile(
         lone = [(c.first, c.min_lat, c.min_lon) for c in ordered if c.count == 1]
         cells = [c for c in ordered if c.count > 1]
     ids = [pid for pid, _, _ in lone]
-    rendered, flagged = _rendered(session, ids, pref=pref, cache=cache, view="summary")
+    rendered, flagged = renderings_of(session, ids, pref=pref, cache=cache, view="summary")
     warnings = tasks_service.warnings_for(session, flagged) if flagged else {}
     now = dt.datetime.now(dt.UTC)
     point_features = []

@@ -10,6 +10,7 @@ from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff
 from app.country_codes import InvalidCountryCode, normalise_country
 from app.db import ReadSessionDep, SessionDep
 from app.errors import FieldError, ValidationProblem
+from app.geo.params import parse_lat_lon
 from app.i18n.dependencies import LangDep
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
 from app.service_areas import service
@@ -21,8 +22,7 @@ from app.service_areas.schemas import (
     StaffAreaServicePage,
     StaffAreaServiceRead,
 )
-from app.service_points.dependencies import parse_lat_lon
-from app.service_points.staff_dependencies import require_json
+from app.staff_points.dependencies import require_json
 from app.taxonomy import service as taxonomy_service
 
 __all__ = ["router"]

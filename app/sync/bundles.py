@@ -25,7 +25,7 @@ from app.errors import NotFound
 from app.http_cache import etag_matches
 from app.metrics import observe_sync_build
 from app.service_areas import offline as areas_offline
-from app.service_points import repository as points_repository
+from app.service_points.records import load_records
 from app.signing import validity
 from app.signing.keyring import Keyring
 from app.sync import cursor as cursors
@@ -86,7 +86,7 @@ def build_payload(
         ids = repository.visible_point_ids(session, scope=scope, after_id=after, limit=_BATCH)
         if not ids:
             break
-        loaded = points_repository.load_records(session, ids)
+        loaded = load_records(session, ids)
         points.extend(records.point_record(loaded[i], languages) for i in ids if i in loaded)
         session.expunge_all()
         after = ids[-1]

@@ -10,10 +10,10 @@ from fastapi import Depends, Header, Path, Query, Request
 from app.country_codes import InvalidCountryCode, normalise_country
 from app.db import ReadSessionDep
 from app.errors import FieldError, ValidationProblem
+from app.geo.params import parse_bbox
 from app.i18n.negotiation import parse_accept_language
 from app.i18n.tags import InvalidLanguageTag, base_language, normalise_tag
 from app.i18n.texts import Text
-from app.service_points.dependencies import _parse_bbox as parse_bbox
 from app.sync.scope import ALL_LANGUAGES, Languages, Scope
 
 __all__ = ["BundleQuery", "BundleQueryDep", "SyncQuery", "SyncQueryDep"]

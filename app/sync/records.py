@@ -19,7 +19,7 @@ from app.countries import service as countries_service
 from app.feedback.models import FeedbackTag
 from app.i18n.negotiation import negotiate
 from app.service_points.models import PointStatus, ServicePoint
-from app.service_points.rendering import PointRecord
+from app.service_points.records import PointRecord
 from app.service_points.visibility import is_searchable
 from app.sync.scope import Languages
 from app.taxonomy.models import Audience, Category

@@ -20,7 +20,7 @@ from app.alerts import offline as alerts_offline
 from app.errors import Gone
 from app.metrics import observe_sync_build
 from app.service_areas import offline as areas_offline
-from app.service_points import repository as points_repository
+from app.service_points.records import load_records
 from app.signing import validity
 from app.sync import cursor as cursors
 from app.sync import records, repository
@@ -109,7 +109,7 @@ def _snapshot_page(
     )
     more = len(ids) > limit
     ids = ids[:limit]
-    loaded = points_repository.load_records(session, ids)
+    loaded = load_records(session, ids)
     payload["points"] = [records.point_record(loaded[i], languages) for i in ids if i in loaded]
     if more:
         return payload, replace(position, after_point=ids[-1]), True
@@ -158,7 +158,7 @@ def _resolve(
                 if records.is_public(point)
                 and scope.contains(point.country, point.public_lat, point.public_lon)
             }
-            loaded = points_repository.load_records(session, list(shown.values()))
+            loaded = load_records(session, list(shown.values()))
             for key in wanted:
                 if key in shown and shown[key] in loaded:
                     out.append(records.point_record(loaded[shown[key]], languages))

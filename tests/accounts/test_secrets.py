@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.db import Base
-from app.service_points.staff_service import etag_of
+from app.staff_points.service import etag_of
 from tests.accounts.helpers import api_key_headers, bearer, make_staff
 from tests.factories import make_organization, point_payload
 

@@ -8,10 +8,10 @@ import datetime as dt
 import itertools
 from typing import Any
 
+from app.public_points.schemas import PointPage, ServicePointRead
 from app.service_points import writing
 from app.service_points.inputs import TranslationInput
 from app.service_points.models import PointStatus, ServicePoint
-from app.service_points.schemas import PointPage, ServicePointRead
 from tests.factories import make_organization, make_point
 from tests.service_points.helpers import (
     ISOLATED_COUNTRY,

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import budget
 from app.db import normalise_url
-from app.service_points.service import read_slots
+from app.public_points.service import read_slots
 
 # A query that never ends on either engine, unless something stops it.
 ENDLESS = text(

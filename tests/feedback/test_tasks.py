@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Role
 from app.db import utcnow
 from app.feedback.models import Feedback
-from app.service_points.staff_service import etag_of
+from app.staff_points.service import etag_of
 from app.tasks.models import VerificationTask
 from tests.accounts.helpers import make_staff
 from tests.feedback.helpers import accepted, client_at, moderator_of, problem, published_point

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
-from app.service_points.staff_service import etag_of
+from app.staff_points.service import etag_of
 from tests.accounts.helpers import make_staff
 from tests.factories import make_point
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
-from app.service_points.staff_service import etag_of
+from app.staff_points.service import etag_of
 from tests.accounts.helpers import make_api_key, make_staff
 from tests.factories import make_organization, make_point, point_payload
 

@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from app.accounts.models import Role
 from app.accounts.principal import cli_principal
 from app.errors import PreconditionFailed
-from app.service_points import staff_service
 from app.service_points.inputs import ServicePointUpdate
 from app.service_points.repository import by_public_id
-from app.service_points.staff_service import etag_of
+from app.staff_points import service as staff_service
+from app.staff_points.service import etag_of
 from tests.accounts.helpers import make_staff
 from tests.factories import make_organization, make_point
 

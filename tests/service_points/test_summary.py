@@ -12,8 +12,8 @@ import orjson
 import pytest
 
 from app.i18n.negotiation import negotiate
-from app.service_points import repository
-from app.service_points.rendering import RenderCache, finish
+from app.public_points.rendering import RenderCache, finish
+from app.service_points import records, repository
 from tests.factories import make_organization, make_point
 from tests.feedback.helpers import accepted, client_at
 from tests.service_points.helpers import ISOLATED_COUNTRY, all_pages, destination, scratch
@@ -287,8 +287,8 @@ def test_summary_and_full_renderings_share_the_cached_record(client, town, db):
     second load), cached under its own key, and says what the full shape says."""
     point_id = repository.id_by_public_id(db, town[0])
     assert point_id is not None
-    row = repository.load_rows(db, [point_id])[point_id]
-    record = repository.load_records(db, [point_id])[point_id]
+    row = records.load_rows(db, [point_id])[point_id]
+    record = records.load_records(db, [point_id])[point_id]
     pref = negotiate(lang="fr", accept_language=None, default="es", supported=["es", "en", "fr"])
     cache = RenderCache()
     full = cache.put(row.stamp, record, pref, "full")

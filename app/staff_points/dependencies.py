@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from app.accounts.dependencies import CurrentStaff
 from app.db import SessionDep
 from app.errors import UnsupportedMediaType
-from app.service_points import staff_service
+from app.staff_points import service as staff_service
 
 __all__ = ["json_body", "require_json", "validated_point_body"]
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.service_points.schemas import ServicePointRead
+from app.public_points.schemas import ServicePointRead
 
 __all__ = [
     "HistoryActor",

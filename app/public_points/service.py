@@ -27,16 +27,8 @@ from app.i18n.content import body_languages
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.texts import Text
 from app.metrics import observe_search
-from app.service_areas import service as area_services
-from app.service_areas.coverage import CoveringFilters
-from app.service_areas.schemas import AreaServiceRead
-from app.service_points import repository
-from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
-from app.service_points.dependencies import PointQuery
-from app.service_points.models import ServicePoint
-from app.service_points.rendering import (
-    OrganizationStamp,
-    PointRecord,
+from app.public_points.dependencies import PointQuery
+from app.public_points.rendering import (
     PointView,
     RenderCache,
     Rendered,
@@ -44,7 +36,15 @@ from app.service_points.rendering import (
     finish,
     open_at,
 )
-from app.service_points.schemas import ServicePointRead
+from app.public_points.repository import has_open_task, load_rows_with_tasks
+from app.public_points.schemas import ServicePointRead
+from app.service_areas import service as area_services
+from app.service_areas.coverage import CoveringFilters
+from app.service_areas.schemas import AreaServiceRead
+from app.service_points import repository
+from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
+from app.service_points.models import ServicePoint
+from app.service_points.records import PointRecord, load_children, record_of
 from app.tasks import service as tasks_service
 from app.taxonomy import service as taxonomy_service
 
@@ -52,10 +52,10 @@ __all__ = [
     "PageOut",
     "PointItem",
     "get_item",
-    "get_point",
     "get_point_item",
     "read_slots",
     "render_point",
+    "renderings_of",
     "search",
     "search_points",
 ]
@@ -236,7 +236,7 @@ def search_points(
         if isinstance(last, RouteCandidate):
             payload["a"] = last.along_m
         next_cursor = encode_cursor(payload)
-    rendered, flagged = _rendered(
+    rendered, flagged = renderings_of(
         session, [c.id for c in page], pref=pref, cache=cache, view=query.view
     )
     warnings = tasks_service.warnings_for(session, flagged) if flagged else {}
@@ -328,7 +328,7 @@ def _span(position: dict[str, object]) -> float | None:
     return None
 
 
-def _rendered(
+def renderings_of(
     session: Session,
     ids: Sequence[int],
     *,
@@ -339,7 +339,7 @@ def _rendered(
     """The renderings of ``ids`` in ``view`` (cached ones whose stamps still match, the
     others rendered from their rows and children, and cached), and the ids that may carry
     warnings."""
-    rows = repository.load_rows(session, ids)
+    rows = load_rows_with_tasks(session, ids)
     out: dict[int, Rendered] = {}
     missing: dict[int, PointRecord] = {}
     for point_id, row in rows.items():
@@ -349,10 +349,10 @@ def _rendered(
         else:
             out[point_id] = found
     if missing:
-        repository.load_children(session, missing)
+        load_children(session, missing)
         for point_id, record in missing.items():
             out[point_id] = cache.put(rows[point_id].stamp, record, pref, view)
-    return out, {point_id for point_id, row in rows.items() if row.open_task}
+    return out, {point_id for point_id, row in rows.items() if has_open_task(row)}
 
 
 def _list_all(
@@ -415,7 +415,7 @@ def get_point_item(
     """A public point by id, as JSON; drafts and deleted points are not found."""
     point_id = repository.id_by_public_id(session, public_id)
     rendered, flagged = (
-        _rendered(session, [point_id], pref=pref, cache=cache) if point_id else ({}, set())
+        renderings_of(session, [point_id], pref=pref, cache=cache) if point_id else ({}, set())
     )
     if point_id is None or point_id not in rendered:
         raise NotFound(Text("point.not_found", id=public_id))
@@ -435,65 +435,6 @@ def get_point_item(
     return PointItem(body=body, lang=found.lang, version=found.version)
 
 
-def get_point(
-    session: Session, public_id: str, *, pref: LanguagePreference, stale_after: dt.timedelta
-) -> ServicePointRead:
-    """A public point by id as ``ServicePointRead``; drafts and deleted points are not found."""
-    item = get_point_item(
-        session, public_id, pref=pref, stale_after=stale_after, cache=RenderCache(max_entries=1)
-    )
-    return ServicePointRead.model_validate_json(item.body)
-
-
-def _record_of(point: ServicePoint) -> PointRecord:
-    def stamp(org: Any) -> OrganizationStamp:
-        return OrganizationStamp(org.slug, org.name, org.updated_at)
-
-    return PointRecord(
-        id=point.id,
-        public_id=point.public_id,
-        version=point.version,
-        external_id=point.external_id,
-        # The staff view (of the point's own organisation): the exact place.
-        lat=point.lat,
-        lon=point.lon,
-        location_precision=point.location_precision,
-        country=point.country,
-        locality=point.locality,
-        timezone=point.timezone,
-        phones=point.phones,
-        email=point.email,
-        website=point.website,
-        whatsapp=point.whatsapp,
-        opening_hours=point.opening_hours,
-        free=point.free,
-        status=point.status,
-        original_language=point.original_language,
-        source_title=point.source_title,
-        source_url=point.source_url,
-        source_publisher=point.source_publisher,
-        source_as_of=point.source_as_of,
-        is_sample=point.is_sample,
-        last_verified_at=point.last_verified_at,
-        updated_at=point.updated_at,
-        organization=stamp(point.organization),
-        verified_by=stamp(point.verified_by) if point.verified_by else None,
-        translations={
-            t.lang: {
-                "name": t.name,
-                "description": t.description,
-                "address": t.address,
-                "documents_required": t.documents_required,
-                "accessibility": t.accessibility,
-            }
-            for t in point.translations
-        },
-        categories=point.category_codes,
-        audiences=[a.audience_code for a in point.audiences],
-        spoken_languages=[lang.lang for lang in point.spoken_languages],
-    )
-
-
 def render_point(
     point: ServicePoint,
     *,
@@ -506,11 +447,11 @@ def render_point(
 ) -> ServicePointRead:
     """A point in the best language for ``pref``, each field falling back on its own.
 
-    The same rules as the search (``app.service_points.rendering``), from an ORM object.
+    The same rules as the search (``app.public_points.rendering``), from an ORM object.
     ``warnings``: public warning codes from ``app.tasks`` (e.g. ``reported_closed``).
     """
     item = finish(
-        Rendered.of(_record_of(point), pref),
+        Rendered.of(record_of(point), pref),
         distance_m=distance_m,
         at=at,
         now=now,

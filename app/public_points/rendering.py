@@ -20,8 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -33,11 +33,10 @@ from app.service_points.freshness import is_stale
 from app.service_points.hours import is_open
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus
 from app.service_points.precision import LocationPrecision, distance_range, shown_distance
+from app.service_points.records import OrganizationStamp, PointRecord
 
 __all__ = [
     "COORDINATE_DECIMALS",
-    "OrganizationStamp",
-    "PointRecord",
     "PointView",
     "RenderCache",
     "Rendered",
@@ -56,54 +55,6 @@ PointView = Literal["full", "summary"]
 map pin needs (``ServicePointSummary``)."""
 
 COORDINATE_DECIMALS = 6
-
-
-@dataclass(frozen=True, slots=True)
-class OrganizationStamp:
-    """An organisation as a point shows it; ``updated_at`` invalidates cached renderings."""
-
-    slug: str
-    name: str
-    updated_at: dt.datetime | None
-
-
-@dataclass(slots=True)
-class PointRecord:
-    """Everything the public shape of one point needs, as plain values."""
-
-    id: int
-    public_id: str
-    version: int
-    external_id: str | None
-    # Public records (``repository.load_records``) hold the public location (None when
-    # hidden); the staff view of a point's own organisation holds the exact one.
-    lat: float | None
-    lon: float | None
-    country: str
-    locality: str | None
-    timezone: str | None
-    phones: Sequence[str] | None
-    email: str | None
-    website: str | None
-    whatsapp: str | None
-    opening_hours: str | None
-    free: bool | None
-    status: str
-    original_language: str
-    source_title: str | None
-    source_url: str | None
-    source_publisher: str | None
-    is_sample: bool
-    last_verified_at: dt.datetime | None
-    updated_at: dt.datetime
-    organization: OrganizationStamp
-    verified_by: OrganizationStamp | None
-    translations: dict[str, dict[str, str | None]] = field(default_factory=dict)
-    categories: list[str] = field(default_factory=list)
-    audiences: list[str] = field(default_factory=list)
-    spoken_languages: list[str] = field(default_factory=list)
-    source_as_of: dt.date | None = None
-    location_precision: str = LocationPrecision.exact.value
 
 
 def _org(stamp: OrganizationStamp) -> dict[str, str]:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
-import anyio
-import anyio.to_thread
 import orjson
 from fastapi import APIRouter, Header, Path, Request
 from starlette.responses import Response
@@ -17,15 +14,16 @@ from app.db import reads_primary
 from app.http_cache import version_etag
 from app.i18n.dependencies import LangDep
 from app.maps.hints import viewport_link
-from app.responses import GEOJSON_MEDIA_TYPE
-from app.service_points import service
-from app.service_points.dependencies import PointQueryDep
-from app.service_points.rendering import RenderCache, dump
-from app.service_points.schemas import (
+from app.public_points import service
+from app.public_points.dependencies import PointQueryDep
+from app.public_points.reads import content_headers, in_thread, renderings
+from app.public_points.rendering import dump
+from app.public_points.schemas import (
     PointFeatureCollection,
     PointSearchPage,
     ServicePointRead,
 )
+from app.responses import GEOJSON_MEDIA_TYPE
 
 router = APIRouter(prefix="/v1", tags=["service points"])
 T = TypeVar("T")
@@ -35,36 +33,6 @@ PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 def _stale_after(request: Request) -> dt.timedelta:
     return dt.timedelta(days=request.app.state.settings.stale_after_days)
-
-
-def _readers(request: Request) -> anyio.CapacityLimiter:
-    """At most as many searches at once as the read pool holds connections (waiting on the
-    event loop is cheaper than what the pool does beyond its size; see ``read_slots``)."""
-    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "point_readers", None)
-    if limiter is None:
-        slots = service.read_slots(request.app.state.database)
-        limiter = request.app.state.point_readers = anyio.CapacityLimiter(slots)
-    return limiter
-
-
-async def _in_thread(request: Request, call: Callable[[], T]) -> T:
-    return await anyio.to_thread.run_sync(call, limiter=_readers(request))
-
-
-def _renderings(request: Request) -> RenderCache:
-    """The app's cache of rendered points (created on first use)."""
-    cache: RenderCache | None = getattr(request.app.state, "point_renderings", None)
-    if cache is None:
-        cache = request.app.state.point_renderings = RenderCache()
-    return cache
-
-
-def _headers(languages: list[str]) -> dict[str, str]:
-    """``Content-Language``: the languages the items' texts are in (see app.i18n.content)."""
-    return {
-        "Content-Language": ", ".join(languages),
-        "Vary": "Accept, Accept-Language, Accept-Encoding",
-    }
 
 
 def _next_href(request: Request, cursor: str) -> str:
@@ -122,7 +90,7 @@ async def search_points(
     detail of one point is `GET /v1/points/{id}`."""
     # The parameters and languages are resolved on the event loop; the database work runs
     # in one thread-pool call (each hand-off costs about as much as a small query).
-    page = await _in_thread(
+    page = await in_thread(
         request,
         partial(
             service.search,
@@ -131,11 +99,11 @@ async def search_points(
             query,
             pref=pref,
             stale_after=_stale_after(request),
-            cache=_renderings(request),
+            cache=renderings(request),
             primary=reads_primary(request),
         ),
     )
-    headers = _headers(page.languages)
+    headers = content_headers(page.languages)
     # A wide viewport: clusters or tiles would serve the map better (a Link header).
     hint = viewport_link(query.bbox, _map_filters(request)) if query.bbox else None
     if hint:
@@ -171,7 +139,7 @@ async def get_point(
     point_id: Annotated[str, Path(description="Public id (UUID)", max_length=36)],
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
-    item = await _in_thread(
+    item = await in_thread(
         request,
         partial(
             service.get_item,
@@ -179,11 +147,11 @@ async def get_point(
             point_id,
             pref=pref,
             stale_after=_stale_after(request),
-            cache=_renderings(request),
+            cache=renderings(request),
             primary=reads_primary(request),
         ),
     )
-    headers = _headers([item.lang])
+    headers = content_headers([item.lang])
     if accept and GEOJSON_MEDIA_TYPE in accept:
         body, media_type = dump(_feature(item.body)), GEOJSON_MEDIA_TYPE
     else:

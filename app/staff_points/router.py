@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, 
 
 from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff
 from app.db import SessionDep
-from app.service_points import staff_service
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
-from app.service_points.staff_dependencies import require_json, validated_point_body
-from app.service_points.staff_schemas import (
+from app.staff_points import service as staff_service
+from app.staff_points.dependencies import require_json, validated_point_body
+from app.staff_points.schemas import (
     HistoryPage,
     StaffPointPage,
     StaffPointRead,

@@ -36,12 +36,14 @@ from app.exchange import checks as duplicate_checks
 from app.http_cache import ENCODING_SUFFIXES, etag_version
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
-from app.service_points import repository, staff_repository, state, writing
+from app.public_points.service import render_point
+from app.service_points import repository, state, writing
 from app.service_points.cursor import decode_cursor, encode_cursor
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus, ServicePoint
-from app.service_points.service import render_point
-from app.service_points.staff_schemas import (
+from app.service_points.state import ALLOWED_TRANSITIONS, ENTITY
+from app.staff_points import repository as staff_repository
+from app.staff_points.schemas import (
     HistoryActor,
     HistoryEntry,
     HistoryPage,
@@ -56,6 +58,10 @@ from app.tasks import service as tasks_service
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
+    "EDIT_ROLES",
+    "ENTITY",
+    "READ_ROLES",
+    "TRANSLATE_ROLES",
     "change_status",
     "check_point_input",
     "create_point",
@@ -71,22 +77,9 @@ __all__ = [
     "verify_point",
 ]
 
-ENTITY = "service_point"
 READ_ROLES = (Role.editor, Role.translator, Role.moderator)
 EDIT_ROLES = (Role.editor,)
 TRANSLATE_ROLES = (Role.editor, Role.translator)
-
-# Publish a draft; close temporarily or for good; reopen.
-ALLOWED_TRANSITIONS: dict[PointStatus, frozenset[PointStatus]] = {
-    PointStatus.draft: frozenset({PointStatus.published}),
-    PointStatus.published: frozenset(
-        {PointStatus.temporarily_closed, PointStatus.permanently_closed}
-    ),
-    PointStatus.temporarily_closed: frozenset(
-        {PointStatus.published, PointStatus.permanently_closed}
-    ),
-    PointStatus.permanently_closed: frozenset({PointStatus.published}),
-}
 
 # --- helpers -------------------------------------------------------------------------------
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -11,14 +10,15 @@ from fastapi import Depends, Query, Request
 
 from app.country_codes import InvalidCountryCode, normalise_country
 from app.errors import FieldError, ValidationProblem
+from app.geo.params import parse_bbox, parse_lat_lon
 from app.geo.route import MAX_CORRIDOR_M, Route, RouteError, parse_route
 from app.geo.sphere import BBox
 from app.geo.text import query_tokens
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
 from app.i18n.texts import Text
-from app.service_points.rendering import PointView
+from app.public_points.rendering import PointView
 
-__all__ = ["DEFAULT_CORRIDOR_M", "PointQuery", "PointQueryDep", "parse_lat_lon"]
+__all__ = ["DEFAULT_CORRIDOR_M", "PointQuery", "PointQueryDep"]
 
 DEFAULT_CORRIDOR_M = 5_000
 
@@ -73,59 +73,6 @@ def _split(values: list[str] | None) -> list[str]:
     for value in values or []:
         out.extend(v.strip() for v in value.split(",") if v.strip())
     return out
-
-
-def _finite(raw: str, name: str, errors: list[FieldError]) -> float | None:
-    try:
-        value = float(raw)
-    except ValueError:
-        errors.append(
-            FieldError(location="query", name=name, detail=Text("number.invalid", value=raw[:40]))
-        )
-        return None
-    if not math.isfinite(value):
-        errors.append(FieldError(location="query", name=name, detail=Text("number.not_finite")))
-        return None
-    return value
-
-
-def parse_lat_lon(raw: str, name: str, errors: list[FieldError]) -> tuple[float, float] | None:
-    """``"lat,lon"`` in range, or None with the reasons appended to ``errors``."""
-    parts = raw.split(",")
-    if len(parts) != 2:
-        errors.append(FieldError(location="query", name=name, detail=Text("near.format")))
-        return None
-    lat = _finite(parts[0], name, errors)
-    lon = _finite(parts[1], name, errors)
-    if lat is None or lon is None:
-        return None
-    if not -90 <= lat <= 90:
-        errors.append(FieldError(location="query", name=name, detail=Text("near.latitude")))
-    if not -180 <= lon <= 180:
-        errors.append(FieldError(location="query", name=name, detail=Text("near.longitude")))
-    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
-
-
-def _parse_bbox(raw: str, errors: list[FieldError]) -> BBox | None:
-    parts = raw.split(",")
-    if len(parts) != 4:
-        errors.append(FieldError(location="query", name="bbox", detail=Text("bbox.format")))
-        return None
-    values = [_finite(p, "bbox", errors) for p in parts]
-    if any(v is None for v in values):
-        return None
-    min_lon, min_lat, max_lon, max_lat = (float(v) for v in values)  # type: ignore[arg-type]
-    problems = []
-    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
-        problems.append(Text("bbox.longitudes"))
-    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
-        problems.append(Text("bbox.latitudes"))
-    if min_lat > max_lat:
-        problems.append(Text("bbox.lat_order"))
-    for detail in problems:
-        errors.append(FieldError(location="query", name="bbox", detail=detail))
-    # min_lon > max_lon is allowed: the box crosses the antimeridian.
-    return None if problems else BBox(min_lon, min_lat, max_lon, max_lat)
 
 
 def _parse_route(raw: str, errors: list[FieldError]) -> Route | None:
@@ -255,7 +202,7 @@ async def get_point_query(
     settings = request.app.state.settings
     errors: list[FieldError] = []
     centre = parse_lat_lon(near, "near", errors) if near is not None else None
-    box = _parse_bbox(bbox, errors) if bbox is not None else None
+    box = parse_bbox(bbox, errors) if bbox is not None else None
     if near is not None and bbox is not None:
         errors.append(FieldError(location="query", name="bbox", detail=Text("bbox.with_near")))
     path = _parse_route(route, errors) if route is not None else None
