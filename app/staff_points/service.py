@@ -1,52 +1,41 @@
-"""The staff write API of service points: authorisation, If-Match and audit around writing.py.
+"""The staff API of service points: reads and the writes around writing.py.
 
-Every function loads the point, checks the principal may act on it (``authorize``: 404 for
-other organisations, 403 for a member without the role), checks ``If-Match`` against the
-point's ETag (428 when missing, 412 when stale), calls the single write path in
-``writing.py`` and records an audit event with the before/after of every changed field, all
-in the request's transaction.
+Every function loads the point for a principal who may act on it (``access``), checks
+``If-Match`` against the point's ETag (``versioning``), calls the single write path in
+``writing.py`` and records an audit event with the before/after of every changed field
+(``auditing``), all in the request's transaction. Bodies are checked by ``validation``; the
+history is ``history``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts import repository as accounts_repository
-from app.accounts.models import Role
-from app.accounts.principal import Principal, authorize
-from app.audit import service as audit
-from app.errors import (
-    Conflict,
-    FieldError,
-    Forbidden,
-    Gone,
-    NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
-    ValidationProblem,
-)
+from app.accounts.principal import Principal
+from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from app.exchange import checks as duplicate_checks
-from app.http_cache import ENCODING_SUFFIXES, etag_version
 from app.i18n.negotiation import LanguagePreference
-from app.i18n.tags import InvalidLanguageTag, normalise_tag
 from app.public_points.service import render_point
-from app.service_points import repository, state, writing
+from app.service_points import writing
 from app.service_points.cursor import decode_cursor, encode_cursor
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus, ServicePoint
 from app.service_points.state import ALLOWED_TRANSITIONS, ENTITY
 from app.staff_points import repository as staff_repository
+from app.staff_points import validation
+from app.staff_points.access import (
+    EDIT_ROLES,
+    READ_ROLES,
+    TRANSLATE_ROLES,
+    load,
+    organization_for_create,
+)
+from app.staff_points.auditing import record, snapshot
+from app.staff_points.history import history
 from app.staff_points.schemas import (
-    HistoryActor,
-    HistoryEntry,
-    HistoryPage,
     PossibleDuplicateRead,
     StaffPointPage,
     StaffPointRead,
@@ -54,6 +43,8 @@ from app.staff_points.schemas import (
     TranslationRead,
     VerifyRequest,
 )
+from app.staff_points.validation import check_country, check_point_input
+from app.staff_points.versioning import check_if_match, etag_of, no_lost_update
 from app.tasks import service as tasks_service
 
 __all__ = [
@@ -76,113 +67,6 @@ __all__ = [
     "update_point",
     "verify_point",
 ]
-
-READ_ROLES = (Role.editor, Role.translator, Role.moderator)
-EDIT_ROLES = (Role.editor,)
-TRANSLATE_ROLES = (Role.editor, Role.translator)
-
-# --- helpers -------------------------------------------------------------------------------
-
-
-def etag_of(point: ServicePoint) -> str:
-    """The point's strong ETag: its public id and version."""
-    return _etag(point.public_id, point.version)
-
-
-def _etag(public_id: str, version: int) -> str:
-    return f'"{public_id}.{version}"'
-
-
-def snapshot(point: ServicePoint) -> dict[str, Any]:
-    """Every audited field of a point, translations flattened as ``translations.<lang>.<f>``."""
-    return state.snapshot(state.state_of(point))
-
-
-def _load(
-    session: Session,
-    principal: Principal,
-    public_id: str,
-    roles: Sequence[Role],
-    *,
-    allow_deleted: bool = False,
-) -> ServicePoint:
-    point = repository.by_public_id(session, public_id)
-    if point is None:
-        raise NotFound(f"no service point with id {public_id!r}")
-    authorize(principal, point.organization_id, *roles, what="service point", ident=public_id)
-    if point.deleted_at is not None and not allow_deleted:
-        raise Gone(f"service point {public_id!r} was deleted")
-    return point
-
-
-def _strong_tag(tag: str) -> str:
-    """A strong entity tag without the ``-br``/``-gz`` suffix compression adds to it."""
-    for suffix in ENCODING_SUFFIXES:
-        ending = suffix.decode() + '"'
-        if tag.endswith(ending) and not tag.startswith("W/"):
-            return tag[: -len(ending)] + '"'
-    return tag
-
-
-def _check_if_match(point: ServicePoint, if_match: str | None) -> None:
-    current = etag_of(point)
-    extra: dict[str, Any] = {
-        "current_etag": current,
-        "current_version": point.version,
-        "headers": {"ETag": current},
-    }
-    tags = [t.strip() for t in (if_match or "").split(",") if t.strip()]
-    if not tags:
-        raise PreconditionRequired("send If-Match with the ETag of the version you edited", **extra)
-    if "*" in tags:
-        raise PreconditionRequired("If-Match: * is not accepted; send the point's ETag", **extra)
-    # The staff ETag (strong comparison), or the public ETag of any representation of the
-    # current version (``GET /v1/points/{id}`` in any language or coding): same version.
-    if current not in {_strong_tag(t) for t in tags} and point.version not in {
-        etag_version(t) for t in tags
-    }:
-        raise PreconditionFailed(
-            "the point changed since you read it; read it again and redo your change", **extra
-        )
-
-
-@contextmanager
-def _no_lost_update(session: Session, point: ServicePoint) -> Iterator[None]:
-    """Turn a concurrent write (the version moved under us) into 412."""
-    public_id = point.public_id
-    try:
-        yield
-    except StaleDataError:
-        version = staff_repository.committed_version(session, public_id)
-        extra: dict[str, Any] = {}
-        if version is not None:
-            current = _etag(public_id, version)
-            extra = {
-                "current_etag": current,
-                "current_version": version,
-                "headers": {"ETag": current},
-            }
-        raise PreconditionFailed(
-            "the point was changed by someone else at the same time; read it again", **extra
-        ) from None
-
-
-def _record(
-    session: Session,
-    principal: Principal,
-    point: ServicePoint,
-    action: str,
-    before: dict[str, Any],
-) -> None:
-    audit.record(
-        session,
-        actor=principal,
-        organization_id=point.organization_id,
-        entity_type=ENTITY,
-        entity_id=point.public_id,
-        action=action,
-        changes=audit.diff(before, snapshot(point)),
-    )
 
 
 def staff_view(point: ServicePoint, *, stale_after: dt.timedelta) -> StaffPointRead:
@@ -207,52 +91,6 @@ def staff_view(point: ServicePoint, *, stale_after: dt.timedelta) -> StaffPointR
     )
 
 
-def _pydantic_errors(exc: ValidationError) -> list[FieldError]:
-    out: list[FieldError] = []
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ())]
-        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        out.append(
-            FieldError(
-                location="body",
-                name=".".join(loc) or "body",
-                pointer="/" + "/".join(loc) if loc else None,
-                detail=message,
-            )
-        )
-    return out
-
-
-def check_point_input(session: Session, model: type[BaseModel], raw: Any) -> None:
-    """Validate a point body and its category/audience codes together: one 422 naming every
-    failing field, before anything is written."""
-    errors: list[FieldError] = []
-    try:
-        model.model_validate(raw)
-    except ValidationError as exc:
-        errors.extend(_pydantic_errors(exc))
-    if isinstance(raw, dict):
-        lists: dict[str, list[str] | None] = {}
-        for name in ("categories", "audiences"):
-            value = raw.get(name)
-            usable = (
-                isinstance(value, list)
-                and len(value) <= 20
-                and all(isinstance(v, str) and 0 < len(v) <= 50 for v in value)
-            )
-            lists[name] = value if usable else None
-        errors.extend(writing.code_errors(session, lists["categories"], lists["audiences"]))
-    if errors:
-        raise ValidationProblem("; ".join(f"{e.name}: {e.detail}" for e in errors), errors=errors)
-
-
-def _lang(raw: str) -> str:
-    try:
-        return normalise_tag(raw)
-    except InvalidLanguageTag as exc:
-        raise ValidationProblem.for_field("path", "lang", str(exc)) from None
-
-
 # --- reads ---------------------------------------------------------------------------------
 
 
@@ -260,7 +98,7 @@ def get_point(
     session: Session, principal: Principal, public_id: str, *, stale_after: dt.timedelta
 ) -> StaffPointRead:
     """A point of one of the principal's organisations, drafts and tombstones included."""
-    point = _load(session, principal, public_id, READ_ROLES, allow_deleted=True)
+    point = load(session, principal, public_id, READ_ROLES, allow_deleted=True)
     return staff_view(point, stale_after=stale_after)
 
 
@@ -298,84 +136,7 @@ def list_points(
     )
 
 
-def history(
-    session: Session,
-    principal: Principal,
-    public_id: str,
-    *,
-    limit: int,
-    cursor: str | None,
-) -> HistoryPage:
-    """Every recorded change of a point, oldest first (its organisation's staff)."""
-    point = _load(session, principal, public_id, READ_ROLES, allow_deleted=True)
-    fingerprint = f"history:{point.public_id}"
-    after = int(decode_cursor(cursor, fingerprint=fingerprint)["i"]) if cursor else None
-    events = audit.history(
-        session, entity_type=ENTITY, entity_id=point.public_id, after_id=after, limit=limit + 1
-    )
-    page = events[:limit]
-    emails = accounts_repository.user_emails(
-        session, sorted({e.actor_user_id for e in page if e.actor_user_id})
-    )
-    keys = accounts_repository.api_key_names(
-        session, sorted({e.actor_api_key_id for e in page if e.actor_api_key_id})
-    )
-    orgs = accounts_repository.organizations_by_id(
-        session, sorted({e.organization_id for e in page if e.organization_id})
-    )
-    items = [
-        HistoryEntry(
-            id=e.id,
-            at=e.at,
-            action=e.action,
-            actor=HistoryActor(
-                credential=e.credential,
-                user_id=e.actor_user_id,
-                email=emails.get(e.actor_user_id) if e.actor_user_id else None,
-                api_key_id=e.actor_api_key_id,
-                api_key_name=keys.get(e.actor_api_key_id) if e.actor_api_key_id else None,
-            ),
-            organization=orgs[e.organization_id].slug if e.organization_id in orgs else None,
-            changes=e.changes,
-        )
-        for e in page
-    ]
-    next_cursor = (
-        encode_cursor({"f": fingerprint, "i": page[-1].id}) if len(events) > limit else None
-    )
-    return HistoryPage(items=items, next_cursor=next_cursor)
-
-
 # --- writes --------------------------------------------------------------------------------
-
-
-def _organization_for_create(
-    session: Session, principal: Principal, organization: str | None
-) -> str:
-    if organization is not None:
-        org = accounts_repository.organization_by_slug(session, organization)
-        if org is None:
-            raise NotFound(f"no organization with id {organization!r}")
-        authorize(principal, org.id, *EDIT_ROLES, what="organization", ident=organization)
-        return org.id
-    candidates = principal.organizations_with(*EDIT_ROLES)
-    if len(candidates) == 1:
-        return candidates[0]
-    if not candidates and not principal.is_admin:
-        raise Forbidden("creating points needs the editor role in an organisation")
-    raise ValidationProblem.for_field(
-        "query", "organization", "name the organisation the point belongs to"
-    )
-
-
-def _check_country(lat: float, lon: float, country: str) -> None:
-    """The point must lie in its country (or its waters): the same lookup as ``/v1/where``
-    and imports (``app.exchange.checks``); a 422 naming ``lat`` otherwise."""
-    result = duplicate_checks.check_country(lat, lon, country)
-    if not result.ok:
-        raise ValidationProblem.for_field(
-            "body", "lat", result.detail or "outside its country", pointer="/lat"
-        )
 
 
 def create_point(
@@ -387,10 +148,10 @@ def create_point(
     stale_after: dt.timedelta,
 ) -> StaffPointRead:
     """A new point in one of the principal's organisations (editors)."""
-    organization_id = _organization_for_create(session, principal, organization)
-    _check_country(data.lat, data.lon, data.country)
+    organization_id = organization_for_create(session, principal, organization)
+    check_country(data.lat, data.lon, data.country)
     point = writing.create_point(session, data, organization_id=organization_id)
-    _record(session, principal, point, "create", {})
+    record(session, principal, point, "create", {})
     view = staff_view(point, stale_after=stale_after)
     # Same category within ~50 m and a similar name: reported to the editor, never merged.
     found = duplicate_checks.find_possible_duplicates(
@@ -422,20 +183,20 @@ def update_point(
     stale_after: dt.timedelta,
 ) -> StaffPointRead:
     """Change the fields sent (editors), when ``If-Match`` carries the current ETag."""
-    point = _load(session, principal, public_id, EDIT_ROLES)
-    _check_if_match(point, if_match)
+    point = load(session, principal, public_id, EDIT_ROLES)
+    check_if_match(point, if_match)
     if not data.model_fields_set:
         raise ValidationProblem.for_field("body", "body", "send at least one field to change")
     if {"lat", "lon", "country"} & data.model_fields_set:
-        _check_country(
+        check_country(
             data.lat if data.lat is not None else point.lat,
             data.lon if data.lon is not None else point.lon,
             data.country if data.country is not None else point.country,
         )
     before = snapshot(point)
-    with _no_lost_update(session, point):
+    with no_lost_update(session, point):
         writing.update_point(session, point, data)
-    _record(session, principal, point, "update", before)
+    record(session, principal, point, "update", before)
     return staff_view(point, stale_after=stale_after)
 
 
@@ -443,12 +204,12 @@ def delete_point(
     session: Session, principal: Principal, public_id: str, *, if_match: str | None
 ) -> None:
     """Soft-delete (editors): the row stays as a tombstone that public reads hide."""
-    point = _load(session, principal, public_id, EDIT_ROLES)
-    _check_if_match(point, if_match)
+    point = load(session, principal, public_id, EDIT_ROLES)
+    check_if_match(point, if_match)
     before = snapshot(point)
-    with _no_lost_update(session, point):
+    with no_lost_update(session, point):
         writing.soft_delete(session, point)
-    _record(session, principal, point, "delete", before)
+    record(session, principal, point, "delete", before)
 
 
 def change_status(
@@ -461,8 +222,8 @@ def change_status(
     stale_after: dt.timedelta,
 ) -> StaffPointRead:
     """Publish, close or reopen (editors); other transitions are refused with 409."""
-    point = _load(session, principal, public_id, EDIT_ROLES)
-    _check_if_match(point, if_match)
+    point = load(session, principal, public_id, EDIT_ROLES)
+    check_if_match(point, if_match)
     current, target = PointStatus(point.status), PointStatus(change.status)
     allowed = ALLOWED_TRANSITIONS[current]
     if target not in allowed:
@@ -471,9 +232,9 @@ def change_status(
             allowed=sorted(s.value for s in allowed),
         )
     before = snapshot(point)
-    with _no_lost_update(session, point):
+    with no_lost_update(session, point):
         writing.set_status(session, point, target)
-    _record(session, principal, point, "status", before)
+    record(session, principal, point, "status", before)
     return staff_view(point, stale_after=stale_after)
 
 
@@ -487,8 +248,8 @@ def verify_point(
     stale_after: dt.timedelta,
 ) -> StaffPointRead:
     """Stamp ``last_verified_at`` and the verifying organisation (editors)."""
-    point = _load(session, principal, public_id, EDIT_ROLES)
-    _check_if_match(point, if_match)
+    point = load(session, principal, public_id, EDIT_ROLES)
+    check_if_match(point, if_match)
     organization_id = point.organization_id
     if body is not None and body.organization is not None:
         if not principal.is_admin:
@@ -510,9 +271,9 @@ def verify_point(
             )
         organization_id = org.id
     before = snapshot(point)
-    with _no_lost_update(session, point):
+    with no_lost_update(session, point):
         writing.verify(session, point, organization_id=organization_id)
-    _record(session, principal, point, "verify", before)
+    record(session, principal, point, "verify", before)
     # Checking the point settles travellers' pending reports (closed, wrong details...).
     tasks_service.resolve_tasks_for_point(
         session, point_id=point.id, by=principal, organization_id=point.organization_id
@@ -531,14 +292,14 @@ def put_translation(
     stale_after: dt.timedelta,
 ) -> tuple[StaffPointRead, bool]:
     """Create or replace one language's texts (editors, translators); True when created."""
-    tag = _lang(lang)
-    point = _load(session, principal, public_id, TRANSLATE_ROLES)
-    _check_if_match(point, if_match)
+    tag = validation.lang(lang)
+    point = load(session, principal, public_id, TRANSLATE_ROLES)
+    check_if_match(point, if_match)
     created = all(t.lang != tag for t in point.translations)
     before = snapshot(point)
-    with _no_lost_update(session, point):
+    with no_lost_update(session, point):
         writing.put_translation(session, point, tag, text)
-    _record(session, principal, point, "translation.put", before)
+    record(session, principal, point, "translation.put", before)
     return staff_view(point, stale_after=stale_after), created
 
 
@@ -552,13 +313,13 @@ def delete_translation(
     stale_after: dt.timedelta,
 ) -> StaffPointRead:
     """Remove one language (editors, translators); the original language stays."""
-    tag = _lang(lang)
-    point = _load(session, principal, public_id, TRANSLATE_ROLES)
-    _check_if_match(point, if_match)
+    tag = validation.lang(lang)
+    point = load(session, principal, public_id, TRANSLATE_ROLES)
+    check_if_match(point, if_match)
     if all(t.lang != tag for t in point.translations):
         raise NotFound(f"service point {public_id!r} has no {tag!r} translation")
     before = snapshot(point)
-    with _no_lost_update(session, point):
+    with no_lost_update(session, point):
         writing.delete_translation(session, point, tag)
-    _record(session, principal, point, "translation.delete", before)
+    record(session, principal, point, "translation.delete", before)
     return staff_view(point, stale_after=stale_after)
