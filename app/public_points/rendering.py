@@ -8,7 +8,7 @@ set-based by the repository and keeps each rendering, already encoded, in a boun
 keyed by the point's stamp (id, version, public id, its organisations' update times), the
 language preference and the view; :func:`finish` splices in what changes with the request
 and the time (distance, open now, staleness, warnings). ``render_point`` in the service
-renders an ORM object through the same functions and validates it into
+(``app.public_points.item``) renders an ORM object through the same functions and validates it into
 ``ServicePointRead``, so both paths share every rule.
 
 Numbers carry no more precision than they mean: coordinates at most 6 decimals (about

@@ -14,6 +14,7 @@ from app.db import reads_primary
 from app.http_cache import version_etag
 from app.i18n.dependencies import LangDep
 from app.maps.hints import viewport_link
+from app.public_points import item as point_item
 from app.public_points import service
 from app.public_points.dependencies import PointQueryDep
 from app.public_points.reads import content_headers, in_thread, renderings
@@ -142,7 +143,7 @@ async def get_point(
     item = await in_thread(
         request,
         partial(
-            service.get_item,
+            point_item.get_item,
             request.app.state.database,
             point_id,
             pref=pref,

@@ -17,16 +17,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.alerts.coverage import active_set
 from app.db import Database
-from app.errors import NotFound
 from app.geo.base import Candidate, NearestCursor, PostFilter, SearchBackend
 from app.geo.corridor import AlongCursor, RouteCandidate
-from app.geo.text import normalise_text, query_tokens
 from app.i18n.content import body_languages
 from app.i18n.negotiation import LanguagePreference
-from app.i18n.texts import Text
 from app.metrics import observe_search
+from app.public_points.composition import alerts_on, area_services_near
 from app.public_points.dependencies import PointQuery
 from app.public_points.rendering import (
     PointView,
@@ -37,24 +34,15 @@ from app.public_points.rendering import (
     open_at,
 )
 from app.public_points.repository import has_open_task, load_rows_with_tasks
-from app.public_points.schemas import ServicePointRead
-from app.service_areas import service as area_services
-from app.service_areas.coverage import CoveringFilters
-from app.service_areas.schemas import AreaServiceRead
 from app.service_points import repository
 from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
-from app.service_points.models import ServicePoint
-from app.service_points.records import PointRecord, load_children, record_of
+from app.service_points.records import PointRecord, load_children
 from app.tasks import service as tasks_service
 from app.taxonomy import service as taxonomy_service
 
 __all__ = [
     "PageOut",
-    "PointItem",
-    "get_item",
-    "get_point_item",
     "read_slots",
-    "render_point",
     "renderings_of",
     "search",
     "search_points",
@@ -128,20 +116,6 @@ def search(
         return search_points(
             session, backend, query, pref=pref, stale_after=stale_after, cache=cache
         )
-
-
-def get_item(
-    database: Database,
-    public_id: str,
-    *,
-    pref: LanguagePreference,
-    stale_after: dt.timedelta,
-    cache: RenderCache,
-    primary: bool = False,
-) -> PointItem:
-    """:func:`get_point_item` in a read session of its own (as :func:`search`)."""
-    with database.reader(primary=primary)() as session:
-        return get_point_item(session, public_id, pref=pref, stale_after=stale_after, cache=cache)
 
 
 def search_points(
@@ -242,7 +216,7 @@ def search_points(
     warnings = tasks_service.warnings_for(session, flagged) if flagged else {}
     now = dt.datetime.now(dt.UTC)
     shown = [c for c in page if c.id in rendered]
-    alerts = _alerts_on(session, [rendered[c.id] for c in shown], now)
+    alerts = alerts_on(session, [rendered[c.id] for c in shown], now)
     items = [
         finish(
             rendered[c.id],
@@ -264,7 +238,7 @@ def search_points(
     ]
     # Absent when none covers the place (as `alerts` on a point).
     areas = (
-        _area_services(session, query, categories, pref) or None
+        area_services_near(session, query, categories, pref) or None
         if query.near is not None and not query.cursor
         else None
     )
@@ -277,46 +251,6 @@ def search_points(
         lang=languages[0],
         languages=languages,
         area_services=areas,
-    )
-
-
-def _area_services(
-    session: Session, query: PointQuery, categories: set[str], pref: LanguagePreference
-) -> list[dict[str, Any]]:
-    """The area services covering the ``near`` place that pass the query's filters. Filters
-    about doors (audience, open now, verified since) cannot be confirmed for them: with one
-    of those, none are listed. ``q`` must match their name or description."""
-    assert query.near is not None
-    if query.audiences or query.open_now or query.verified_since is not None:
-        return []
-    filters = CoveringFilters(
-        categories=frozenset(categories),
-        spoken_languages=query.spoken_languages,
-        countries=query.countries,
-        free=query.free,
-    )
-    found = area_services.near_place(session, query.near[0], query.near[1], pref, filters)
-    if query.q:
-        words = query_tokens(query.q)
-        found = [
-            a
-            for a in found
-            if all(w in normalise_text(f"{a['name']} {a.get('description') or ''}") for w in words)
-        ]
-    return [AreaServiceRead(**a).model_dump(mode="json", exclude_none=True) for a in found]
-
-
-def _alerts_on(session: Session, points: Sequence[Rendered], now: dt.datetime) -> list[list[str]]:
-    """For each point, the ids of the active alerts covering it (one small query for the
-    request, then in memory)."""
-    current = active_set(session, now)
-    if not current or not points:
-        return [[] for _ in points]
-    nowhere = math.nan  # a hidden point: only alerts of its whole country cover it
-    return current.covering_many(
-        [nowhere if p.lat is None else p.lat for p in points],
-        [nowhere if p.lon is None else p.lon for p in points],
-        [p.country for p in points],
     )
 
 
@@ -393,70 +327,3 @@ def _open_filter(session: Session, at: dt.datetime) -> PostFilter:
         }
 
     return keep_open
-
-
-@dataclass(frozen=True, slots=True)
-class PointItem:
-    """One public point as JSON, the language its texts are in and its version."""
-
-    body: bytes
-    lang: str
-    version: int
-
-
-def get_point_item(
-    session: Session,
-    public_id: str,
-    *,
-    pref: LanguagePreference,
-    stale_after: dt.timedelta,
-    cache: RenderCache,
-) -> PointItem:
-    """A public point by id, as JSON; drafts and deleted points are not found."""
-    point_id = repository.id_by_public_id(session, public_id)
-    rendered, flagged = (
-        renderings_of(session, [point_id], pref=pref, cache=cache) if point_id else ({}, set())
-    )
-    if point_id is None or point_id not in rendered:
-        raise NotFound(Text("point.not_found", id=public_id))
-    now = dt.datetime.now(dt.UTC)
-    warnings = tasks_service.warnings_for(session, flagged).get(point_id) if flagged else None
-    found = rendered[point_id]
-    body = finish(
-        found,
-        distance_m=None,
-        at=now,
-        now=now,
-        stale_after=stale_after,
-        warnings=warnings,
-        warning_texts=tasks_service.warning_texts(warnings, pref.chain) if warnings else None,
-        alerts=_alerts_on(session, [rendered[point_id]], now)[0],
-    )
-    return PointItem(body=body, lang=found.lang, version=found.version)
-
-
-def render_point(
-    point: ServicePoint,
-    *,
-    pref: LanguagePreference,
-    distance_m: float | None,
-    at: dt.datetime,
-    now: dt.datetime,
-    stale_after: dt.timedelta,
-    warnings: list[str] | None = None,
-) -> ServicePointRead:
-    """A point in the best language for ``pref``, each field falling back on its own.
-
-    The same rules as the search (``app.public_points.rendering``), from an ORM object.
-    ``warnings``: public warning codes from ``app.tasks`` (e.g. ``reported_closed``).
-    """
-    item = finish(
-        Rendered.of(record_of(point), pref),
-        distance_m=distance_m,
-        at=at,
-        now=now,
-        stale_after=stale_after,
-        warnings=warnings,
-        warning_texts=tasks_service.warning_texts(warnings, pref.chain) if warnings else None,
-    )
-    return ServicePointRead.model_validate_json(item)

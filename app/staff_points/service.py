@@ -18,7 +18,7 @@ from app.accounts.principal import Principal
 from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from app.exchange import checks as duplicate_checks
 from app.i18n.negotiation import LanguagePreference
-from app.public_points.service import render_point
+from app.public_points.item import render_point
 from app.service_points import writing
 from app.service_points.cursor import decode_cursor, encode_cursor
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
