@@ -7,9 +7,9 @@ same names and meanings). The search renders from :class:`PointRecord` rows load
 set-based by the repository and keeps each rendering, already encoded, in a bounded cache
 keyed by the point's stamp (id, version, public id, its organisations' update times), the
 language preference and the view; :func:`finish` splices in what changes with the request
-and the time (distance, open now, staleness, warnings). ``render_point`` in the service
-(``app.public_points.item``) renders an ORM object through the same functions and validates it into
-``ServicePointRead``, so both paths share every rule.
+and the time (distance, open now, staleness, warnings). ``render_point``
+(``app.public_points.item``) renders an ORM object through the same functions and validates
+it into ``ServicePointRead``, so both paths share every rule.
 
 Numbers carry no more precision than they mean: coordinates at most 6 decimals (about
 10 cm, RFC 7946 section 11.2), distances in whole metres, times in whole seconds.
