@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from app.geo.text import normalise_text
@@ -62,31 +62,6 @@ ALLOWED_TRANSITIONS: dict[PointStatus, frozenset[PointStatus]] = {
 }
 
 
-# The columns of ``service_point`` a state carries (and the audit trail compares).
-SCALARS = (
-    "external_id",
-    "lat",
-    "lon",
-    "location_precision",
-    "country",
-    "locality",
-    "timezone",
-    "email",
-    "website",
-    "whatsapp",
-    "opening_hours",
-    "free",
-    "status",
-    "original_language",
-    "source_title",
-    "source_url",
-    "source_publisher",
-    "source_as_of",
-    "is_sample",
-    "last_verified_at",
-    "verified_by_organization_id",
-    "deleted_at",
-)
 # Fields of ServicePointUpdate copied as they are sent (null clears them).
 _PLAIN = ("external_id", "locality", "email", "website", "whatsapp", "opening_hours", "free")
 SEARCH_TEXT_MAX = 20000
@@ -149,6 +124,12 @@ class PointState:
 
     def names(self) -> list[str]:
         return [name for t in self.translations.values() if (name := t.get("name"))]
+
+
+# The columns of ``service_point`` a state carries (and the audit trail compares): every
+# field of :class:`PointState` but its lists and texts, declared once there.
+_COLLECTIONS = ("phones", "categories", "audiences", "spoken_languages", "translations")
+SCALARS: tuple[str, ...] = tuple(f.name for f in fields(PointState) if f.name not in _COLLECTIONS)
 
 
 def _source(source: PointSourceInput | None) -> dict[str, Any]:
