@@ -3,7 +3,7 @@
     .venv/bin/python bench/alerts_bench.py [--alerts 20] [--runs 400]
 
 Builds a seeded SQLite database in a temporary directory, then times
-``service_points.service.search`` (load, render from a warm cache, finish; no HTTP) around
+``public_points.service.search`` (load, render from a warm cache, finish; no HTTP) around
 random route places with no active alert, then with ``--alerts`` active polygon and
 country alerts covering the route (each point of every page tested against each of them).
 """

@@ -31,12 +31,13 @@ RATE_HZ = 100
 # Rumbo's modules, by what they do on the read path (first match wins).
 COMPONENTS: tuple[tuple[str, str], ...] = (
     ("app/geo/", "search query (app/geo: R*Tree/FTS5 or PostGIS, exact ranking)"),
-    ("app/service_points/repository.py", "loading the page's rows and texts (repository)"),
-    ("app/service_points/rendering.py", "rendering points (cache, open_now, JSON)"),
-    ("app/service_points/service.py", "search orchestration (service)"),
-    ("app/service_points/dependencies.py", "query parameters (parsing, validation)"),
+    ("app/service_points/records.py", "loading the page's rows and texts (records)"),
+    ("app/public_points/repository.py", "loading the page's rows and texts (records)"),
+    ("app/public_points/rendering.py", "rendering points (cache, open_now, JSON)"),
+    ("app/public_points/service.py", "search orchestration (service)"),
+    ("app/public_points/dependencies.py", "query parameters (parsing, validation)"),
     ("app/i18n/", "language negotiation"),
-    ("app/service_points/router.py", "router (page assembly, headers)"),
+    ("app/public_points/router.py", "router (page assembly, headers)"),
     ("app/feedback/", "feedback (service, throttle, redaction)"),
     ("app/sync/", "sync (records, cursors, signing)"),
     ("app/compression.py", "middleware (compression)"),
