@@ -74,14 +74,14 @@ def _texts(
 
 
 def point_record(point: PointRecord, languages: Languages) -> dict[str, Any]:
-    """A point's offline record, from its plain record (``app.service_points.records.load_records``: loaded
+    """A point's offline record, from its plain record (``records.load_records``: loaded
     set-based, without ORM objects, as the search does)."""
     verified_by = point.verified_by
     translations = point.translations
     return {
         "id": point.public_id,
         "external_id": point.external_id,
-        # The public location (``app.service_points.records.load_records``): none when hidden.
+        # The public location (``records.load_records``): none when hidden.
         "location": {"lat": point.lat, "lon": point.lon},
         # Left out when exact, so records of exact points keep their bytes and ETags.
         "location_precision": None
