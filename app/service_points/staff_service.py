@@ -52,6 +52,7 @@ from app.service_points.staff_schemas import (
     TranslationRead,
     VerifyRequest,
 )
+from app.service_points.state import ALLOWED_TRANSITIONS, ENTITY
 from app.tasks import service as tasks_service
 
 __all__ = [
@@ -71,22 +72,10 @@ __all__ = [
     "verify_point",
 ]
 
-ENTITY = "service_point"
 READ_ROLES = (Role.editor, Role.translator, Role.moderator)
 EDIT_ROLES = (Role.editor,)
 TRANSLATE_ROLES = (Role.editor, Role.translator)
 
-# Publish a draft; close temporarily or for good; reopen.
-ALLOWED_TRANSITIONS: dict[PointStatus, frozenset[PointStatus]] = {
-    PointStatus.draft: frozenset({PointStatus.published}),
-    PointStatus.published: frozenset(
-        {PointStatus.temporarily_closed, PointStatus.permanently_closed}
-    ),
-    PointStatus.temporarily_closed: frozenset(
-        {PointStatus.published, PointStatus.permanently_closed}
-    ),
-    PointStatus.permanently_closed: frozenset({PointStatus.published}),
-}
 
 # --- helpers -------------------------------------------------------------------------------
 

@@ -25,10 +25,12 @@ from app.service_points.inputs import (
     ServicePointUpdate,
     TranslationInput,
 )
-from app.service_points.models import TRANSLATABLE_FIELDS, ServicePoint
+from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus, ServicePoint
 from app.service_points.precision import LocationPrecision, public_location
 
 __all__ = [
+    "ALLOWED_TRANSITIONS",
+    "ENTITY",
     "SCALARS",
     "CategoryTexts",
     "PointState",
@@ -43,6 +45,21 @@ __all__ = [
     "updated",
     "with_texts",
 ]
+
+# A point's name in the audit trail.
+ENTITY = "service_point"
+
+# Publish a draft; close temporarily or for good; reopen.
+ALLOWED_TRANSITIONS: dict[PointStatus, frozenset[PointStatus]] = {
+    PointStatus.draft: frozenset({PointStatus.published}),
+    PointStatus.published: frozenset(
+        {PointStatus.temporarily_closed, PointStatus.permanently_closed}
+    ),
+    PointStatus.temporarily_closed: frozenset(
+        {PointStatus.published, PointStatus.permanently_closed}
+    ),
+    PointStatus.permanently_closed: frozenset({PointStatus.published}),
+}
 
 # The columns of ``service_point`` a state carries (and the audit trail compares).
 SCALARS = (
