@@ -41,8 +41,8 @@ __all__ = ["BUNDLE_FORMAT", "Bundle", "build_payload", "get_bundle"]
 BUNDLE_FORMAT = 1
 # How a stored bundle was built (the ``format`` column): bumped when the document gains
 # fields, so bundles stored before are rebuilt. 2: signed ``generated_at``/``expires_at``;
-# 3: ``area_services``.
-_BUILD = 3
+# 3: ``area_services``; 4: texts of the languages a requested one's speakers read (ht: fr).
+_BUILD = 4
 _BATCH = 500
 
 Encoding = Literal["br", "gzip"] | None

@@ -57,7 +57,7 @@ class CursorAhead(SyncExpired):
     behind the primary (the caller then asks the primary), or a cursor of another server."""
 
 
-def _check(position: SyncCursor, epoch: str, state: repository.Counter) -> None:
+def _check(position: SyncCursor, epoch: str, state: journal_repository.Counter) -> None:
     if not cursors.same_epoch(epoch, state.epoch):
         raise SyncExpired("this cursor comes from another database; sync without `since`")
     if position.since > state.value or (position.high or 0) > state.value:
