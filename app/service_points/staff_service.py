@@ -57,6 +57,7 @@ from app.tasks import service as tasks_service
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
+    "ENTITY",
     "change_status",
     "check_point_input",
     "create_point",
