@@ -11,6 +11,7 @@ from app.backups.cli import backup, restore
 from app.exchange.cli import export_file, import_file
 from app.settings import Settings, get_settings
 from app.signing.cli import keys_cli
+from app.sync import tracking
 from app.sync.cli import sync_cli
 
 WORKER_START_TIMEOUT_S = 60
@@ -25,6 +26,13 @@ cli.add_typer(keys_cli, name="keys")
 cli.add_typer(sync_cli, name="sync")
 cli.command("backup")(backup)
 cli.command("restore")(restore)
+
+
+@cli.callback()
+def _journal() -> None:
+    # Every command that writes synced data (import, seed, restore...) records it in the
+    # change journal, as the application does; installing is idempotent.
+    tracking.install()
 
 
 @cli.command()

@@ -50,6 +50,7 @@ from app.signing.keyring import Keyring
 from app.signing.router import router as keys_router
 from app.staff_points.router import router as staff_points_router
 from app.strict_query import reject_unknown_query
+from app.sync import tracking
 from app.sync.router import router as sync_router
 from app.tasks.router import router as tasks_router
 from app.taxonomy.router import router as taxonomy_router
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production_ready()
     configure_logging(settings.log_level, settings.log_format)
+    tracking.install()  # every ORM write of synced data goes to the change journal
     database = Database(
         settings.database_url,
         settings.read_replica_url,

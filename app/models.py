@@ -7,6 +7,7 @@ from app.audit.models import AuditEvent
 from app.countries import models as countries_models  # noqa: F401  (registers tables)
 from app.exchange import models as exchange_models  # noqa: F401  (index for imports)
 from app.feedback import models as feedback_models  # noqa: F401  (registers tables)
+from app.journal import models as journal_models  # noqa: F401  (registers tables)
 from app.languages.models import Language
 from app.organizations.models import Organization, OrganizationTranslation
 from app.service_areas import models as service_areas_models  # noqa: F401  (registers tables)
@@ -18,7 +19,6 @@ from app.service_points.models import (
     ServicePointTranslation,
 )
 from app.sync import models as sync_models  # noqa: F401  (registers tables)
-from app.sync import tracking as sync_tracking  # noqa: F401  (logs changes for sync)
 from app.tasks import models as tasks_models  # noqa: F401  (registers tables)
 from app.taxonomy.models import Audience, AudienceTranslation, Category, CategoryTranslation
 

@@ -26,6 +26,7 @@ from app.service_points.bulk_repository import Loaded
 from app.service_points.inputs import ServicePointCreate
 from app.service_points.models import ServicePoint
 from app.service_points.state import PointState
+from app.sync import tracking
 from app.taxonomy.models import Audience, AudienceTranslation, Category, CategoryTranslation
 
 __all__ = ["SEED_DIR", "load_all"]
@@ -195,6 +196,7 @@ def load_points(session: Session, seed_dir: Path) -> tuple[int, int]:
 
 def load_all(session: Session, seed_dir: Path = SEED_DIR) -> dict[str, int]:
     """Every seed file, in dependency order. Safe to run again: it updates in place."""
+    tracking.install()  # what the seed writes reaches offline clients (idempotent)
     load_languages(session, set(BASE_LANGUAGES))
     langs = load_taxonomy(session, seed_dir)
     langs |= load_feedback_tags(session, seed_dir / "feedback_tags.json")

@@ -30,6 +30,7 @@ from app.db import Database, normalise_url
 from app.main import create_app
 from app.service_areas import coverage as areas_coverage
 from app.settings import Settings
+from app.sync import tracking
 
 POSTGRES_URL = os.environ.get("RUMBO_TEST_POSTGRES_URL")
 ENGINES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
@@ -76,6 +77,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     # Once, in the main process (xdist workers have ``workerinput``), before any test.
     if POSTGRES_URL and not hasattr(session.config, "workerinput"):
         ensure_postgres_database(POSTGRES_URL)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _change_journal() -> None:
+    """Writes through any session reach the change journal, as in the application (whose
+    ``create_app`` installs the same listeners; nothing installs them at import)."""
+    tracking.install()
 
 
 def reset_postgres(url: str) -> None:

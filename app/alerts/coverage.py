@@ -3,7 +3,7 @@
 :func:`active_set` gives the alerts active at an instant with their areas compiled once
 per alert version (prepared shapely geometries). The published, unexpired alerts' heads
 (no texts) are read in one small query and kept per process, keyed by the database's data
-version (:func:`app.sync.repository.data_version`: the change counter every write of synced
+version (:func:`app.journal.data_version`: the change counter every write of synced
 data, alerts included, takes). Each request reads that version (one primary-key lookup) and
 reads the heads again only when it moved, so a publish or a cancel made by any worker or
 process shows at once: nothing in process memory outlives a write. Each request filters the
@@ -25,8 +25,7 @@ from app.alerts import repository
 from app.alerts.categories import SEVERITY_RANK
 from app.geo.areas import CompiledArea, compile_area
 from app.geo.sphere import BBox
-from app.sync.repository import DataVersion
-from app.sync.tracking import current_seq, data_version
+from app.journal import DataVersion, current_seq, data_version
 
 __all__ = ["ActiveAlert", "ActiveSet", "active_set", "invalidate", "order_key"]
 

@@ -41,151 +41,28 @@ then imports the file the serial way, whole, under the write lock.
 from __future__ import annotations
 
 import gc
-import pickle
-import tempfile
-import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from typing import Any, get_args
 
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.audit import service as audit
-from app.errors import Conflict
+from app.exchange import areas as area_imports
 from app.exchange import checks, repository
-from app.exchange.columns import Parsed, column_of, parse_record
+from app.exchange.columns import parse_record
 from app.exchange.readers import FileProblem, Source, SourceRecord
 from app.exchange.repository import KeyMatch
 from app.exchange.schemas import MAX_MESSAGES, ImportReport, RowDuplicate
-from app.i18n.tags import InvalidLanguageTag, normalise_tag
-from app.service_areas import imports as area_imports
-from app.service_areas import repository as area_repository
-from app.service_points import bulk, bulk_repository, state, writing
+from app.exchange.staging import ImportOptions, NeedsSerial, Staging, merge
+from app.exchange.validation import NEEDS_KEY, Errors, Keys, Row, Validator
+from app.service_points import bulk, bulk_repository, writing
 from app.service_points.bulk_repository import Loaded
-from app.service_points.inputs import (
-    ServicePointCreate,
-    ServicePointUpdate,
-    Status,
-    TranslationInput,
-)
-from app.service_points.models import PointStatus
-from app.service_points.state import ALLOWED_TRANSITIONS, ENTITY
+from app.service_points.state import ENTITY
 
 __all__ = ["BATCH_ROWS", "ImportOptions", "Importer", "NeedsSerial", "Staging", "merge"]
 
 # Records validated and written together: larger batches mean fewer statements, more memory.
 BATCH_ROWS = 1000
-
-Errors = list[tuple[str, str]]
-NEEDS_KEY = (
-    "each row needs an external_id (or the Rumbo id) so that importing the file again "
-    "updates the point instead of adding it twice"
-)
-STATUSES = set(get_args(Status))
-
-
-@dataclass(frozen=True, slots=True)
-class ImportOptions:
-    organization_id: str
-    organization: str
-    principal: Principal
-    dry_run: bool = False
-    lang: str = "es"
-    default_category: str | None = None
-    batch_size: int | None = None  # BATCH_ROWS when None
-
-
-def _pydantic_errors(exc: ValidationError, prefix: tuple[str, ...] = ()) -> Errors:
-    out: Errors = []
-    for err in exc.errors():
-        loc = (*prefix, *err.get("loc", ()))
-        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        if tuple(loc) == ("translations",):
-            out.append(("name", "a name is required (a name or name:<language> column)"))
-            continue
-        out.append((column_of(loc), message))
-    return out
-
-
-def _compact(value: Any) -> Any:
-    """Drop empty cells (``None``) at every level: a new point has no value to clear."""
-    if isinstance(value, dict):
-        return {k: _compact(v) for k, v in value.items() if v is not None}
-    return value
-
-
-@dataclass(slots=True)
-class _Row:
-    """One record of a batch, from reading to reporting."""
-
-    item: SourceRecord
-    parsed: Parsed = field(default_factory=Parsed)
-    external_id: str | None = None
-    errors: Errors = field(default_factory=list)
-    warnings: Errors = field(default_factory=list)
-    match: Loaded | None = None
-    # What the record does once validated: a new point, or a change to write.
-    write: bulk.NewPoint | bulk.PointChange | None = None
-    audit: dict[str, Any] = field(default_factory=dict)
-    probe: checks.BatchPoint | None = None
-    outcome: str = "failed"  # created, updated, unchanged, skipped or failed
-
-
-class NeedsSerial(Exception):
-    """A staged import cannot stand in for the serial one (see the module docstring)."""
-
-
-class Staging:
-    """The validated writes of an import, batch by batch, in a temporary file (memory holds
-    one batch, as while importing). Written and read back by this process only."""
-
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115  (closed by close())
-        self.batches = 0
-        self.points = 0
-        self.area_records: list[area_imports.AreaRecord] = []  # few: kept in memory
-
-    def add(
-        self, writes: Sequence[bulk.NewPoint | bulk.PointChange], events: Sequence[audit.Change]
-    ) -> None:
-        if writes:
-            pickle.dump((list(writes), list(events)), self._file, pickle.HIGHEST_PROTOCOL)
-            self.batches += 1
-            self.points += len(writes)
-
-    def __iter__(
-        self,
-    ) -> Iterator[tuple[list[bulk.NewPoint | bulk.PointChange], list[audit.Change]]]:
-        self._file.seek(0)
-        for _ in range(self.batches):
-            yield pickle.load(self._file)  # noqa: S301  (our own temporary file)
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def merge(session: Session, options: ImportOptions, staging: Staging) -> tuple[int, int, int]:
-    """Write a staged import in ``session``'s transaction (raises ``Conflict`` when a point
-    changed since it was staged); returns the area services created, updated, unchanged."""
-    writer = bulk.BulkWriter(
-        session,
-        organization_id=options.organization_id,
-        categories=writing.category_texts(session),
-    )
-    for writes, events in staging:
-        writer.write(writes)
-        audit.record_many(session, actor=options.principal, events=events)
-    if not staging.area_records:
-        return 0, 0, 0
-    created, updated, unchanged, errors = area_imports.write(
-        session, options.principal, options.organization_id, staging.area_records
-    )
-    if errors:
-        raise Conflict("an area service of the file changed since it was checked")
-    return created, updated, unchanged
 
 
 class Importer:
@@ -198,14 +75,19 @@ class Importer:
         # Points changed by the staged batches so far (not in the database yet).
         self.staged_changes: set[int] = set()
         self.batch_size = options.batch_size or BATCH_ROWS
-        self.categories, self.audiences = repository.known_codes(session)
+        categories, audiences = repository.known_codes(session)
+        self.validator = Validator(
+            lang=options.lang,
+            default_category=options.default_category,
+            categories=categories,
+            audiences=audiences,
+        )
         # The id index: the row that used each id and each external id (what grows with
         # the file: the keys themselves and a row number).
         self.seen: dict[str, dict[str, int]] = {"id": {}, "external_id": {}}
         self.writing = True
         self.area_records: list[area_imports.AreaRecord] = []
         self.problem: FileProblem | None = None
-        self.countries = checks.CountryChecks(())
         self.report = ImportReport(
             format="", organization=options.organization, dry_run=options.dry_run
         )
@@ -228,7 +110,7 @@ class Importer:
         try:
             # Nothing goes through the ORM's unit of work: lookups need not flush first.
             with self.session.no_autoflush, _collect_young_only():
-                pending: list[_Row] = []
+                pending: list[Row] = []
                 for item in self._records(source.records):
                     if not item.skip and area_imports.is_area_record(item.record):
                         self._area_service(item)
@@ -264,7 +146,7 @@ class Importer:
             report.committed = True
         return report
 
-    # -- area services (app.service_areas.imports) --------------------------------------
+    # -- area services (app.exchange.areas) --------------------------------------
     def _area_service(self, item: SourceRecord) -> None:
         """A record with an area: an area service, checked now and written at the end."""
         report = self.report
@@ -296,18 +178,9 @@ class Importer:
 
     def _count_area_services(self) -> None:
         """Created or updated, as the merge will find them (a staged or dry run)."""
-        for rec in self.area_records:
-            exists = (
-                rec.public_id is not None
-                and area_repository.by_public_id(self.session, rec.public_id) is not None
-            ) or (
-                rec.data.external_id is not None
-                and area_repository.by_external_id(self.session, rec.data.external_id) is not None
-            )
-            if exists:
-                self.report.updated += 1
-            else:
-                self.report.created += 1
+        existing = area_imports.count_existing(self.session, self.area_records)
+        self.report.updated += existing
+        self.report.created += len(self.area_records) - existing
 
     def _write_area_services(self) -> None:
         created, updated, unchanged, errors = area_imports.write(
@@ -328,10 +201,10 @@ class Importer:
         except FileProblem as exc:
             self.problem = exc
 
-    def _batch(self, rows: list[_Row]) -> list[_Row]:
+    def _batch(self, rows: list[Row]) -> list[Row]:
         """Validate, check and write a batch; returns the rows left for the next batch."""
         gc.freeze()  # see _collect_young_only
-        keys = _Keys(self._lookup(rows))
+        keys = Keys(self._lookup(rows))
         loaded = bulk_repository.load(
             self.session,
             [
@@ -340,7 +213,7 @@ class Importer:
                 if m.organization_id == self.options.organization_id and not m.deleted
             ],
         )
-        self.countries = checks.CountryChecks(
+        self.validator.countries = checks.CountryChecks(
             (lat, lon)
             for row in rows
             if isinstance(lat := row.parsed.payload.get("lat"), float)
@@ -362,14 +235,14 @@ class Importer:
                 row.match, problems = self._existing(by_id, by_ext, loaded)
                 row.errors += problems
             if not row.errors:
-                self._validate(row)
+                self.validator.validate(row, writing=self.writing)
             if row.errors:
                 self.writing = False
             elif isinstance(row.write, bulk.PointChange):
                 changed.add(row.write.point.id)
         return self._finish(rows)
 
-    def _finish(self, rows: Sequence[_Row]) -> list[_Row]:
+    def _finish(self, rows: Sequence[Row]) -> list[Row]:
         """Report the rows (in file order) and write those to write."""
         duplicates = self.duplicates.check([r.probe for r in rows if r.probe is not None])
         found = iter(duplicates)
@@ -415,8 +288,8 @@ class Importer:
         return []
 
     # -- reading and identity -----------------------------------------------------------
-    def _read(self, item: SourceRecord) -> _Row:
-        row = _Row(item=item)
+    def _read(self, item: SourceRecord) -> Row:
+        row = Row(item=item)
         if item.skip:
             return row
         row.parsed = parsed = parse_record(item.record)
@@ -445,7 +318,7 @@ class Importer:
                 seen[key] = number
         return errors
 
-    def _lookup(self, rows: Sequence[_Row]) -> list[KeyMatch]:
+    def _lookup(self, rows: Sequence[Row]) -> list[KeyMatch]:
         """The points the batch's valid rows name, by public id or external id."""
         keyed = [r for r in rows if not r.errors and not r.item.skip]
         return repository.points_by_keys(
@@ -469,158 +342,6 @@ class Importer:
         if match.deleted:
             return None, [(name, "names a deleted point")]
         return loaded[match.id], []
-
-    # -- checks -------------------------------------------------------------------------
-    def _codes(self, categories: Iterable[str] | None, audiences: Iterable[str] | None) -> Errors:
-        errors: Errors = [
-            ("categories", f"unknown category {c!r}")
-            for c in categories or ()
-            if c not in self.categories
-        ]
-        errors += [
-            ("audiences", f"unknown audience {a!r}")
-            for a in audiences or ()
-            if a not in self.audiences
-        ]
-        return errors
-
-    def _country(self, row: _Row, lat: float, lon: float, country: str) -> Errors:
-        result = self.countries.check(lat, lon, country)
-        if result.ok and result.warning and result.detail:
-            row.warnings.append(("lat", result.detail))
-        return [] if result.ok else [("lat", result.detail or "outside its country")]
-
-    def _validate(self, row: _Row) -> None:
-        if row.match is None:
-            row.errors += self._create(row)
-        else:
-            row.errors += self._update(row, row.match)
-
-    # -- create -------------------------------------------------------------------------
-    def _create(self, row: _Row) -> Errors:
-        data = _compact(row.parsed.payload)
-        bare = data.pop("_bare_texts", None)
-        lang = data.get("original_language") or self.options.lang
-        if bare:
-            texts = data.setdefault("translations", {}).setdefault(lang, {})
-            for key, value in bare.items():
-                texts.setdefault(key, value)
-        if "original_language" not in data:
-            langs = list(data.get("translations") or {})
-            data["original_language"] = langs[0] if len(langs) == 1 else self.options.lang
-        if "categories" not in data and self.options.default_category:
-            data["categories"] = [self.options.default_category]
-        try:
-            model = ServicePointCreate.model_validate(data)
-        except ValidationError as exc:
-            return _pydantic_errors(exc)
-        errors = self._codes(model.categories, model.audiences)
-        errors += self._country(row, model.lat, model.lon, model.country)
-        if errors:
-            return errors
-        new = state.created(model)
-        public_id = row.parsed.public_id or str(uuid.uuid4())
-        row.outcome = "created"
-        row.probe = checks.BatchPoint(
-            public_id=public_id,
-            lat=new.lat,
-            lon=new.lon,
-            categories=new.categories,
-            names=[t.name for t in model.translations.values()],
-            probe=True,
-            written=self.writing,
-        )
-        if self.writing:
-            row.write = bulk.NewPoint(public_id, new)
-            row.audit = audit.diff({}, state.snapshot(new))
-        return []
-
-    # -- update -------------------------------------------------------------------------
-    def _translations(
-        self, current: state.PointState, texts: dict[str, dict[str, Any]]
-    ) -> tuple[dict[str, TranslationInput], Errors]:
-        out: dict[str, TranslationInput] = {}
-        errors: Errors = []
-        for raw_lang, fields in texts.items():
-            try:
-                lang = normalise_tag(raw_lang)
-            except InvalidLanguageTag as exc:
-                errors.append((f"name:{raw_lang}", str(exc)))
-                continue
-            merged = {**current.translations.get(lang, {}), **fields}
-            try:
-                out[lang] = TranslationInput.model_validate(merged)
-            except ValidationError as exc:
-                errors += _pydantic_errors(exc, ("translations", lang))
-        return out, errors
-
-    def _update(self, row: _Row, point: Loaded) -> Errors:
-        before = point.state
-        payload = dict(row.parsed.payload)
-        bare = payload.pop("_bare_texts", None)
-        texts = payload.pop("translations", None) or {}
-        status = payload.pop("status", None)
-        if bare:
-            lang = payload.get("original_language") or before.original_language
-            texts.setdefault(lang, {}).update(bare)
-        if isinstance(payload.get("source"), dict):
-            current = {
-                "title": before.source_title,
-                "url": before.source_url,
-                "publisher": before.source_publisher,
-                "as_of": before.source_as_of,
-            }
-            payload["source"] = {**current, **payload["source"]}
-        errors: Errors = []
-        change: ServicePointUpdate | None = None
-        try:
-            change = ServicePointUpdate.model_validate(payload)
-        except ValidationError as exc:
-            errors += _pydantic_errors(exc)
-        translations, problems = self._translations(before, texts)
-        errors += problems
-        if status is not None and status not in STATUSES:
-            errors.append(("status", f"{status!r} is not one of {', '.join(sorted(STATUSES))}"))
-        elif status is not None and status != before.status:
-            allowed = ALLOWED_TRANSITIONS[PointStatus(before.status)]
-            if PointStatus(status) not in allowed:
-                errors.append(("status", f"a {before.status} point cannot become {status}"))
-        if change is None or errors:
-            return errors
-        after = before
-        for lang, text in translations.items():
-            after = state.with_texts(after, lang, text)
-        problem = state.update_problem(after, change)
-        if problem is not None:
-            errors.append((problem.field, problem.detail))
-        after = state.updated(after, change)
-        errors += self._codes(change.categories, change.audiences)
-        if after.place != before.place:
-            errors += self._country(row, after.lat, after.lon, after.country)
-        if errors:
-            return errors
-        if not self.writing:
-            row.outcome = "updated"
-            return []
-        if status is not None:
-            after = replace(after, status=status)
-        changes = audit.diff(state.snapshot(before), state.snapshot(after))
-        if not changes:
-            row.outcome = "unchanged"
-            return []
-        row.outcome = "updated"
-        row.write = bulk.PointChange(point, after, frozenset(translations))
-        row.audit = changes
-        row.probe = checks.BatchPoint(
-            public_id=point.public_id,
-            lat=after.lat,
-            lon=after.lon,
-            categories=after.categories,
-            names=after.names(),
-            written=True,
-            replaces=point.id,
-        )
-        return []
 
     def _report_duplicates(self, number: int, found: Sequence[checks.PossibleDuplicate]) -> None:
         for dup in found:
@@ -651,23 +372,6 @@ def _collect_young_only() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
-
-
-class _Keys:
-    """The points a batch names, by public id and by external id."""
-
-    def __init__(self, matches: Sequence[KeyMatch]) -> None:
-        self.matches = matches
-        self._public = {m.public_id: m for m in matches}
-        self._external = {m.external_id: m for m in matches if m.external_id}
-
-    def of(
-        self, public_id: str | None, external_id: str | None
-    ) -> tuple[KeyMatch | None, KeyMatch | None]:
-        return (
-            self._public.get(public_id) if public_id else None,
-            self._external.get(external_id) if external_id else None,
-        )
 
 
 def _public_id(write: bulk.NewPoint | bulk.PointChange) -> str:

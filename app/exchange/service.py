@@ -24,9 +24,10 @@ from app.accounts.principal import Principal, authorize
 from app.audit import service as audit
 from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from app.exchange import readers, repository, writers
-from app.exchange.engine import Importer, ImportOptions, NeedsSerial, Staging, merge
+from app.exchange.engine import Importer
 from app.exchange.readers import Source
 from app.exchange.schemas import ImportReport
+from app.exchange.staging import ImportOptions, NeedsSerial, Staging, merge
 from app.hsds.vocabulary import Vocabulary
 from app.i18n.negotiation import LanguagePreference, negotiate
 from app.metrics import count_import

@@ -1,12 +1,12 @@
-"""The fixed list of feedback tags and the texts of public warnings (seed/feedback_tags.json).
+"""The fixed list of feedback tags (seed/feedback_tags.json).
 
 Tags are loaded into the database by the seed (``load_tags``, idempotent) so feedback rows
-can reference them; the warning texts are read from the same file when needed.
+can reference them. The warning texts in the same file are read by
+:mod:`app.tasks.warnings` (tasks put the warnings on points).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.feedback import repository
 from app.feedback.models import FeedbackTag, FeedbackTagTranslation, Signal, TagScope
 
-__all__ = ["TAGS_FILE", "load_tags", "warning_texts"]
+__all__ = ["TAGS_FILE", "load_tags"]
 
 TAGS_FILE = Path(__file__).resolve().parents[2] / "seed" / "feedback_tags.json"
 
@@ -48,10 +48,3 @@ def load_tags(session: Session, path: Path = TAGS_FILE) -> set[str]:
         langs.update(item["labels"])
         session.flush()
     return langs
-
-
-@lru_cache(maxsize=4)
-def warning_texts(path: Path = TAGS_FILE) -> dict[str, dict[str, str]]:
-    """warning code -> {language: message}."""
-    warnings: dict[str, dict[str, str]] = _read(path).get("warnings", {})
-    return warnings

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import FieldError, NotFound, ValidationProblem
-from app.feedback import catalogue, language, privacy, repository, signals, spam
+from app.feedback import language, privacy, repository, signals, spam
 from app.feedback.inputs import FeedbackCreate, GeneralFeedbackCreate
 from app.feedback.models import (
     Feedback,
@@ -45,6 +45,7 @@ from app.service_points.models import ServicePoint
 from app.service_points.visibility import is_readable
 from app.settings import Settings
 from app.tasks import service as tasks_service
+from app.tasks.warnings import warning_messages
 
 __all__ = [
     "TAG_WINDOW_DAYS",
@@ -99,7 +100,7 @@ def list_tags(
             )
         )
     warnings = []
-    for code, texts in catalogue.warning_texts().items():
+    for code, texts in warning_messages().items():
         text = localise({k: {"m": v} for k, v in texts.items()}, ("m",), pref.chain)
         warnings.append(
             WarningText(code=code, message=text.values.get("m", code), lang=text.lang or "en")

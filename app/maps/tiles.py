@@ -7,7 +7,7 @@ A tile holding more than ``MAX_TILE_POINTS`` points groups them per 64-pixel cel
 ``points``, the others go to a ``clusters`` layer (count, counts per top-level category,
 the cluster's bounds), so no tile holds more than ``MAX_TILE_POINTS`` features.
 
-Tiles are versioned by the database's change sequence (``app.sync``): a tile URL carrying
+Tiles are versioned by the database's change sequence (``app.journal``): a tile URL carrying
 the current version (``v``, as the TileJSON document gives it) is cached for a year.
 """
 
@@ -23,13 +23,13 @@ import orjson
 from sqlalchemy.orm import Session
 
 from app.i18n.negotiation import LanguagePreference
+from app.journal import repository as journal_repository
 from app.maps import repository
 from app.maps.clusters import Cell, cluster_points
 from app.maps.filters import MapFilters
 from app.maps.grid import TileId, unit_xy
 from app.public_points.rendering import RenderCache, finish
 from app.public_points.service import renderings_of
-from app.sync import repository as sync_repository
 from app.tasks import service as tasks_service
 
 __all__ = ["EXTENT", "MAX_TILE_POINTS", "TileOut", "data_version", "render_tile", "tile_etag"]
@@ -48,7 +48,7 @@ class TileOut:
 
 def data_version(session: Session) -> str:
     """The data version tiles are keyed by: the database's epoch and change sequence."""
-    counter = sync_repository.counter(session)
+    counter = journal_repository.counter(session)
     return f"{counter.epoch[:8]}-{counter.value}"
 
 

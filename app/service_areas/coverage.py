@@ -2,7 +2,7 @@
 
 Area services are few (national hotlines, online services, mobile teams). The public ones'
 heads (no texts) are read in one small query and kept per process, keyed by the database's
-data version (:func:`app.sync.tracking.data_version`, shared with alerts: one primary-key
+data version (:func:`app.journal.data_version`, shared with alerts: one primary-key
 lookup per request). A write by any worker or process moves the version, so nothing in
 process memory outlives it. Each area is compiled once per service version (a prepared
 shapely geometry, a haversine, or a set of countries), so a near-me request pays a few
@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.geo.areas import CompiledArea, compile_area
+from app.journal import DataVersion, current_seq, data_version
 from app.service_areas import repository
-from app.sync.repository import DataVersion
-from app.sync.tracking import current_seq, data_version
 
 __all__ = ["CoveringFilters", "ServedArea", "covering", "invalidate", "served_areas"]
 

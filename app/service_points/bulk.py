@@ -12,8 +12,9 @@ rules ``writing.py`` uses too). :meth:`BulkWriter.write`:
    version bumped by one, checked against the version read: a point changed meanwhile by
    someone else fails the batch, as the ORM's optimistic lock would) and rewrites the
    lists and texts that changed;
-3. logs one ``sync_change`` row per point, plus its old place when it moved, exactly the
-   rows the session listener logs for the same writes through the ORM.
+3. records one change row per point in the journal, plus its old place when it moved:
+   the rows the ORM listener (``app.sync.tracking``) records for the same writes, through
+   the same :func:`app.journal.record`.
 
 Search documents come from the same :func:`~app.service_points.state.search_document`,
 with the category words loaded once; time zones were found when the states were built.
@@ -28,13 +29,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app import journal
 from app.db import utcnow
 from app.errors import Conflict
+from app.journal import ChangeRow
 from app.service_points import bulk_repository
 from app.service_points.bulk_repository import Loaded
 from app.service_points.state import CategoryTexts, PointState, point_columns, search_document
-from app.sync import tracking
-from app.sync.repository import ChangeRow
 
 __all__ = ["BulkWriter", "NewPoint", "PointChange"]
 
@@ -68,13 +69,13 @@ class BulkWriter:
     def write(self, items: Sequence[NewPoint | PointChange]) -> None:
         if not items:
             return
-        tracking.take_seq(self.session)
+        journal.take_seq(self.session)
         now = utcnow()
         self._insert([i for i in items if isinstance(i, NewPoint)], now)
         self._update([i for i in items if isinstance(i, PointChange)], now)
         rows = list(_change_rows(items))
         # A new point is written once; a changed one may be changed again by a later batch.
-        tracking.log_changes(
+        journal.record(
             self.session,
             [row for row, _ in rows],
             remember=[row for row, change in rows if change],

@@ -2,8 +2,9 @@
 
 Used by the staff API, the seed loader and imports. Functions only ``flush``; the caller's
 unit of work commits. Every change bumps ``updated_at`` and so the row's ``version``, and
-each flush is logged for offline sync under the transaction's change sequence number
-(``app.sync.tracking``, a session listener, so functions added here are covered too).
+each flush is recorded in the change journal under the transaction's sequence number
+(``app.sync.tracking``, a flush listener installed by the application and the command line,
+so functions added here are covered too; bulk writes record the same rows themselves).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from app.service_points.models import (
     ServicePointTranslation,
 )
 from app.service_points.state import SCALARS, PointState
-from app.sync import tracking as _sync_tracking  # noqa: F401  (its listener logs each flush)
 from app.taxonomy import repository as taxonomy_repository
 from app.taxonomy.models import Audience, Category
 

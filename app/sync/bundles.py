@@ -23,6 +23,7 @@ from app.alerts import offline as alerts_offline
 from app.db import Database
 from app.errors import NotFound
 from app.http_cache import etag_matches
+from app.journal import repository as journal_repository
 from app.metrics import observe_sync_build
 from app.service_areas import offline as areas_offline
 from app.service_points.records import load_records
@@ -40,8 +41,8 @@ __all__ = ["BUNDLE_FORMAT", "Bundle", "build_payload", "get_bundle"]
 BUNDLE_FORMAT = 1
 # How a stored bundle was built (the ``format`` column): bumped when the document gains
 # fields, so bundles stored before are rebuilt. 2: signed ``generated_at``/``expires_at``;
-# 3: ``area_services``.
-_BUILD = 3
+# 3: ``area_services``; 4: texts of the languages a requested one's speakers read (ht: fr).
+_BUILD = 4
 _BATCH = 500
 
 Encoding = Literal["br", "gzip"] | None
@@ -78,7 +79,7 @@ def build_payload(
     valid_days: int,
 ) -> tuple[dict[str, Any], int]:
     """The bundle document and the change sequence it reflects."""
-    state = repository.counter(session)
+    state = journal_repository.counter(session)
     scope = Scope(country=country)
     points: list[dict[str, Any]] = []
     after: int | None = None
@@ -114,7 +115,7 @@ def build_payload(
 def _is_fresh(
     session: Session, meta: repository.BundleMeta, *, country: str, kid: str, valid_days: int
 ) -> bool:
-    state = repository.counter(session)
+    state = journal_repository.counter(session)
     half_life = dt.timedelta(days=valid_days) / 2
     return (
         meta.format == _BUILD

@@ -3,76 +3,45 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Table,
-    and_,
-    delete,
-    func,
-    insert,
-    literal,
-    or_,
-    select,
-    tuple_,
-    update,
-)
+from sqlalchemy import ColumnElement, Connection, Select, Table, and_, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, lazyload
 
 from app.countries.models import CountryProfile
 from app.feedback.models import FeedbackTag
+from app.journal.models import SyncChange
 from app.service_points.models import ServicePoint
 from app.service_points.visibility import searchable
-from app.sync.models import ChangeCounter, SyncBundle, SyncChange
+from app.sync.models import SyncBundle
 from app.sync.scope import Scope
 from app.taxonomy.models import Audience, Category
 
 __all__ = [
     "BundleMeta",
     "Change",
-    "ChangeRow",
-    "Counter",
-    "DataVersion",
     "audiences",
     "bundle_body",
     "bundle_meta",
     "categories",
     "changes",
-    "counter",
     "country_changed_since",
     "country_has_content",
-    "data_version",
     "feedback_tags",
-    "increment_counter",
-    "insert_changes",
-    "log_points_where",
     "point_place",
     "points_by_public_id",
-    "prune_changes",
+    "points_changed_where",
     "store_bundle",
     "visible_point_ids",
 ]
 
-_counter = cast(Table, ChangeCounter.__table__)
 _change = cast(Table, SyncChange.__table__)
 _sp = cast(Table, ServicePoint.__table__)
 _bundle = cast(Table, SyncBundle.__table__)
-
-
-class ChangeRow(NamedTuple):
-    """One ``sync_change`` row before it has its sequence number."""
-
-    kind: str
-    key: str
-    country: str | None = None
-    lat: float | None = None
-    lon: float | None = None
 
 
 class Change(NamedTuple):
@@ -80,13 +49,6 @@ class Change(NamedTuple):
     id: int
     kind: str
     key: str
-
-
-@dataclass(frozen=True, slots=True)
-class Counter:
-    value: int
-    epoch: str
-    horizon: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,18 +62,7 @@ class BundleMeta:
     built_at: dt.datetime
 
 
-# Writing (called by app.sync.tracking inside the writer's transaction) ----------------------
-
-
-def increment_counter(connection: Connection) -> int:
-    """Take the next sequence number; on PostgreSQL this locks the row until commit."""
-    stmt = (
-        update(_counter)
-        .where(_counter.c.id == 1)
-        .values(value=_counter.c.value + 1)
-        .returning(_counter.c.value)
-    )
-    return int(connection.execute(stmt).scalar_one())
+# What the ORM listener (app.sync.tracking) logs, inside the writer's transaction -------------
 
 
 def point_place(
@@ -125,24 +76,11 @@ def point_place(
     return None if row is None else (row.country, row.public_lat, row.public_lon)
 
 
-def insert_changes(
-    connection: Connection, *, seq: int, at: dt.datetime, rows: Sequence[ChangeRow]
-) -> None:
-    connection.execute(
-        insert(SyncChange),
-        [{"seq": seq, "changed_at": at, **row._asdict()} for row in rows],
-    )
-
-
-def log_points_where(
-    connection: Connection,
-    *,
-    seq: int,
-    at: dt.datetime,
-    organization_ids: Collection[str] = (),
-    point_ids: Collection[int] = (),
-) -> None:
-    """Log every point of these organisations, or with these ids, at its current place."""
+def points_changed_where(
+    *, organization_ids: Collection[str] = (), point_ids: Collection[int] = ()
+) -> Select[Any] | None:
+    """The change rows (``kind, key, country, lat, lon``) of every point of these
+    organisations, or with these ids, at its current place; None when there are none."""
     clauses: list[ColumnElement[bool]] = []
     if organization_ids:
         ids = sorted(organization_ids)
@@ -151,53 +89,17 @@ def log_points_where(
     if point_ids:
         clauses.append(_sp.c.id.in_(sorted(point_ids)))
     if not clauses:
-        return
-    rows = select(
-        literal(seq),
-        literal("point"),
-        _sp.c.public_id,
+        return None
+    return select(
+        literal("point").label("kind"),
+        _sp.c.public_id.label("key"),
         _sp.c.country,
         _sp.c.lat,
         _sp.c.lon,
-        literal(at, type_=_change.c.changed_at.type),
     ).where(or_(*clauses))
-    columns = ["seq", "kind", "key", "country", "lat", "lon", "changed_at"]
-    connection.execute(insert(_change).from_select(columns, rows))
-
-
-def prune_changes(session: Session, *, before: dt.datetime) -> tuple[int, int]:
-    """Drop changes older than ``before``; returns (new horizon, rows deleted)."""
-    state = counter(session)
-    upto = session.scalar(select(func.max(_change.c.seq)).where(_change.c.changed_at < before))
-    if upto is None or upto <= state.horizon:
-        return state.horizon, 0
-    result = session.execute(delete(_change).where(_change.c.seq <= upto))
-    deleted = getattr(result, "rowcount", 0)
-    session.execute(update(_counter).where(_counter.c.id == 1).values(horizon=upto))
-    return int(upto), int(deleted or 0)
 
 
 # Reading ------------------------------------------------------------------------------------
-
-
-def counter(session: Session) -> Counter:
-    row = session.execute(
-        select(_counter.c.value, _counter.c.epoch, _counter.c.horizon).where(_counter.c.id == 1)
-    ).one()
-    return Counter(value=int(row.value), epoch=row.epoch, horizon=int(row.horizon))
-
-
-DataVersion = tuple[str, int]
-
-
-def data_version(session: Session) -> DataVersion:
-    """The database's epoch and change counter: one primary-key lookup that changes with
-    every committed write of synced data, from any process. In-process caches of such data
-    key on it (never on a timer)."""
-    row = session.execute(
-        select(_counter.c.epoch, _counter.c.value).where(_counter.c.id == 1)
-    ).one()
-    return str(row.epoch), int(row.value)
 
 
 def _bbox_clause(

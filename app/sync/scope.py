@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.geo.sphere import BBox
+from app.i18n.negotiation import LanguagePreference
 
 __all__ = ["ALL_LANGUAGES", "Languages", "Scope"]
 
@@ -38,7 +39,9 @@ class Scope:
 class Languages:
     """The languages records carry: ``tags`` best first, or every language (``tags=None``).
 
-    ``expanded`` adds each tag's base language (``fr-CA`` -> ``fr``).
+    ``expanded`` adds each tag's base language (``fr-CA`` -> ``fr``) and the languages its
+    speakers read (``ht`` -> ``fr``), as every other route negotiates
+    (:class:`app.i18n.negotiation.LanguagePreference`).
     """
 
     tags: tuple[str, ...] | None
@@ -50,12 +53,11 @@ class Languages:
 
     @property
     def expanded(self) -> tuple[str, ...]:
-        out: list[str] = []
-        for tag in self.tags or ():
-            for candidate in (tag, tag.split("-", 1)[0].lower()):
-                if candidate not in out:
-                    out.append(candidate)
-        return tuple(out)
+        tags = self.tags or ()
+        preference = LanguagePreference(
+            requested=tags, chain=tags, served=tags[0] if tags else self.default
+        )
+        return preference.requested_expanded
 
     @property
     def key(self) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.alerts import offline as alerts_offline
 from app.errors import Gone
+from app.journal import repository as journal_repository
 from app.metrics import observe_sync_build
 from app.service_areas import offline as areas_offline
 from app.service_points.records import load_records
@@ -56,7 +57,7 @@ class CursorAhead(SyncExpired):
     behind the primary (the caller then asks the primary), or a cursor of another server."""
 
 
-def _check(position: SyncCursor, epoch: str, state: repository.Counter) -> None:
+def _check(position: SyncCursor, epoch: str, state: journal_repository.Counter) -> None:
     if not cursors.same_epoch(epoch, state.epoch):
         raise SyncExpired("this cursor comes from another database; sync without `since`")
     if position.since > state.value or (position.high or 0) > state.value:
@@ -244,7 +245,7 @@ def sync_page(
     when it was made (to the hour, so an unchanged page keeps its ETag) and until when it
     holds, both signed with it."""
     # Read first: every change numbered up to this value is committed and visible below.
-    state = repository.counter(session)
+    state = journal_repository.counter(session)
     fingerprint = cursors.fingerprint(scope, languages)
     if since is None:
         position = SyncCursor(since=0, high=state.value, after_point=0)
@@ -281,4 +282,4 @@ def sync_page(
 
 def prune(session: Session, *, older_than: dt.timedelta) -> tuple[int, int]:
     """Forget changes older than ``older_than``; returns (horizon, rows removed)."""
-    return repository.prune_changes(session, before=dt.datetime.now(dt.UTC) - older_than)
+    return journal_repository.prune_changes(session, before=dt.datetime.now(dt.UTC) - older_than)

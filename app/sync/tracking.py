@@ -1,17 +1,19 @@
-"""Every change to synced data is logged with its transaction's sequence number.
+"""Every ORM change to synced data is written to the journal (:mod:`app.journal`).
 
-A ``before_flush`` listener on every :class:`~sqlalchemy.orm.Session` notices new, changed and
-deleted rows of the synced records (points and their texts, categories, audiences, feedback
-tags, country information, and organisations, whose names points show). The first such flush of
-a transaction takes the next value of the change counter, before any row lock, so one
+A ``before_flush`` listener notices new, changed and deleted rows of the synced records
+(points and their texts, categories, audiences, feedback tags, country information, alerts,
+area services, and organisations, whose names points show). The first such flush of a
+transaction takes the next value of the change counter, before any row lock, so one
 transaction is one sequence number and the counter lock is always taken first. ``after_flush``
-then appends one ``sync_change`` row per record touched, with its place (country, coordinates),
-plus a row for its *old* place when a point moved or a record was deleted, so clients of the
-old scope receive a tombstone.
+then records (:func:`app.journal.record`, the function bulk writers call too) one change row
+per record touched, with its place (country, coordinates), plus a row for its *old* place when
+a point moved or a record was deleted, so clients of the old scope receive a tombstone.
 
-Writes through the ORM are covered wherever they come from (``writing.py``, seed, staff
-routes). Bulk ``INSERT``/``UPDATE``/``DELETE`` statements bypass the ORM: code that issues them
-must call :func:`log_points` for the ids it touched, or :func:`log_changes` with the rows the
+The listeners are installed by :func:`install` (idempotent), which ``create_app``, the
+``rumbo`` command line, the seed loader and the test harness call; importing this module
+registers nothing. Once installed, writes through the ORM are covered wherever they come
+from (``writing.py``, seed, staff routes). Bulk ``INSERT``/``UPDATE``/``DELETE`` statements
+bypass the ORM: code that issues them calls :func:`app.journal.record` with the rows this
 listener would have written (``app.service_points.bulk`` does, for imports).
 """
 
@@ -24,6 +26,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from app import journal
 from app.alerts.models import Alert, AlertTranslation
 from app.countries.models import (
     CountryEmergencyNumber,
@@ -32,8 +35,9 @@ from app.countries.models import (
     CountrySectionSource,
     CountrySectionTranslation,
 )
-from app.db import utcnow
 from app.feedback.models import FeedbackTag, FeedbackTagTranslation
+from app.journal import ChangeRow
+from app.journal.session import INFO_PREFIX
 from app.organizations.models import Organization
 from app.service_areas.models import AreaService, AreaServiceTranslation
 from app.service_points.models import (
@@ -44,15 +48,12 @@ from app.service_points.models import (
     ServicePointTranslation,
 )
 from app.sync import repository
-from app.sync.repository import ChangeRow
 from app.taxonomy.models import Audience, AudienceTranslation, Category, CategoryTranslation
 
-__all__ = ["current_seq", "data_version", "log_changes", "log_points", "take_seq"]
+__all__ = ["install", "installed", "log_points", "uninstall"]
 
-_SEQ = "rumbo.sync.seq"
-_PENDING = "rumbo.sync.pending"
-_LOGGED = "rumbo.sync.logged"
-_VERSION = "rumbo.sync.data_version"
+# Forgotten with the journal's own keys when a transaction rolls back or ends.
+_PENDING = INFO_PREFIX + "pending"
 
 _POINT_CHILDREN = (
     ServicePointTranslation,
@@ -97,52 +98,11 @@ class _Pending:
     areas: list[AreaService]
 
 
-def take_seq(session: Session) -> int:
-    """This transaction's sequence number, taken from the counter on first use."""
-    seq: int | None = session.info.get(_SEQ)
-    if seq is None:
-        seq = repository.increment_counter(session.connection())
-        session.info[_SEQ] = seq
-    return seq
-
-
-def data_version(session: Session) -> repository.DataVersion:
-    """The database's data version (:func:`app.sync.repository.data_version`), read once per
-    transaction: alerts and area services on one near-me request share one lookup."""
-    found: repository.DataVersion | None = session.info.get(_VERSION)
-    if found is None:
-        found = session.info[_VERSION] = repository.data_version(session)
-    return found
-
-
-def current_seq(session: Session) -> int | None:
-    """The sequence number this transaction took, if it changed synced data."""
-    return session.info.get(_SEQ)
-
-
 def log_points(session: Session, point_ids: Iterable[int]) -> None:
     """Log points changed by a bulk statement (the ORM listener cannot see those)."""
-    ids = list(point_ids)
-    if ids:
-        repository.log_points_where(
-            session.connection(), seq=take_seq(session), at=utcnow(), point_ids=ids
-        )
-
-
-def log_changes(
-    session: Session, rows: Iterable[ChangeRow], *, remember: Iterable[ChangeRow] | None = None
-) -> None:
-    """Log records changed by bulk statements, as the listener logs ORM flushes: under this
-    transaction's sequence number, each row once per transaction. ``remember``: the rows to
-    keep in the transaction's memory of what it logged (all of them by default); an import
-    leaves out its new points, which nothing else writes in the transaction, so that memory
-    does not grow with the file."""
-    logged: set[ChangeRow] = session.info.setdefault(_LOGGED, set())
-    fresh = [row for row in dict.fromkeys(rows) if row not in logged]
-    if fresh:
-        seq = take_seq(session)
-        repository.insert_changes(session.connection(), seq=seq, at=utcnow(), rows=fresh)
-    logged.update(fresh if remember is None else remember)
+    rows = repository.points_changed_where(point_ids=list(point_ids))
+    if rows is not None:
+        journal.record_selected(session, rows)
 
 
 def _point_row(point: ServicePoint) -> ChangeRow:
@@ -250,7 +210,7 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: object
     pending = _collect(session)
     if pending.points or pending.rows or pending.organizations or pending.alerts or pending.areas:
         # Taken before the flush writes anything: the counter is every writer's first lock.
-        take_seq(session)
+        journal.take_seq(session)
         session.info.setdefault(_PENDING, []).append(pending)
 
 
@@ -258,8 +218,6 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     batches: list[_Pending] = session.info.pop(_PENDING, [])
     if not batches:
         return
-    seq = take_seq(session)
-    logged: set[ChangeRow] = session.info.setdefault(_LOGGED, set())
     rows: list[ChangeRow] = []
     organizations: set[str] = set()
     for batch in batches:
@@ -275,24 +233,10 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
             ChangeRow("area_service", a.public_id, c) for a in batch.areas for c in a.countries
         )
         organizations |= batch.organizations
-    fresh = [row for row in dict.fromkeys(rows) if row not in logged]
-    connection = session.connection()
-    now = utcnow()
-    if fresh:
-        repository.insert_changes(connection, seq=seq, at=now, rows=fresh)
-        logged.update(fresh)
-    if organizations:
-        repository.log_points_where(connection, seq=seq, at=now, organization_ids=organizations)
-
-
-def _forget(session: Session, *_args: object) -> None:
-    for name in (_SEQ, _PENDING, _LOGGED, _VERSION):
-        session.info.pop(name, None)
-
-
-def _transaction_end(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:
-        _forget(session)
+    journal.record(session, rows)
+    renamed = repository.points_changed_where(organization_ids=organizations)
+    if renamed is not None:
+        journal.record_selected(session, renamed)
 
 
 def _bulk_statement(state: ORMExecuteState) -> None:
@@ -301,12 +245,34 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     mapper = state.bind_mapper
     writes = state.is_update or state.is_delete
     if writes and mapper is not None and mapper.class_ in (Alert, AlertTranslation):
-        take_seq(state.session)
+        journal.take_seq(state.session)
 
 
-event.listen(Session, "before_flush", _before_flush)
-event.listen(Session, "do_orm_execute", _bulk_statement)
-event.listen(Session, "after_flush", _after_flush)
-# A rollback (even of a savepoint) may undo the counter increment: take a new number after it.
-event.listen(Session, "after_soft_rollback", _forget)
-event.listen(Session, "after_transaction_end", _transaction_end)
+_LISTENERS = (
+    ("before_flush", _before_flush),
+    ("do_orm_execute", _bulk_statement),
+    ("after_flush", _after_flush),
+)
+
+
+def install(target: Any = Session) -> None:
+    """Log every ORM write of synced data through sessions of ``target`` (the ``Session``
+    class: every session of the process), with the journal's own listeners. Idempotent."""
+    journal.install(target)
+    for name, fn in _LISTENERS:
+        if not event.contains(target, name, fn):
+            event.listen(target, name, fn)
+
+
+def installed(target: Any = Session) -> bool:
+    return journal.installed(target) and all(
+        event.contains(target, name, fn) for name, fn in _LISTENERS
+    )
+
+
+def uninstall(target: Any = Session) -> None:
+    """Remove the listeners :func:`install` registered (tests of the uninstalled state)."""
+    for name, fn in _LISTENERS:
+        if event.contains(target, name, fn):
+            event.remove(target, name, fn)
+    journal.uninstall(target)

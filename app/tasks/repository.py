@@ -20,6 +20,7 @@ __all__ = [
     "open_kinds",
     "open_task",
     "open_tasks_for_point",
+    "point_by_public_id",
 ]
 
 
@@ -83,6 +84,11 @@ def open_kinds(session: Session, point_ids: Collection[int]) -> dict[int, list[s
     for point_id, kind in rows:
         out.setdefault(point_id, []).append(kind)
     return out
+
+
+def point_by_public_id(session: Session, public_id: str) -> ServicePoint | None:
+    """A point by its public id, whatever its state (tasks outlive a point's publication)."""
+    return session.scalars(select(ServicePoint).where(ServicePoint.public_id == public_id)).first()
 
 
 def by_public_id(session: Session, public_id: str) -> tuple[VerificationTask, ServicePoint] | None:

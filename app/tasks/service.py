@@ -17,9 +17,7 @@ from app.accounts.principal import Principal, authorize
 from app.audit import service as audit
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationProblem
-from app.feedback import catalogue
 from app.i18n.fallback import localise
-from app.service_points import repository as points_repository
 from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
 from app.service_points.models import ServicePoint
 from app.tasks import repository
@@ -31,6 +29,7 @@ from app.tasks.models import (
     VerificationTask,
 )
 from app.tasks.schemas import TaskPage, TaskPoint, TaskRead, TaskResolutionInput
+from app.tasks.warnings import warning_messages
 
 __all__ = [
     "INFORMATION_KINDS",
@@ -54,7 +53,7 @@ INFORMATION_KINDS = (TaskKind.closed, TaskKind.wrong_info)
 def warning_texts(codes: Iterable[str], chain: Sequence[str]) -> list[dict[str, str]]:
     """Each warning code with its message in the best language of ``chain``: what the
     travellers reported, said to be unconfirmed until staff check it."""
-    texts = catalogue.warning_texts()
+    texts = warning_messages()
     out = []
     for code in codes:
         text = localise({k: {"m": v} for k, v in texts.get(code, {}).items()}, ("m",), chain)
@@ -222,7 +221,7 @@ def list_tasks(
     organizations = _scope(actor)
     point_id = None
     if point_public_id is not None:
-        point = points_repository.by_public_id(session, point_public_id)
+        point = repository.point_by_public_id(session, point_public_id)
         if point is None or (
             organizations is not None and point.organization_id not in organizations
         ):

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEvent
 from app.errors import Conflict
 from app.exchange import engine
+from app.journal import repository as journal_repository
+from app.journal.models import SyncChange
 from app.service_points import bulk, bulk_repository, writing
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
 from app.service_points.models import ServicePoint, ServicePointTranslation
 from app.service_points.state import CategoryTexts, state_of
-from app.sync import repository as sync_repository
-from app.sync.models import SyncChange
 from tests.factories import make_organization
 from tests.imports.helpers import (
     COLUMNS,
@@ -87,7 +87,7 @@ def _import_logging(
     client: Any, db: Any, headers: dict[str, str], rows: list[dict[str, Any]]
 ) -> list[tuple[Any, ...]]:
     """Import ``rows`` (external ids prefixed ``a-``); the sync changes it logged."""
-    start = sync_repository.counter(db).value
+    start = journal_repository.counter(db).value
     prefixed = [{**r, "external_id": f"a-{r['external_id']}"} for r in rows]
     assert post_import(client, headers, csv_bytes(prefixed)).status_code == 200
     db.expire_all()
@@ -184,11 +184,11 @@ class TestReimports:
         rows = [row(i) for i in range(5)]
         assert post_import(client, headers, csv_bytes(rows)).json()["created"] == 5
         db.expire_all()
-        before = (_stored(db), sync_repository.counter(db).value, _versions(db, org))
+        before = (_stored(db), journal_repository.counter(db).value, _versions(db, org))
         again = post_import(client, headers, csv_bytes(rows)).json()
         assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 5)
         db.expire_all()
-        assert (_stored(db), sync_repository.counter(db).value, _versions(db, org)) == before
+        assert (_stored(db), journal_repository.counter(db).value, _versions(db, org)) == before
 
     def test_a_changed_row_bumps_its_point_once_and_audits_it(self, client, db, batches_of):
         batches_of(2)
@@ -262,7 +262,7 @@ class TestWhatIsStored:
         mine = make_organization(db)
         rows = [row(i, external_id=f"x-{i}") for i in range(5)]
         imported = _import_logging(client, db, headers, rows)
-        middle = sync_repository.counter(db).value
+        middle = journal_repository.counter(db).value
         for r in rows:
             data = ServicePointCreate.model_validate(
                 _payload({**r, "external_id": f"b-{r['external_id']}"})
@@ -278,7 +278,7 @@ class TestWhatIsStored:
         moved = {**rows[0], "lat": "8.5000", "lon": "-76.7500"}
         texted = {**rows[1], "description:es": "Otra descripción"}
         imported = _import_logging(client, db, headers, [moved, texted, rows[2]])
-        middle = sync_repository.counter(db).value
+        middle = journal_repository.counter(db).value
         ours = {p.external_id: p for p in points_of(db, mine)}
         writing.update_point(
             db, ours["b-x-0"], ServicePointUpdate(lat=8.5, lon=-76.75, country="CO")

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.journal.models import SyncChange
 from app.settings import get_settings
-from app.sync.models import SyncChange
 from tests.factories import make_organization, make_point
 from tests.sync.helpers import Replica, minimal_world, sync
 

@@ -256,6 +256,34 @@ class TestLanguages:
         assert response.json()["langs"] == ["fr", "en"]
         assert "Accept-Language" in response.headers["vary"]
 
+    def test_haitian_creole_falls_back_to_french_as_the_points_api_does(self, client, db):
+        texts = {
+            "es": {"name": "Albergue", "description": "En español"},
+            "fr": {"name": "Refuge", "description": "En français"},
+        }
+        point = make_point(
+            db, make_organization(db), country=SCRATCH, lat=-75.0, lon=120.0, translations=texts
+        )
+        db.commit()
+        # The points API answers an ``ht`` reader in French, and says so.
+        read = client.get(f"/v1/points/{point.public_id}", params={"lang": "ht"})
+        assert read.headers["content-language"] == "fr"
+        # Sync sends the French texts too, keyed by their language, beside the original.
+        page = client.get("/v1/sync", params={"country": SCRATCH, "lang": "ht"}).json()
+        assert page["langs"] == ["ht"]
+        (record,) = page["points"]
+        assert set(record["texts"]) == {"fr", "es"}
+        assert record["texts"]["fr"]["name"] == "Refuge"
+        # Categories carry their French texts beside the Haitian Creole ones (fields that
+        # have no Creole text fall back to French offline too).
+        shelter = next(c for c in page["categories"] if c["code"] == "shelter")
+        assert set(shelter["texts"]) == {"ht", "fr"}
+        # And so does the country's bundle.
+        bundle = client.get(f"/v1/bundles/{SCRATCH}", params={"lang": "ht"}).json()
+        assert bundle["langs"] == ["ht"]
+        (record,) = bundle["points"]
+        assert set(record["texts"]) == {"fr", "es"}
+
     def test_a_regional_variant_is_served_in_its_base_language(self, client):
         assert client.get("/v1/sync", params={"country": "CO", "lang": "fr-CA"}).json()[
             "langs"

@@ -6,12 +6,14 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from app import journal
+from app.journal import repository as journal_repository
+from app.journal.models import SyncChange
 from app.languages.models import Language
 from app.service_points import writing
 from app.service_points.inputs import ServicePointUpdate, TranslationInput
 from app.service_points.models import ServicePoint
-from app.sync import repository, tracking
-from app.sync.models import SyncChange
+from app.sync import tracking
 from app.taxonomy.models import Category
 from tests.factories import make_organization, make_point
 
@@ -26,14 +28,14 @@ def changes_since(db: Any, seq: int) -> list[tuple[int, str, str, str | None]]:
 
 
 def test_one_transaction_takes_one_number_however_many_flushes(db):
-    before = repository.counter(db).value
+    before = journal_repository.counter(db).value
     org = make_organization(db)
     first = make_point(db, org, country="AQ", lat=-75.0, lon=120.0)
     second = make_point(db, org, country="AQ", lat=-75.5, lon=121.0)
     writing.put_translation(db, first, "fr", TranslationInput(name="Abri"))
-    seq = tracking.current_seq(db)
+    seq = journal.current_seq(db)
     db.commit()
-    assert seq == before + 1 == repository.counter(db).value
+    assert seq == before + 1 == journal_repository.counter(db).value
     logged = changes_since(db, before)
     assert {row[0] for row in logged} == {seq}
     assert {row[2] for row in logged} == {first.public_id, second.public_id}
@@ -43,16 +45,16 @@ def test_one_transaction_takes_one_number_however_many_flushes(db):
 
 
 def test_reads_and_untracked_writes_take_no_number(db):
-    before = repository.counter(db).value
+    before = journal_repository.counter(db).value
     db.scalars(select(ServicePoint).limit(5)).all()
     db.add(Language(tag="qu", endonym="Runa simi"))
     db.commit()
-    assert repository.counter(db).value == before
+    assert journal_repository.counter(db).value == before
     assert changes_since(db, before) == []
 
 
 def test_a_rolled_back_savepoint_takes_a_new_number_afterwards(db):
-    before = repository.counter(db).value
+    before = journal_repository.counter(db).value
     org = make_organization(db)
     nested = db.begin_nested()
     undone = make_point(db, org, country="AQ", lat=-75.0, lon=120.0)
@@ -63,13 +65,13 @@ def test_a_rolled_back_savepoint_takes_a_new_number_afterwards(db):
     logged = changes_since(db, before)
     assert [row[2] for row in logged] == [kept.public_id]
     assert undone_id not in {row[2] for row in logged}
-    assert logged[0][0] == repository.counter(db).value
+    assert logged[0][0] == journal_repository.counter(db).value
 
 
 def test_a_move_logs_the_old_and_the_new_place(db):
     point = make_point(db, make_organization(db), country="AQ", lat=-75.0, lon=120.0)
     db.commit()
-    before = repository.counter(db).value
+    before = journal_repository.counter(db).value
     writing.update_point(db, point, ServicePointUpdate(lat=8.5, lon=-76.8, country="CO"))
     db.commit()
     rows = db.execute(
@@ -81,7 +83,7 @@ def test_a_move_logs_the_old_and_the_new_place(db):
 def test_an_edit_in_place_logs_only_the_place_it_is(db):
     point = make_point(db, make_organization(db), country="AQ", lat=-75.0, lon=120.0)
     db.commit()
-    before = repository.counter(db).value
+    before = journal_repository.counter(db).value
     # Sending the same coordinates again is not a move.
     same = ServicePointUpdate(lat=-75.0, lon=120.0, country="AQ", locality="Base")
     writing.update_point(db, point, same)
@@ -92,7 +94,7 @@ def test_an_edit_in_place_logs_only_the_place_it_is(db):
 def test_a_purge_logs_the_last_place(db):
     point = make_point(db, make_organization(db), country="AQ", lat=-75.0, lon=120.0)
     db.commit()
-    before = repository.counter(db).value
+    before = journal_repository.counter(db).value
     public_id = point.public_id
     db.delete(point)
     db.commit()
@@ -100,7 +102,7 @@ def test_a_purge_logs_the_last_place(db):
 
 
 def test_taxonomy_edits_are_logged_without_a_place(db):
-    before = repository.counter(db).value
+    before = journal_repository.counter(db).value
     category = db.get(Category, "shelter")
     category.icon = "tent"
     db.commit()
@@ -111,7 +113,7 @@ def test_renaming_an_organisation_logs_its_points_and_other_edits_do_not(db):
     org = make_organization(db)
     points = [make_point(db, org, country="AQ", lat=-75.0, lon=120.0 + i) for i in range(3)]
     db.commit()
-    before = repository.counter(db).value
+    before = journal_repository.counter(db).value
     org.website = "https://example.org"
     db.commit()
     assert changes_since(db, before) == []
@@ -123,7 +125,7 @@ def test_renaming_an_organisation_logs_its_points_and_other_edits_do_not(db):
 def test_bulk_statements_are_logged_by_hand(db):
     point = make_point(db, make_organization(db), country="AQ", lat=-75.0, lon=120.0)
     db.commit()
-    before = repository.counter(db).value
+    before = journal_repository.counter(db).value
     db.execute(update(ServicePoint).where(ServicePoint.id == point.id).values(locality="Bulk"))
     tracking.log_points(db, [point.id])
     db.commit()

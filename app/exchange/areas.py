@@ -29,7 +29,7 @@ from app.service_areas.models import AreaService
 from app.service_areas.service import ENTITY, apply_fields, normalised_area, snapshot
 from app.service_points.writing import code_errors
 
-__all__ = ["AreaRecord", "area_of", "is_area_record", "prepare", "write"]
+__all__ = ["AreaRecord", "area_of", "count_existing", "is_area_record", "prepare", "write"]
 
 _CODES = re.compile(r"[\s,;|]+")
 _POINT_ONLY = ("id", "lat", "lon", "country", "locality", "audiences")
@@ -185,3 +185,16 @@ def write(
             changes=audit.diff(before, snapshot(item)),
         )
     return created, updated, unchanged, errors
+
+
+def count_existing(session: Session, records: list[AreaRecord]) -> int:
+    """How many of ``records`` name an area service that exists (by id or external id):
+    those a write would update, the others it would create."""
+    return sum(
+        (rec.public_id is not None and repository.by_public_id(session, rec.public_id) is not None)
+        or (
+            rec.data.external_id is not None
+            and repository.by_external_id(session, rec.data.external_id) is not None
+        )
+        for rec in records
+    )
