@@ -9,11 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from app import schema
+from app.accounts.audit_router import router as audit_router
 from app.accounts.lifecycle_router import router as lifecycle_router
 from app.accounts.router import router as accounts_router
 from app.alerts.router import router as alerts_router
 from app.apidocs import install_docs
-from app.audit.router import router as audit_router
 from app.budget import BudgetPlan, RequestBudget
 from app.compression import Compression
 from app.console import install_console

@@ -16,9 +16,9 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
+from app.access.principal import cli_principal
 from app.accounts import service
 from app.accounts.models import Role
-from app.accounts.principal import cli_principal
 from app.db import Database
 from app.errors import Problem
 from app.settings import Settings, get_settings

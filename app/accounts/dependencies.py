@@ -27,10 +27,10 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
+from app.access.principal import Principal, authorize
 from app.accounts import security
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
-from app.accounts.principal import Principal, authorize
 from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.access.principal import Principal
 from app.accounts.models import Membership, Role, StaffUser
-from app.accounts.principal import Principal
 from app.organizations.models import Organization
 from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
 

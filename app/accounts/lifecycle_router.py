@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
+from app.access.principal import Principal, authorize
 from app.accounts import directory, invitations, lifecycle, service
 from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff, require_role
 from app.accounts.lifecycle_schemas import (
@@ -24,7 +25,6 @@ from app.accounts.lifecycle_schemas import (
 )
 from app.accounts.link_models import Invitation
 from app.accounts.models import Role, StaffUser
-from app.accounts.principal import Principal, authorize
 from app.accounts.schemas import OrganizationRead, StaffUserRead
 from app.db import SessionDep
 from app.errors import NotFound

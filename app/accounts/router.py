@@ -6,10 +6,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Path, Request, Response, status
 
+from app.access.principal import Principal
 from app.accounts import service
 from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff, require_role
 from app.accounts.models import Role
-from app.accounts.principal import Principal
 from app.accounts.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from app.access.principal import Principal, authorize
 from app.accounts import repository, security
 from app.accounts.models import (
     ApiKey,
@@ -21,7 +22,6 @@ from app.accounts.models import (
     StaffUser,
     new_id,
 )
-from app.accounts.principal import Principal, authorize
 from app.accounts.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,

@@ -17,7 +17,7 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
+from app.access.principal import Principal
 from app.audit import service as audit
 from app.db import utcnow
 from app.errors import ValidationProblem

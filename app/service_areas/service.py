@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts import repository as accounts_repository
-from app.accounts.models import Role
-from app.accounts.principal import Principal, authorize
+from app.access.roles import Role
+from app.access.principal import Principal, authorize
 from app.audit import service as audit
 from app.countries.boundaries import load_boundaries
 from app.db import utcnow
