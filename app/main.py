@@ -16,10 +16,9 @@ from app.alerts.router import router as alerts_router
 from app.apidocs import install_docs
 from app.budget import BudgetPlan, RequestBudget
 from app.compression import Compression
-from app.console import install_console
+from app.console.mount import install_console
 from app.countries import location
 from app.countries.router import router as countries_router
-from app.countries.staff_router import router as staff_countries_router
 from app.db import Database
 from app.errors import install_error_handlers
 from app.exchange.router import router as exchange_router
@@ -48,10 +47,12 @@ from app.service_points.staff_router import router as staff_points_router
 from app.settings import Settings, get_settings
 from app.signing.keyring import Keyring
 from app.signing.router import router as keys_router
+from app.staff_countries import router as staff_countries_router
 from app.strict_query import reject_unknown_query
 from app.sync.router import router as sync_router
 from app.tasks.router import router as tasks_router
 from app.taxonomy.router import router as taxonomy_router
+from app.where.router import router as where_router
 
 __all__ = ["create_app"]
 
@@ -73,6 +74,7 @@ ROUTERS = [
     taxonomy_router,
     languages_router,
     countries_router,
+    where_router,  # /v1/where: countries, alerts and area services together
     accounts_router,
     lifecycle_router,
     audit_router,

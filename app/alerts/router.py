@@ -18,7 +18,7 @@ from fastapi import (
     status,
 )
 
-from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff
+from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff, require_json
 from app.alerts import push, service
 from app.alerts.cap import ATOM_MEDIA_TYPE, CAP_MEDIA_TYPE, atom_feed, cap_document
 from app.alerts.dependencies import AlertQueryDep
@@ -41,7 +41,6 @@ from app.db import ReadSessionDep, SessionDep
 from app.hosts import public_base
 from app.i18n.dependencies import LangDep
 from app.ratelimit import limiter_for
-from app.service_points.staff_dependencies import require_json
 
 __all__ = ["router"]
 

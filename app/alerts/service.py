@@ -24,9 +24,9 @@ from shapely.geometry import box
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.accounts import repository as accounts_repository
-from app.access.roles import Role
 from app.access.principal import Principal, authorize
+from app.access.roles import Role
+from app.accounts import repository as accounts_repository
 from app.alerts import repository
 from app.alerts.categories import label
 from app.alerts.coverage import active_set, order_key

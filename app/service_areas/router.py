@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
-from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff
+from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff, require_json
 from app.country_codes import InvalidCountryCode, normalise_country
 from app.db import ReadSessionDep, SessionDep
 from app.errors import FieldError, ValidationProblem
@@ -22,7 +22,6 @@ from app.service_areas.schemas import (
     StaffAreaServiceRead,
 )
 from app.service_points.dependencies import parse_lat_lon
-from app.service_points.staff_dependencies import require_json
 from app.taxonomy import service as taxonomy_service
 
 __all__ = ["router"]

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.accounts import repository as accounts_repository
-from app.access.roles import Role
 from app.access.principal import Principal, authorize
+from app.access.roles import Role
+from app.accounts import repository as accounts_repository
 from app.audit import service as audit
 from app.countries.boundaries import load_boundaries
 from app.db import utcnow

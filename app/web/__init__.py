@@ -1,0 +1,1 @@
+"""The shared HTTP kit every face uses (request bodies, cursors, problem responses)."""
