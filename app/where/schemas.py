@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.countries.boundaries import Surface
 from app.countries.schemas import CountryRef, EmergencyNumberRead, SourceRead
-from app.service_points.schemas import AreaServiceRead
+from app.service_areas.schemas import AreaServiceRead
 
 __all__ = ["NearestCountry", "WhereRead"]
 

@@ -15,7 +15,7 @@ from app.countries.service import BOUNDARIES_SOURCE, country_ref, emergency_numb
 from app.countries.texts import texts_language
 from app.i18n.negotiation import LanguagePreference
 from app.service_areas import service as area_services
-from app.service_points.schemas import AreaServiceRead
+from app.service_areas.schemas import AreaServiceRead
 from app.where.schemas import NearestCountry, WhereRead
 
 __all__ = ["where"]
