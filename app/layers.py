@@ -22,6 +22,7 @@ LAYER_NAMES = (
 LAYERS: dict[str, int] = {
     # 0 foundation: plumbing every domain may use; imports no domain.
     "layers": 0,
+    "sqlite": 0,
     "settings": 0,
     "errors": 0,
     "budget": 0,
