@@ -15,7 +15,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["APP", "Edge", "find_cycle", "module_name", "package_edges", "source_files"]
+__all__ = [
+    "APP",
+    "Edge",
+    "cycles",
+    "find_cycle",
+    "module_name",
+    "package_edges",
+    "source_files",
+]
 
 APP = Path(__file__).resolve().parents[2] / "app"
 
@@ -132,3 +140,33 @@ def find_cycle(edges: Mapping[tuple[str, str], Sequence[Edge]]) -> list[Edge] | 
         if start not in state and (cycle := visit(start)):
             return [edges[a, b][0] for a, b in itertools.pairwise(cycle)]
     return None
+
+
+def cycles(edges: Mapping[tuple[str, str], Sequence[Edge]]) -> list[list[Edge]]:
+    """One cycle through each group of packages that import each other (a strongly
+    connected component), so every tangle is named at once."""
+    graph: dict[str, set[str]] = defaultdict(set)
+    for source, target in edges:
+        graph[source].add(target)
+
+    def reach(start: str) -> set[str]:
+        seen, todo = {start}, [start]
+        while todo:
+            for nxt in graph.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    reached = {node: reach(node) for node in list(graph)}
+    found: list[list[Edge]] = []
+    done: set[str] = set()
+    for node in sorted(reached):
+        group = {other for other in reached[node] if node in reached.get(other, ())}
+        if node in done or len(group) < 2:
+            continue
+        done |= group
+        inside = {key: value for key, value in edges.items() if {*key} <= group}
+        if cycle := find_cycle(inside):
+            found.append(cycle)
+    return found
