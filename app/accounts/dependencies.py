@@ -103,7 +103,7 @@ def require_role(*roles: Role) -> Callable[[Principal], Principal]:
 
 async def staff_json_body(request: Request, _principal: CurrentStaff) -> Any:
     """The request's JSON body, read only once the caller is authenticated (415 otherwise)."""
-    return await read_json(request)
+    return await read_json(request, optional=True, lenient=True)
 
 
 require_json = Depends(staff_json_body)

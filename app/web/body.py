@@ -22,12 +22,15 @@ def is_json(content_type: str) -> bool:
     )
 
 
-async def read_json(request: Request) -> Any:
+async def read_json(request: Request, *, optional: bool = True, lenient: bool = True) -> Any:
     """The request's JSON body (None when empty); 415 for any other media type.
 
     A body that is not JSON at all reads as None: the route's own validation names the
-    syntax error.
+    syntax error. Only this reading (``optional`` and ``lenient``, what the staff write API
+    needs) is implemented here; the shared kit's reader adds the strict one.
     """
+    if not (optional and lenient):
+        raise NotImplementedError("only the optional, lenient reading")
     body = await request.body()
     if not body:
         return None
