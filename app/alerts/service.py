@@ -50,7 +50,7 @@ from app.errors import (
 )
 from app.geo.areas import AreaError, normalise_area
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
-from app.service_points.cursor import decode_cursor, encode_cursor
+from app.web.cursors import decode_cursor, encode_cursor
 
 __all__ = [
     "cancel_alert",
