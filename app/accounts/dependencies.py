@@ -11,7 +11,7 @@ Stable API for other domains (feedback moderation, sync, countries):
   ``principal: Annotated[Principal, Depends(require_role(Role.moderator))]``.
 - ``authorize(principal, organization_id, *roles, what=..., ident=...)``: the per-object
   check services call (404 for other organisations' objects, 403 for a member without the
-  role). See ``app.accounts.principal``.
+  role). See ``app.access.principal``.
 - ``require_json``: a route dependency (``dependencies=[require_json]``) that
   authenticates first, then refuses a body that is not JSON (415): an anonymous caller
   learns nothing about its body.

@@ -2,7 +2,7 @@
 
 Rules:
 
-- Roles are per organisation (``app.accounts.principal.authorize``): editors write and
+- Roles are per organisation (``app.access.principal.authorize``): editors write and
   publish their organisation's alerts, translators add languages, platform admins do all.
 - Two-person rule: a ``Severe`` or ``Extreme`` alert is published by a *person* (not an API
   key) who wrote none of its content (``Alert.authors``): another member of the
