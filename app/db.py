@@ -10,29 +10,30 @@ import asyncio
 import contextlib
 import datetime as dt
 import sqlite3
-import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from app import budget
+from app.sqlite import SQLITE_BUSY_TIMEOUT_S, SqliteSynchronous, configure_sqlite
 
 __all__ = [
+    "SQLITE_BUSY_TIMEOUT_S",
     "Base",
     "Database",
     "ReadSessionDep",
     "SessionDep",
+    "SqliteSynchronous",
     "UTCDateTime",
     "get_session",
     "make_engine",
@@ -49,8 +50,6 @@ NAMING_CONVENTION = {
 }
 
 
-# SQLite's busy timeout (seconds): how long a writer waits for the write lock.
-SQLITE_BUSY_TIMEOUT_S = 10.0
 # How long a writer queued behind an import's merge may wait in all (the merge of the largest
 # accepted file takes well under this; the bound stays, as for every wait).
 MERGE_WAIT_S = 300.0
@@ -97,35 +96,6 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-SqliteSynchronous = Literal["FULL", "NORMAL"]
-
-
-def _sqlite_pragmas(synchronous: SqliteSynchronous) -> Callable[[Any, ConnectionPoolEntry], None]:
-    """The pragmas of every SQLite connection. ``synchronous=FULL`` (the default) syncs the
-    WAL at every commit, so a power cut cannot lose an acknowledged edit; ``NORMAL`` is
-    faster and only as durable as the last checkpoint (see ``bench/durability.py``)."""
-    level = {"FULL": "FULL", "NORMAL": "NORMAL"}[synchronous]
-
-    def apply(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        _apply_pragmas(dbapi_connection, level)
-
-    return apply
-
-
-def _apply_pragmas(dbapi_connection: Any, synchronous: str) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA synchronous={synchronous}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
-    # Reads go through a memory map of the file (the OS page cache, shared by every
-    # connection and process, capped by SQLite at 2 GiB); each connection's own page cache
-    # (pages written, or beyond the map) stays small, as a pool holds several connections.
-    cursor.execute("PRAGMA cache_size=-8192")
-    cursor.execute("PRAGMA mmap_size=2147418112")
-    cursor.close()
-
-
 def make_engine(
     url: str, *, sqlite_synchronous: SqliteSynchronous = "FULL", **kwargs: Any
 ) -> Engine:
@@ -140,11 +110,7 @@ def make_engine(
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
             **kwargs,
         )
-        event.listen(engine, "connect", _sqlite_pragmas(sqlite_synchronous))
-        # Let SQLAlchemy emit BEGIN itself, so write transactions can be ``BEGIN IMMEDIATE``
-        # (queued behind the other writers of this process).
-        event.listen(engine, "connect", _disable_pysqlite_begin)
-        SqliteWriteGate().install(engine)
+        configure_sqlite(engine, sqlite_synchronous)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     if "poolclass" not in kwargs:
@@ -153,63 +119,6 @@ def make_engine(
         kwargs.setdefault("pool_timeout", 5)
     kwargs.setdefault("connect_args", {"connect_timeout": 5})
     return create_engine(url, **kwargs)
-
-
-def _disable_pysqlite_begin(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    dbapi_connection.isolation_level = None
-
-
-class SqliteWriteGate:
-    """One writer at a time within a process, queued in order on a lock.
-
-    SQLite has one write lock per database. Writers that all try ``BEGIN IMMEDIATE`` at once
-    wait in SQLite's busy handler, which sleeps and retries with growing pauses: under a
-    burst (a crowd sending feedback) most of them sleep past the moment the lock is free and
-    some reach the busy timeout. Queued here instead, the next writer starts the moment the
-    previous one commits. Other processes (a second worker, the CLI) still meet at SQLite's
-    own lock.
-    """
-
-    def __init__(self, timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
-        self._lock = threading.Lock()
-        self.timeout_s = timeout_s
-
-    def install(self, engine: Engine) -> None:
-        event.listen(engine, "begin", self._begin)
-        event.listen(engine, "commit", self._end)
-        event.listen(engine, "rollback", self._end)
-        # A connection returned to the pool mid-transaction (an error) lets go as well.
-        event.listen(engine.pool, "checkin", self._checkin)
-
-    def _begin(self, conn: Any) -> None:
-        if conn.get_execution_options().get("sqlite_begin", "DEFERRED") != "IMMEDIATE":
-            conn.exec_driver_sql("BEGIN")
-            return
-        if not self._lock.acquire(timeout=self.timeout_s):
-            # What SQLite itself would say after its busy timeout: answered as a 503.
-            raise OperationalError(
-                "BEGIN IMMEDIATE",
-                {},
-                sqlite3.OperationalError(
-                    "database is locked (waited for the other writers of this process)"
-                ),
-            )
-        conn.info["rumbo_write_gate"] = True
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            self._release(conn.info)
-            raise
-
-    def _end(self, conn: Any) -> None:
-        self._release(conn.info)
-
-    def _checkin(self, _dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        self._release(record.info)
-
-    def _release(self, info: dict[Any, Any]) -> None:
-        if info.pop("rumbo_write_gate", False):
-            self._lock.release()
 
 
 def _pool_options(url: str, pool: dict[str, Any]) -> dict[str, Any]:

@@ -9,17 +9,16 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from app import schema
+from app.accounts.audit_router import router as audit_router
 from app.accounts.lifecycle_router import router as lifecycle_router
 from app.accounts.router import router as accounts_router
 from app.alerts.router import router as alerts_router
 from app.apidocs import install_docs
-from app.audit.router import router as audit_router
 from app.budget import BudgetPlan, RequestBudget
 from app.compression import Compression
-from app.console import install_console
+from app.console.mount import install_console
 from app.countries import location
 from app.countries.router import router as countries_router
-from app.countries.staff_router import router as staff_countries_router
 from app.db import Database
 from app.errors import install_error_handlers
 from app.exchange.router import router as exchange_router
@@ -48,12 +47,14 @@ from app.service_points.visibility import SEARCH_TABLE
 from app.settings import Settings, get_settings
 from app.signing.keyring import Keyring
 from app.signing.router import router as keys_router
+from app.staff_countries import router as staff_countries_router
 from app.staff_points.router import router as staff_points_router
 from app.strict_query import reject_unknown_query
 from app.sync import tracking
 from app.sync.router import router as sync_router
 from app.tasks.router import router as tasks_router
 from app.taxonomy.router import router as taxonomy_router
+from app.where.router import router as where_router
 
 __all__ = ["create_app"]
 
@@ -75,6 +76,7 @@ ROUTERS = [
     taxonomy_router,
     languages_router,
     countries_router,
+    where_router,  # /v1/where: countries, alerts and area services together
     accounts_router,
     lifecycle_router,
     audit_router,

@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 import orjson
 
-from app.accounts import service as accounts_service
+from app.accounts import keys as account_keys
 from app.accounts.models import Role
 from app.accounts.principal import cli_principal
 from app.db import Database
@@ -191,7 +191,7 @@ def _credentials(url: str) -> dict[str, str]:
             org = Organization(slug=f"soak-{random.getrandbits(32):x}", name="Soak test")
             session.add(org)
             session.flush()
-            _, key = accounts_service.create_api_key(
+            _, key = account_keys.create_api_key(
                 session,
                 actor=cli_principal(),
                 organization_id=org.id,

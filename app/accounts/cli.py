@@ -16,9 +16,9 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from app.accounts import service
+from app.access.principal import cli_principal
+from app.accounts import keys, staff
 from app.accounts.models import Role
-from app.accounts.principal import cli_principal
 from app.db import Database
 from app.errors import Problem
 from app.settings import Settings, get_settings
@@ -50,7 +50,7 @@ def create_admin(
         "Password", hide_input=True, confirmation_prompt=True
     )
     with _unit_of_work() as (session, settings):
-        user = service.create_user(
+        user = staff.create_user(
             session, settings, actor=cli_principal(), email=email, password=password, is_admin=True
         )
         typer.echo(f"administrator {user.email} created (id {user.id})")
@@ -63,14 +63,14 @@ def create_org(
 ) -> None:
     """Create an organisation."""
     with _unit_of_work() as (session, _settings):
-        org = service.create_organization(
+        org = staff.create_organization(
             session,
             actor=cli_principal(),
             slug=org_id,
             name=name,
-            country=country.upper() if country else None,
+            country=country,
         )
-        typer.echo(f"organisation {org.slug} created")
+        typer.echo(f"organisation {org.id} created")
 
 
 @api_key_cli.command("create")
@@ -81,8 +81,8 @@ def create_api_key(
 ) -> None:
     """Create a key and print it once; only its hash is kept."""
     with _unit_of_work() as (session, _settings):
-        organization = service.organization_by_slug(session, org)
-        row, key = service.create_api_key(
+        organization = staff.organization_by_slug(session, org)
+        row, key = keys.create_api_key(
             session, actor=cli_principal(), organization_id=organization.id, role=role, name=name
         )
         typer.echo(f"API key {row.id} (prefix {row.prefix}) for {org} as {role.value}.")
@@ -96,5 +96,5 @@ def revoke_api_key(
 ) -> None:
     """Revoke a key at once."""
     with _unit_of_work() as (session, _settings):
-        row = service.revoke_api_key(session, actor=cli_principal(), key_id=key_id)
+        row = keys.revoke_api_key(session, actor=cli_principal(), key_id=key_id)
         typer.echo(f"API key {row.id} revoked")

@@ -11,7 +11,10 @@ Stable API for other domains (feedback moderation, sync, countries):
   ``principal: Annotated[Principal, Depends(require_role(Role.moderator))]``.
 - ``authorize(principal, organization_id, *roles, what=..., ident=...)``: the per-object
   check services call (404 for other organisations' objects, 403 for a member without the
-  role). See ``app.accounts.principal``.
+  role). See ``app.access.principal``.
+- ``require_json``: a route dependency (``dependencies=[require_json]``) that
+  authenticates first, then refuses a body that is not JSON (415): an anonymous caller
+  learns nothing about its body.
 - ``Principal`` (``credential``, ``user_id``, ``api_key_id``, ``is_admin``, ``roles``,
   ``can(org, *roles)``, ``organizations_with(*roles)``) and ``Role``.
 
@@ -22,17 +25,18 @@ use is stamped (``last_used_at``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
+from app.access.principal import Principal, authorize
 from app.accounts import security
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
-from app.accounts.principal import Principal, authorize
 from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
+from app.web.body import read_json
 
 __all__ = [
     "STAFF_CACHE_CONTROL",
@@ -41,7 +45,9 @@ __all__ = [
     "Role",
     "authorize",
     "get_current_staff",
+    "require_json",
     "require_role",
+    "staff_json_body",
 ]
 
 STAFF_CACHE_CONTROL = "private, no-store"
@@ -93,3 +99,11 @@ def require_role(*roles: Role) -> Callable[[Principal], Principal]:
         return principal
 
     return check
+
+
+async def staff_json_body(request: Request, _principal: CurrentStaff) -> Any:
+    """The request's JSON body, read only once the caller is authenticated (415 otherwise)."""
+    return await read_json(request, optional=True, lenient=True)
+
+
+require_json = Depends(staff_json_body)

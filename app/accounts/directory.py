@@ -11,10 +11,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.access.principal import Principal
 from app.accounts.models import Membership, Role, StaffUser
-from app.accounts.principal import Principal
 from app.organizations.models import Organization
-from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
+from app.web.cursors import decode_cursor, encode_cursor, query_fingerprint
 
 __all__ = ["list_memberships", "list_organizations", "list_users"]
 

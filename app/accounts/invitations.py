@@ -17,10 +17,10 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.access.principal import Principal, authorize
 from app.accounts import lifecycle, mail, repository, security
 from app.accounts.link_models import Invitation
 from app.accounts.models import Membership, Role, StaffUser, new_id
-from app.accounts.principal import Principal, authorize
 from app.audit import service as audit
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationProblem

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.access.principal import Principal
 from app.accounts import mail, passwords, repository, security
 from app.accounts.link_models import PasswordReset
 from app.accounts.models import ApiKey, RefreshToken, Role, StaffUser, new_id
-from app.accounts.principal import Principal
 from app.audit import service as audit
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationProblem

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
-from app.accounts import directory, invitations, lifecycle, service
+from app.access.principal import Principal, authorize
+from app.accounts import directory, invitations, lifecycle, staff
 from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff, require_role
 from app.accounts.lifecycle_schemas import (
     InvitationAccept,
@@ -24,7 +25,6 @@ from app.accounts.lifecycle_schemas import (
 )
 from app.accounts.link_models import Invitation
 from app.accounts.models import Role, StaffUser
-from app.accounts.principal import Principal, authorize
 from app.accounts.schemas import OrganizationRead, StaffUserRead
 from app.db import SessionDep
 from app.errors import NotFound
@@ -63,7 +63,7 @@ def _own_view(session: SessionDep, user: StaffUser) -> StaffUserRead:
         user_id=user.id,
         roles={org: frozenset(held) for org, held in roles.items()},
     )
-    return service.user_view(session, user, viewer=viewer)
+    return staff.user_read(session, user, viewer=viewer)
 
 
 def _invitation(row: Invitation, slug: str) -> InvitationRead:
@@ -147,7 +147,7 @@ def _set_active(
     session: SessionDep, principal: Principal, user_id: str, active: bool
 ) -> StaffUserRead:
     user = lifecycle.set_active(session, actor=principal, user_id=user_id, active=active)
-    return service.user_view(session, user, viewer=principal)
+    return staff.user_read(session, user, viewer=principal)
 
 
 @router.post(
@@ -211,7 +211,7 @@ def list_staff_users(
 ) -> StaffUserPage:
     org_id = None
     if organization is not None:
-        org = service.organization_by_slug(session, organization)
+        org = staff.organization_by_slug(session, organization)
         if not principal.is_member(org.id):
             raise NotFound(f"no organization with id {organization!r}")
         org_id = org.id
@@ -219,7 +219,7 @@ def list_staff_users(
         session, actor=principal, organization_id=org_id, cursor=cursor, limit=limit
     )
     return StaffUserPage(
-        items=[service.user_view(session, u, viewer=principal) for u in rows], next_cursor=nxt
+        items=[staff.user_read(session, u, viewer=principal) for u in rows], next_cursor=nxt
     )
 
 
@@ -238,7 +238,7 @@ def list_members(
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> MemberPage:
-    org = service.organization_by_slug(session, organization)
+    org = staff.organization_by_slug(session, organization)
     if not principal.is_member(org.id):
         raise NotFound(f"no organization with id {organization!r}")
     authorize(principal, org.id, Role.admin, what="organization", ident=organization)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,8 +10,6 @@ from app.accounts.models import Role
 from app.accounts.schemas import OrganizationRead, StaffUserRead
 
 __all__ = [
-    "AuditEventRead",
-    "AuditPage",
     "InvitationAccept",
     "InvitationCreate",
     "InvitationCreated",
@@ -110,21 +107,3 @@ class InvitationRegister(BaseModel):
     token: str = _TOKEN
     password: str = Field(min_length=1, max_length=1024)
     display_name: str | None = Field(default=None, max_length=200)
-
-
-class AuditEventRead(BaseModel):
-    id: int
-    at: dt.datetime
-    actor_user_id: str | None = None
-    actor_api_key_id: str | None = None
-    credential: str
-    organization_id: str | None = None
-    entity_type: str
-    entity_id: str
-    action: str
-    changes: dict[str, Any]
-
-
-class AuditPage(BaseModel):
-    items: list[AuditEventRead]
-    next_cursor: str | None = None

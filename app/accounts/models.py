@@ -8,12 +8,12 @@ it can be looked up).
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import uuid
 
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.access.roles import Role
 from app.db import Base, UTCDateTime, utcnow
 
 __all__ = ["ApiKey", "CountryEditor", "Membership", "RefreshToken", "Role", "StaffUser"]
@@ -21,21 +21,6 @@ __all__ = ["ApiKey", "CountryEditor", "Membership", "RefreshToken", "Role", "Sta
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-class Role(enum.StrEnum):
-    """What a member may do in one organisation.
-
-    ``admin`` may do everything in its organisation; ``editor`` keeps the organisation's
-    points (and their translations); ``translator`` writes translations only; ``moderator``
-    handles feedback. A platform administrator (``StaffUser.is_admin``) may do everything
-    everywhere.
-    """
-
-    admin = "admin"
-    editor = "editor"
-    translator = "translator"
-    moderator = "moderator"
 
 
 class StaffUser(Base):

@@ -6,10 +6,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Path, Request, Response, status
 
-from app.accounts import service
+from app.access.principal import Principal
+from app.accounts import keys, service, staff
 from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff, require_role
 from app.accounts.models import Role
-from app.accounts.principal import Principal
 from app.accounts.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -107,7 +107,7 @@ def logout(session: SessionDep, principal: CurrentStaff) -> Response:
     responses={401: PROBLEM},
 )
 def who_am_i(session: SessionDep, principal: CurrentStaff) -> WhoAmI:
-    return service.whoami(session, principal)
+    return staff.whoami(session, principal)
 
 
 @router.post(
@@ -121,7 +121,7 @@ def who_am_i(session: SessionDep, principal: CurrentStaff) -> WhoAmI:
 def create_api_key(
     session: SessionDep, principal: CurrentStaff, body: ApiKeyCreate
 ) -> ApiKeyCreated:
-    return service.issue_api_key(session, actor=principal, data=body)
+    return keys.issue_api_key(session, actor=principal, data=body)
 
 
 @router.get(
@@ -132,7 +132,7 @@ def create_api_key(
     responses={401: PROBLEM},
 )
 def list_api_keys(session: SessionDep, principal: CurrentStaff) -> list[ApiKeyRead]:
-    return service.api_keys_view(session, actor=principal)
+    return keys.list_api_keys(session, actor=principal)
 
 
 @router.delete(
@@ -147,7 +147,7 @@ def revoke_api_key(
     principal: CurrentStaff,
     key_id: Annotated[str, Path(max_length=36)],
 ) -> Response:
-    service.revoke_api_key_view(session, actor=principal, key_id=key_id)
+    keys.revoke_api_key(session, actor=principal, key_id=key_id)
     return Response(status_code=204, headers={"Cache-Control": STAFF_CACHE_CONTROL})
 
 
@@ -162,7 +162,9 @@ def revoke_api_key(
 def create_organization(
     session: SessionDep, principal: AnyAdmin, body: OrganizationCreate
 ) -> OrganizationRead:
-    return service.create_organization_view(session, actor=principal, data=body)
+    return staff.create_organization(
+        session, actor=principal, slug=body.id, name=body.name, country=body.country
+    )
 
 
 @router.post(
@@ -176,7 +178,15 @@ def create_organization(
 def create_staff_user(
     request: Request, session: SessionDep, principal: AnyAdmin, body: StaffUserCreate
 ) -> StaffUserRead:
-    return service.create_user_view(session, request.app.state.settings, actor=principal, data=body)
+    return staff.create_user(
+        session,
+        request.app.state.settings,
+        actor=principal,
+        email=body.email,
+        password=body.password,
+        is_admin=body.is_admin,
+        display_name=body.display_name,
+    )
 
 
 @router.put(
@@ -193,7 +203,7 @@ def grant_role(
     user_id: Annotated[str, Path(max_length=36)],
     role: Role,
 ) -> StaffUserRead:
-    return service.set_membership(
+    return staff.set_membership(
         session, actor=principal, organization=organization, user_id=user_id, role=role, grant=True
     )
 
@@ -212,7 +222,7 @@ def revoke_role(
     user_id: Annotated[str, Path(max_length=36)],
     role: Role,
 ) -> StaffUserRead:
-    return service.set_membership(
+    return staff.set_membership(
         session,
         actor=principal,
         organization=organization,
@@ -235,7 +245,7 @@ def grant_country_editor(
     user_id: Annotated[str, Path(max_length=36)],
     code: CountryCodeDep,
 ) -> StaffUserRead:
-    return service.set_country_editor(
+    return staff.set_country_editor(
         session, actor=principal, user_id=user_id, country=code, grant=True
     )
 
@@ -253,6 +263,6 @@ def revoke_country_editor(
     user_id: Annotated[str, Path(max_length=36)],
     code: CountryCodeDep,
 ) -> StaffUserRead:
-    return service.set_country_editor(
+    return staff.set_country_editor(
         session, actor=principal, user_id=user_id, country=code, grant=False
     )

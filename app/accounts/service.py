@@ -1,4 +1,6 @@
-"""Staff accounts: logging in, refreshing and revoking sessions, API keys, users and roles.
+"""Staff accounts: who a credential is (principals), logging in, refreshing and revoking sessions.
+
+Organisations, users and roles are in ``app.accounts.staff``; API keys in ``app.accounts.keys``.
 
 Functions only ``flush``; the request's (or the CLI's) unit of work commits. Secrets are
 returned to the caller once and never stored, logged or audited in clear.
@@ -11,58 +13,36 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from app.access.principal import Principal
 from app.accounts import repository, security
 from app.accounts.models import (
-    ApiKey,
-    CountryEditor,
     Membership,
     RefreshToken,
     Role,
     StaffUser,
     new_id,
 )
-from app.accounts.principal import Principal, authorize
-from app.accounts.schemas import (
-    ApiKeyCreate,
-    ApiKeyCreated,
-    ApiKeyRead,
-    MembershipRead,
-    OrganizationCreate,
-    OrganizationRead,
-    StaffUserCreate,
-    StaffUserRead,
-    WhoAmI,
-)
-from app.audit import service as audit
 from app.db import utcnow
 from app.errors import (
     Conflict,
     FieldError,
-    Forbidden,
-    NotFound,
     TooManyRequests,
     Unauthorized,
     ValidationProblem,
 )
-from app.organizations.models import Organization
 from app.ratelimit import RateLimiter
 from app.settings import Settings
 
 __all__ = [
     "TokenPair",
-    "add_membership",
-    "create_api_key",
-    "create_organization",
-    "create_user",
     "issue_session",
-    "list_api_keys",
     "login",
     "logout",
     "principal_from_access_token",
     "principal_from_api_key",
     "refresh",
-    "remove_membership",
-    "revoke_api_key",
+    "roles_of",
+    "token_grant",
 ]
 
 # A bad credential never says which part was wrong.
@@ -80,7 +60,7 @@ class TokenPair:
     refresh_expires_at: dt.datetime
 
 
-def _roles_of(memberships: list[Membership]) -> dict[str, frozenset[Role]]:
+def roles_of(memberships: list[Membership]) -> dict[str, frozenset[Role]]:
     grouped: dict[str, set[Role]] = {}
     for m in memberships:
         grouped.setdefault(m.organization_id, set()).add(Role(m.role))
@@ -105,7 +85,7 @@ def principal_from_access_token(session: Session, settings: Settings, token: str
         user_id=user.id,
         session_id=row.id,
         is_admin=user.is_admin,
-        roles=_roles_of(user.memberships),
+        roles=roles_of(user.memberships),
         countries=frozenset(g.country_code for g in user.country_grants),
     )
 
@@ -282,359 +262,3 @@ def logout(session: Session, principal: Principal) -> None:
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
         session.flush()
-
-
-def create_organization(
-    session: Session, *, actor: Principal, slug: str, name: str, country: str | None = None
-) -> Organization:
-    """A new organisation (platform administrators only)."""
-    if not actor.is_admin:
-        raise Forbidden("only administrators create organisations")
-    if repository.organization_by_slug(session, slug) is not None:
-        raise Conflict(f"an organisation with id {slug!r} exists")
-    org = Organization(slug=slug, name=name, country=country)
-    session.add(org)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        organization_id=org.id,
-        entity_type="organization",
-        entity_id=org.id,
-        action="create",
-        changes={"slug": [None, slug], "name": [None, name], "country": [None, country]},
-    )
-    return org
-
-
-def create_user(
-    session: Session,
-    settings: Settings,
-    *,
-    actor: Principal,
-    email: str,
-    password: str,
-    is_admin: bool = False,
-    display_name: str | None = None,
-) -> StaffUser:
-    """A new staff account (platform administrators only); the password is checked and hashed."""
-    if not actor.is_admin:
-        raise Forbidden("only administrators create accounts")
-    email = email.strip().lower()
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or len(email) > 254:
-        raise ValidationProblem.for_field("body", "email", "not an e-mail address")
-    try:
-        security.check_password_strength(
-            password,
-            min_length=settings.password_min_length,
-            max_length=settings.password_max_length,
-            email=email,
-        )
-    except security.WeakPassword as exc:
-        raise ValidationProblem.for_field("body", "password", str(exc)) from None
-    if repository.user_by_email(session, email) is not None:
-        raise Conflict("an account with that e-mail address exists")
-    user = StaffUser(
-        email=email,
-        display_name=display_name,
-        password_hash=security.hash_password(password),
-        is_admin=is_admin,
-    )
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        organization_id=None,
-        entity_type="staff_user",
-        entity_id=user.id,
-        action="create",
-        changes={"email": [None, email], "is_admin": [None, is_admin]},
-    )
-    return user
-
-
-def add_membership(
-    session: Session, *, actor: Principal, user: StaffUser, organization_id: str, role: Role
-) -> Membership:
-    """Give ``user`` ``role`` in an organisation (its admins, or platform administrators)."""
-    authorize(actor, organization_id, Role.admin, what="organization", ident=organization_id)
-    existing = repository.membership(session, user.id, organization_id, role.value)
-    if existing is not None:
-        return existing
-    if not actor.is_admin and all(m.organization_id != organization_id for m in user.memberships):
-        # Joining an organisation needs the person's consent: app/accounts/invitations.py.
-        raise Forbidden("invite this person instead: only they can accept joining")
-    membership = Membership(user_id=user.id, organization_id=organization_id, role=role.value)
-    user.memberships.append(membership)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        organization_id=organization_id,
-        entity_type="membership",
-        entity_id=user.id,
-        action="grant",
-        changes={"role": [None, role.value]},
-    )
-    return membership
-
-
-def remove_membership(
-    session: Session, *, actor: Principal, user: StaffUser, organization_id: str, role: Role
-) -> None:
-    authorize(actor, organization_id, Role.admin, what="organization", ident=organization_id)
-    existing = repository.membership(session, user.id, organization_id, role.value)
-    if existing is None:
-        raise NotFound("no such membership")
-    user.memberships.remove(existing)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        organization_id=organization_id,
-        entity_type="membership",
-        entity_id=user.id,
-        action="revoke",
-        changes={"role": [role.value, None]},
-    )
-
-
-def create_api_key(
-    session: Session,
-    *,
-    actor: Principal,
-    organization_id: str,
-    role: Role,
-    name: str,
-    expires_at: dt.datetime | None = None,
-) -> tuple[ApiKey, str]:
-    """A new API key for an organisation; the key itself is returned once, never stored."""
-    authorize(actor, organization_id, Role.admin, what="organization", ident=organization_id)
-    if role == Role.admin and not actor.is_admin:
-        raise Forbidden("only platform administrators create admin keys")
-    key, prefix, key_hash = security.new_api_key()
-    row = ApiKey(
-        prefix=prefix,
-        key_hash=key_hash,
-        name=name,
-        organization_id=organization_id,
-        role=role.value,
-        created_by_user_id=actor.user_id,
-        expires_at=expires_at,
-    )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        organization_id=organization_id,
-        entity_type="api_key",
-        entity_id=row.id,
-        action="create",
-        changes={"name": [None, name], "role": [None, role.value], "prefix": [None, prefix]},
-    )
-    return row, key
-
-
-def revoke_api_key(session: Session, *, actor: Principal, key_id: str) -> ApiKey:
-    """Revoke a key at once (idempotent)."""
-    row = repository.api_key_by_id(session, key_id) or repository.api_key_by_prefix(session, key_id)
-    if row is None:
-        raise NotFound(f"no API key with id {key_id!r}")
-    authorize(actor, row.organization_id, Role.admin, what="API key", ident=key_id)
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        session.flush()
-        audit.record(
-            session,
-            actor=actor,
-            organization_id=row.organization_id,
-            entity_type="api_key",
-            entity_id=row.id,
-            action="revoke",
-            changes={"revoked_at": [None, row.revoked_at]},
-        )
-    return row
-
-
-def list_api_keys(session: Session, *, actor: Principal) -> list[ApiKey]:
-    """Keys of the organisations the actor administers (all for platform administrators)."""
-    orgs = None if actor.is_admin else actor.organizations_with(Role.admin)
-    return repository.api_keys_of(session, orgs)
-
-
-# --- API views -----------------------------------------------------------------------------
-
-
-def organization_by_slug(session: Session, slug: str) -> Organization:
-    org = repository.organization_by_slug(session, slug)
-    if org is None:
-        raise NotFound(f"no organization with id {slug!r}")
-    return org
-
-
-def _memberships_view(session: Session, roles: dict[str, frozenset[Role]]) -> list[MembershipRead]:
-    orgs = repository.organizations_by_id(session, sorted(roles))
-    return [
-        MembershipRead(organization=orgs[o].slug, organization_name=orgs[o].name, role=r)
-        for o in sorted(roles, key=lambda o: orgs[o].slug if o in orgs else o)
-        if o in orgs
-        for r in sorted(roles[o])
-    ]
-
-
-def whoami(session: Session, principal: Principal) -> WhoAmI:
-    """The principal as the API shows it: who, how authenticated, which roles where."""
-    user = repository.user_by_id(session, principal.user_id) if principal.user_id else None
-    return WhoAmI(
-        credential=principal.credential,
-        user_id=principal.user_id,
-        email=user.email if user else None,
-        api_key_id=principal.api_key_id,
-        is_admin=principal.is_admin,
-        memberships=_memberships_view(session, dict(principal.roles)),
-        country_editor_of=sorted(principal.countries),
-    )
-
-
-def _key_view(row: ApiKey, slug: str) -> ApiKeyRead:
-    return ApiKeyRead(
-        id=row.id,
-        prefix=row.prefix,
-        name=row.name,
-        organization=slug,
-        role=Role(row.role),
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        last_used_at=row.last_used_at,
-        revoked_at=row.revoked_at,
-    )
-
-
-def issue_api_key(session: Session, *, actor: Principal, data: ApiKeyCreate) -> ApiKeyCreated:
-    """Create a key from an API request; the response carries the key once."""
-    org = repository.organization_by_slug(session, data.organization)
-    if org is None or not actor.is_member(org.id):
-        raise NotFound(f"no organization with id {data.organization!r}")
-    if data.expires_at is not None and data.expires_at <= utcnow():
-        raise ValidationProblem.for_field(
-            "body", "expires_at", "must be in the future", pointer="/expires_at"
-        )
-    row, key = create_api_key(
-        session,
-        actor=actor,
-        organization_id=org.id,
-        role=data.role,
-        name=data.name,
-        expires_at=data.expires_at,
-    )
-    return ApiKeyCreated(**_key_view(row, org.slug).model_dump(), key=key)
-
-
-def api_keys_view(session: Session, *, actor: Principal) -> list[ApiKeyRead]:
-    rows = list_api_keys(session, actor=actor)
-    orgs = repository.organizations_by_id(session, sorted({r.organization_id for r in rows}))
-    return [_key_view(r, orgs[r.organization_id].slug) for r in rows]
-
-
-def revoke_api_key_view(session: Session, *, actor: Principal, key_id: str) -> None:
-    revoke_api_key(session, actor=actor, key_id=key_id)
-
-
-def create_organization_view(
-    session: Session, *, actor: Principal, data: OrganizationCreate
-) -> OrganizationRead:
-    org = create_organization(
-        session,
-        actor=actor,
-        slug=data.id,
-        name=data.name,
-        country=data.country.upper() if data.country else None,
-    )
-    return OrganizationRead(id=org.slug, name=org.name, country=org.country)
-
-
-def _user_view(session: Session, user: StaffUser, *, viewer: Principal) -> StaffUserRead:
-    """A staff account as ``viewer`` may see it: only the memberships in organisations the
-    viewer belongs to (all of them for platform administrators)."""
-    roles = {
-        org: held
-        for org, held in _roles_of(user.memberships).items()
-        if viewer.is_admin or viewer.is_member(org)
-    }
-    return StaffUserRead(
-        id=user.id,
-        email=user.email,
-        display_name=user.display_name,
-        is_admin=user.is_admin,
-        is_active=user.is_active,
-        memberships=_memberships_view(session, roles),
-        country_editor_of=[g.country_code for g in user.country_grants],
-    )
-
-
-user_view = _user_view  # for the lifecycle and directory routes
-
-
-def create_user_view(
-    session: Session, settings: Settings, *, actor: Principal, data: StaffUserCreate
-) -> StaffUserRead:
-    user = create_user(
-        session,
-        settings,
-        actor=actor,
-        email=data.email,
-        password=data.password,
-        is_admin=data.is_admin,
-        display_name=data.display_name,
-    )
-    return _user_view(session, user, viewer=actor)
-
-
-def set_membership(
-    session: Session, *, actor: Principal, organization: str, user_id: str, role: Role, grant: bool
-) -> StaffUserRead:
-    """Grant or revoke ``role`` of a user in an organisation (by its slug)."""
-    org = repository.organization_by_slug(session, organization)
-    if org is None or not actor.is_member(org.id):
-        raise NotFound(f"no organization with id {organization!r}")
-    user = repository.user_by_id(session, user_id)
-    if user is None:
-        raise NotFound(f"no staff user with id {user_id!r}")
-    if grant:
-        add_membership(session, actor=actor, user=user, organization_id=org.id, role=role)
-    else:
-        remove_membership(session, actor=actor, user=user, organization_id=org.id, role=role)
-    return _user_view(session, user, viewer=actor)
-
-
-def set_country_editor(
-    session: Session, *, actor: Principal, user_id: str, country: str, grant: bool
-) -> StaffUserRead:
-    """Make a user an editor of one country's curated content, or no longer (platform
-    administrators only); audited."""
-    if not actor.is_admin:
-        raise Forbidden("only platform administrators name country editors")
-    user = repository.user_by_id(session, user_id)
-    if user is None:
-        raise NotFound(f"no staff user with id {user_id!r}")
-    existing = next((g for g in user.country_grants if g.country_code == country), None)
-    if grant and existing is None:
-        user.country_grants.append(CountryEditor(user_id=user.id, country_code=country))
-    elif not grant and existing is not None:
-        user.country_grants.remove(existing)
-    else:
-        return _user_view(session, user, viewer=actor)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        organization_id=None,
-        entity_type="country_editor",
-        entity_id=user.id,
-        action="grant" if grant else "revoke",
-        changes={"country": [None, country] if grant else [country, None]},
-    )
-    return _user_view(session, user, viewer=actor)

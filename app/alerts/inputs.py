@@ -10,7 +10,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from app.alerts.models import AlertCategory, Certainty, Severity, Urgency
 from app.geo.area_inputs import AreaInput
-from app.service_points.inputs import HttpUrl, LanguageTag
+from app.i18n.inputs import LanguageTag
+from app.service_points.inputs import HttpUrl
 
 __all__ = [
     "AlertCreate",

@@ -18,8 +18,8 @@ from fastapi import (
     status,
 )
 
-from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff
-from app.alerts import push, service
+from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff, require_json
+from app.alerts import push, reading, rendering, service
 from app.alerts.cap import ATOM_MEDIA_TYPE, CAP_MEDIA_TYPE, atom_feed, cap_document
 from app.alerts.dependencies import AlertQueryDep
 from app.alerts.inputs import AlertCreate, AlertTranslationInput, AlertUpdate, CancelRequest
@@ -41,7 +41,6 @@ from app.db import ReadSessionDep, SessionDep
 from app.hosts import public_base
 from app.i18n.dependencies import LangDep
 from app.ratelimit import limiter_for
-from app.staff_points.dependencies import require_json
 
 __all__ = ["router"]
 
@@ -97,7 +96,7 @@ def list_alerts(
     response.headers["Vary"] = VARY
     if query.near is not None:
         response.headers["Cache-Control"] = "no-store"
-    return service.list_public(
+    return reading.list_public(
         session,
         near=query.near,
         bbox=query.bbox,
@@ -119,7 +118,7 @@ def alert_feed(
     request: Request, session: ReadSessionDep, pref: LangDep, code: CountryCodeDep
 ) -> Response:
     now = dt.datetime.now(dt.UTC)
-    alerts = service.active_in_country(session, code, now)
+    alerts = reading.active_in_country(session, code, now)
     base, headers = _absolute(request)
     body = atom_feed(
         alerts,
@@ -156,7 +155,7 @@ def get_alert(
 ) -> Any:
     """`410` once the alert expired or was cancelled (`state` says which)."""
     now = dt.datetime.now(dt.UTC)
-    alert = service.get_public_alert(session, alert_id, now)
+    alert = reading.get_public_alert(session, alert_id, now)
     if accept and CAP_MEDIA_TYPE in accept:
         base, headers = _absolute(request)
         host = urlsplit(base).hostname or "localhost"
@@ -167,7 +166,7 @@ def get_alert(
         )
         return Response(body, media_type=CAP_MEDIA_TYPE, headers=headers)
     response.headers["Vary"] = VARY
-    return service.render_public(alert, pref, now)
+    return rendering.render_public(alert, pref, now)
 
 
 # --- staff --------------------------------------------------------------------------------

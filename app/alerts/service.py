@@ -1,8 +1,8 @@
-"""Alerts: the public reads, and the staff lifecycle draft -> published -> cancelled.
+"""Alerts: the staff lifecycle draft -> published -> cancelled (public reads: ``reading``).
 
 Rules:
 
-- Roles are per organisation (``app.accounts.principal.authorize``): editors write and
+- Roles are per organisation (``app.access.principal.authorize``): editors write and
   publish their organisation's alerts, translators add languages, platform admins do all.
 - Two-person rule: a ``Severe`` or ``Extreme`` alert is published by a *person* (not an API
   key) who wrote none of its content (``Alert.authors``): another member of the
@@ -16,20 +16,15 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
-from shapely.geometry import box
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
+from app.access.principal import Principal, authorize
+from app.access.roles import Role
 from app.accounts import repository as accounts_repository
-from app.accounts.models import Role
-from app.accounts.principal import Principal, authorize
 from app.alerts import repository
-from app.alerts.categories import label
-from app.alerts.coverage import active_set, order_key
 from app.alerts.inputs import AlertCreate, AlertTranslationInput, AlertUpdate, CancelRequest
 from app.alerts.models import (
     TRANSLATABLE_FIELDS,
@@ -39,48 +34,32 @@ from app.alerts.models import (
     AlertTranslation,
     Severity,
 )
+from app.alerts.preconditions import check_if_match, no_lost_update
+from app.alerts.rendering import snapshot, staff_view
 from app.alerts.schemas import (
-    AlertPage,
-    AlertRead,
-    AlertSource,
-    OrganizationRef,
     StaffAlertPage,
     StaffAlertRead,
-    StaffTranslationRead,
 )
 from app.audit import service as audit
-from app.countries.boundaries import codes_touching, load_boundaries
+from app.countries.boundaries import codes_touching
 from app.db import utcnow
 from app.errors import (
     Conflict,
     Forbidden,
-    Gone,
     NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
     ValidationProblem,
 )
 from app.geo.areas import AreaError, normalise_area
-from app.geo.sphere import BBox
-from app.http_cache import ENCODING_SUFFIXES
-from app.i18n.fallback import localise
-from app.i18n.negotiation import LanguagePreference
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
-from app.service_points.cursor import decode_cursor, encode_cursor
+from app.web.cursors import decode_cursor, encode_cursor
 
 __all__ = [
-    "active_in_country",
     "cancel_alert",
     "create_alert",
-    "etag_of",
-    "get_public_alert",
     "get_staff_alert",
-    "list_public",
     "list_staff",
     "publish_alert",
     "put_translation",
-    "render_public",
-    "snapshot",
     "update_alert",
 ]
 
@@ -88,178 +67,6 @@ ENTITY = "alert"
 READ_ROLES = (Role.editor, Role.translator)
 EDIT_ROLES = (Role.editor,)
 TRANSLATE_ROLES = (Role.editor, Role.translator)
-
-
-# --- rendering -----------------------------------------------------------------------------
-
-
-def state_of(alert: Alert, now: dt.datetime) -> str:
-    if alert.status != AlertStatus.published.value:
-        return alert.status
-    if now >= alert.expires_at:
-        return "expired"
-    return "active" if alert.effective_at <= now else "scheduled"
-
-
-def _translations(alert: Alert) -> dict[str, dict[str, str | None]]:
-    return {t.lang: {f: getattr(t, f) for f in TRANSLATABLE_FIELDS} for t in alert.translations}
-
-
-def _public_fields(alert: Alert, pref: LanguagePreference, now: dt.datetime) -> dict[str, Any]:
-    text = localise(
-        _translations(alert), TRANSLATABLE_FIELDS, pref.chain_for(alert.original_language)
-    )
-    served = text.lang or alert.original_language
-    category_label, _ = label(alert.category, (served, *pref.chain))
-    return {
-        "id": alert.public_id,
-        "category": alert.category,
-        "category_label": category_label,
-        "severity": alert.severity,
-        "urgency": alert.urgency,
-        "certainty": alert.certainty,
-        "title": text.values.get("title", ""),
-        "body": text.values.get("body"),
-        "instructions": text.values.get("instructions"),
-        "area_description": text.values.get("area_description"),
-        "lang": served,
-        "lang_fallback": pref.is_fallback(served),
-        "field_lang": text.field_lang or None,
-        "languages_available": text.available,
-        "area": alert.area,
-        "countries": list(alert.countries),
-        "effective": alert.effective_at.replace(microsecond=0),
-        "expires": alert.expires_at.replace(microsecond=0),
-        "state": state_of(alert, now),
-        "organization": OrganizationRef(id=alert.organization.slug, name=alert.organization.name),
-        "source": AlertSource(
-            url=alert.source_url, title=alert.source_title, sample=alert.is_sample
-        ),
-        "published_at": alert.published_at.replace(microsecond=0) if alert.published_at else None,
-        "updated_at": alert.updated_at.replace(microsecond=0),
-    }
-
-
-def render_public(alert: Alert, pref: LanguagePreference, now: dt.datetime) -> AlertRead:
-    return AlertRead(**_public_fields(alert, pref, now))
-
-
-def etag_of(alert: Alert) -> str:
-    return f'"{alert.public_id}.{alert.version}"'
-
-
-def staff_view(alert: Alert, now: dt.datetime | None = None) -> StaffAlertRead:
-    """The alert in its own language with every translation, its version and ETag."""
-    now = now or dt.datetime.now(dt.UTC)
-    original = alert.original_language
-    pref = LanguagePreference(requested=(original,), chain=(original,), served=original)
-    return StaffAlertRead(
-        **_public_fields(alert, pref, now),
-        status=alert.status,
-        version=alert.version,
-        etag=etag_of(alert),
-        original_language=original,
-        translations={
-            t.lang: StaffTranslationRead(
-                **{f: getattr(t, f) for f in TRANSLATABLE_FIELDS}, updated_at=t.updated_at
-            )
-            for t in alert.translations
-        },
-        needs_second_person=Severity(alert.severity) in TWO_PERSON_SEVERITIES,
-        created_at=alert.created_at,
-        cancelled_at=alert.cancelled_at,
-    )
-
-
-def snapshot(alert: Alert) -> dict[str, Any]:
-    """Every audited field, translations flattened as ``translations.<lang>.<field>``."""
-    out: dict[str, Any] = {
-        name: getattr(alert, name)
-        for name in (
-            "category",
-            "severity",
-            "urgency",
-            "certainty",
-            "area",
-            "countries",
-            "effective_at",
-            "expires_at",
-            "source_url",
-            "source_title",
-            "original_language",
-            "status",
-            "is_sample",
-        )
-    }
-    for t in alert.translations:
-        for name in TRANSLATABLE_FIELDS:
-            out[f"translations.{t.lang}.{name}"] = getattr(t, name)
-    return out
-
-
-# --- public reads ---------------------------------------------------------------------------
-
-
-def list_public(
-    session: Session,
-    *,
-    near: tuple[float, float] | None,
-    bbox: BBox | None,
-    countries: Sequence[str],
-    categories: Sequence[str],
-    pref: LanguagePreference,
-    limit: int,
-    now: dt.datetime | None = None,
-) -> AlertPage:
-    """Active alerts covering a place (``near``), reaching into a box, or of countries;
-    most severe first, then newest."""
-    now = now or dt.datetime.now(dt.UTC)
-    alerts = repository.active(session, now)
-    wanted: set[str] | None = None
-    if near is not None or bbox is not None:
-        current = active_set(session, now)
-        if near is not None:
-            location = load_boundaries().locate(*near)
-            country = location.code or location.nearest_code
-            wanted = set(current.covering(near[0], near[1], country))
-        elif bbox is not None:
-            in_box: set[str] = set()
-            for part in bbox.parts():
-                in_box |= load_boundaries().codes_intersecting(
-                    box(part.min_lon, part.min_lat, part.max_lon, part.max_lat)
-                )
-            wanted = set(current.touching_box(bbox, frozenset(in_box)))
-    selected = [
-        a
-        for a in alerts
-        if (wanted is None or a.public_id in wanted)
-        and (not countries or not set(countries).isdisjoint(a.countries))
-        and (not categories or a.category in categories)
-    ]
-    selected.sort(key=lambda a: order_key(a.severity, a.published_at))
-    return AlertPage(
-        items=[render_public(a, pref, now) for a in selected[:limit]], lang=pref.served
-    )
-
-
-def active_in_country(session: Session, country: str, now: dt.datetime) -> list[Alert]:
-    """A country's active alerts, most severe and newest first (feeds)."""
-    found = [a for a in repository.active(session, now) if country in a.countries]
-    return sorted(found, key=lambda a: order_key(a.severity, a.published_at))
-
-
-def get_public_alert(session: Session, public_id: str, now: dt.datetime | None = None) -> Alert:
-    """An active alert; 410 once expired or cancelled, 404 for drafts and unknown ids."""
-    now = now or dt.datetime.now(dt.UTC)
-    alert = repository.by_public_id(session, public_id)
-    if alert is None or alert.status == AlertStatus.draft.value:
-        raise NotFound(f"no alert with id {public_id!r}")
-    state = state_of(alert, now)
-    if state == "scheduled":
-        raise NotFound(f"no alert with id {public_id!r}")
-    if state != "active":
-        raise Gone(f"alert {public_id!r} is {state}", state=state)
-    return alert
 
 
 # --- staff ----------------------------------------------------------------------------------
@@ -271,43 +78,6 @@ def _load(session: Session, principal: Principal, public_id: str, roles: Sequenc
         raise NotFound(f"no alert with id {public_id!r}")
     authorize(principal, alert.organization_id, *roles, what="alert", ident=public_id)
     return alert
-
-
-def _strong_tag(tag: str) -> str:
-    for suffix in ENCODING_SUFFIXES:
-        ending = suffix.decode() + '"'
-        if tag.endswith(ending) and not tag.startswith("W/"):
-            return tag[: -len(ending)] + '"'
-    return tag
-
-
-def _check_if_match(alert: Alert, if_match: str | None) -> None:
-    current = etag_of(alert)
-    extra: dict[str, Any] = {
-        "current_etag": current,
-        "current_version": alert.version,
-        "headers": {"ETag": current},
-    }
-    tags = [t.strip() for t in (if_match or "").split(",") if t.strip()]
-    if not tags or "*" in tags:
-        raise PreconditionRequired("send If-Match with the ETag of the version you edited", **extra)
-    if current not in {_strong_tag(t) for t in tags}:
-        raise PreconditionFailed(
-            "the alert changed since you read it; read it again and redo your change", **extra
-        )
-
-
-@contextmanager
-def _no_lost_update(session: Session, alert: Alert) -> Iterator[None]:
-    public_id = alert.public_id
-    try:
-        yield
-    except StaleDataError:
-        version = repository.committed_version(session, public_id)
-        raise PreconditionFailed(
-            "the alert was changed by someone else at the same time; read it again",
-            current_version=version,
-        ) from None
 
 
 def _record(
@@ -422,7 +192,7 @@ def update_alert(
 ) -> StaffAlertRead:
     """Change a draft (editors); a published alert may only change ``expires``."""
     alert = _load(session, principal, public_id, EDIT_ROLES)
-    _check_if_match(alert, if_match)
+    check_if_match(alert, if_match)
     sent = data.model_fields_set
     if not sent:
         raise ValidationProblem.for_field("body", "body", "send at least one field to change")
@@ -441,7 +211,7 @@ def update_alert(
             "body", "expires", "expires must be after effective", pointer="/expires"
         )
     before = snapshot(alert)
-    with _no_lost_update(session, alert):
+    with no_lost_update(session, alert):
         for name in ("category", "severity", "urgency", "certainty"):
             if name in sent:
                 setattr(alert, name, getattr(data, name).value)
@@ -476,14 +246,14 @@ def put_translation(
     """Create or replace one language's texts (editors, translators); True when created."""
     tag = _lang(lang)
     alert = _load(session, principal, public_id, TRANSLATE_ROLES)
-    _check_if_match(alert, if_match)
+    check_if_match(alert, if_match)
     if alert.status == AlertStatus.cancelled.value:
         raise Conflict("a cancelled alert cannot change")
     if alert.status == AlertStatus.published.value and tag == alert.original_language:
         raise Conflict("the original text of a published alert cannot change")
     created = all(t.lang != tag for t in alert.translations)
     before = snapshot(alert)
-    with _no_lost_update(session, alert):
+    with no_lost_update(session, alert):
         _put_texts(alert, tag, text)
         _add_author(alert, principal)
         alert.updated_at = utcnow()
@@ -497,7 +267,7 @@ def publish_alert(
 ) -> StaffAlertRead:
     """Publish a draft (editors); a Severe or Extreme one needs a second person."""
     alert = _load(session, principal, public_id, EDIT_ROLES)
-    _check_if_match(alert, if_match)
+    check_if_match(alert, if_match)
     if alert.status != AlertStatus.draft.value:
         raise Conflict(f"a {alert.status} alert cannot be published", allowed=[])
     now = utcnow()
@@ -516,7 +286,7 @@ def publish_alert(
                 rule="two-person",
             )
     before = snapshot(alert)
-    with _no_lost_update(session, alert):
+    with no_lost_update(session, alert):
         alert.status = AlertStatus.published.value
         alert.published_at = now
         alert.published_by = principal.actor_id
@@ -538,12 +308,12 @@ def cancel_alert(
 ) -> StaffAlertRead:
     """Cancel a draft or a published alert (editors): it leaves every answer at once."""
     alert = _load(session, principal, public_id, EDIT_ROLES)
-    _check_if_match(alert, if_match)
+    check_if_match(alert, if_match)
     if alert.status == AlertStatus.cancelled.value:
         raise Conflict("the alert is already cancelled")
     before = snapshot(alert)
     now = utcnow()
-    with _no_lost_update(session, alert):
+    with no_lost_update(session, alert):
         alert.status = AlertStatus.cancelled.value
         alert.cancelled_at = now
         alert.updated_at = now

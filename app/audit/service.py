@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
+from app.access.principal import Principal
 from app.audit import repository
 from app.audit.models import AuditEvent
 from app.db import utcnow

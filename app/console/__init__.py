@@ -1,5 +1,5 @@
-"""The staff console: server-rendered pages under ``/console`` for NGO staff."""
+"""The staff console: server-rendered pages under ``/console`` for NGO staff.
 
-from app.console.mount import install_console
-
-__all__ = ["install_console"]
+``app.console.mount.install_console`` wires its routers into the application; importing
+this package loads nothing else.
+"""

@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from app.accounts import service as accounts_service
+from app.accounts import keys as account_keys
+from app.accounts import staff as accounts_staff
 from app.accounts.models import Role
 from app.accounts.principal import Principal
 from app.accounts.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, StaffUserCreate
@@ -98,7 +99,15 @@ def create_user(
                 "is_admin": form.get("is_admin") == "on",
             }
         )
-        accounts_service.create_user_view(session, settings, actor=principal, data=data)
+        accounts_staff.create_user(
+            session,
+            settings,
+            actor=principal,
+            email=data.email,
+            password=data.password,
+            is_admin=data.is_admin,
+            display_name=data.display_name,
+        )
     except (ValidationError, Problem) as exc:
         session.rollback()
         if isinstance(exc, Problem) and exc.status not in (409, 422):
@@ -114,7 +123,7 @@ def change_role(session: Session, principal: Principal, user_id: str, form: Form
     if organization is None or role not in {r.value for r in Role}:
         return ["organization, role: choose an organisation and a role"]
     try:
-        accounts_service.set_membership(
+        accounts_staff.set_membership(
             session,
             actor=principal,
             organization=organization,
@@ -132,7 +141,7 @@ def change_role(session: Session, principal: Principal, user_id: str, form: Form
 
 def list_keys(session: Session, principal: Principal) -> list[ApiKeyRead]:
     admin_scope(principal)
-    return accounts_service.api_keys_view(session, actor=principal)
+    return account_keys.list_api_keys(session, actor=principal)
 
 
 def create_api_key(
@@ -148,7 +157,7 @@ def create_api_key(
                 "expires_at": _text(form, "expires_at"),
             }
         )
-        return accounts_service.issue_api_key(session, actor=principal, data=data), []
+        return account_keys.issue_api_key(session, actor=principal, data=data), []
     except (ValidationError, Problem) as exc:
         session.rollback()
         if isinstance(exc, Problem) and exc.status not in (404, 409, 422):
@@ -157,4 +166,4 @@ def create_api_key(
 
 
 def revoke_api_key(session: Session, principal: Principal, key_id: str) -> None:
-    accounts_service.revoke_api_key_view(session, actor=principal, key_id=key_id)
+    account_keys.revoke_api_key(session, actor=principal, key_id=key_id)

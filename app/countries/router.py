@@ -1,4 +1,4 @@
-"""Public country information (``/v1/countries``) and "which country am I in" (``/v1/where``)."""
+"""Public country information (``/v1/countries``)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from fastapi import APIRouter, Query, Response
 from app.countries import service
 from app.countries.dependencies import (
     CountryCodeDep,
-    LatitudeQuery,
-    LongitudeQuery,
     NationalityDep,
 )
-from app.countries.schemas import CountryDetail, CountryList, EntryRead, WhereRead
+from app.countries.schemas import CountryDetail, CountryList, EntryRead
 from app.db import ReadSessionDep
 from app.i18n.content import tag_response
 from app.i18n.dependencies import LangDep
@@ -79,23 +77,3 @@ def get_entry(
     no admission or own country, from the open Passport Index data (its date is in every
     answer), with the country's general entry, visa, humanitarian and asylum rules."""
     return tag_response(response, pref, service.entry_for(session, code, nationality, pref=pref))
-
-
-@router.get(
-    "/where",
-    operation_id="locatePoint",
-    summary="Which country a point is in, its local time and emergency numbers",
-    responses={422: PROBLEM},
-)
-def where(
-    session: ReadSessionDep,
-    pref: LangDep,
-    response: Response,
-    lat: LatitudeQuery,
-    lon: LongitudeQuery,
-) -> WhereRead:
-    """For apps that switch context when their user crosses a border. At sea the country is
-    null (with the nearest coast within 25 km, if any). Coordinates are neither logged nor
-    stored, and the answer is not cacheable."""
-    response.headers["Cache-Control"] = "no-store"
-    return tag_response(response, pref, service.where(session, lat=lat, lon=lon, pref=pref))

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from app.alerts.coverage import active_set
 from app.countries import codes, location, passport_index, repository
 from app.countries.models import (
     CountryEmergencyNumber,
@@ -26,11 +23,9 @@ from app.countries.schemas import (
     CurrencyRead,
     EmergencyNumberRead,
     EntryRead,
-    NearestCountry,
     OfficialLanguageRead,
     SectionRead,
     SourceRead,
-    WhereRead,
 )
 from app.countries.texts import (
     SECTION_TITLES,
@@ -44,10 +39,15 @@ from app.i18n.content import body_languages
 from app.i18n.fallback import localise
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.texts import Text
-from app.service_areas import service as area_services
-from app.service_points.schemas import AreaServiceRead
 
-__all__ = ["entry_for", "get_country", "list_countries", "where"]
+__all__ = [
+    "BOUNDARIES_SOURCE",
+    "country_ref",
+    "emergency_numbers",
+    "entry_for",
+    "get_country",
+    "list_countries",
+]
 
 # The destination's sections returned with an entry answer.
 ENTRY_SECTIONS = (
@@ -69,7 +69,7 @@ _NOT_DIGITS = re.compile(r"[^0-9+]")
 TO_VERIFY = "to verify"
 
 
-def _ref(code: str, chain: Sequence[str]) -> CountryRef:
+def country_ref(code: str, chain: Sequence[str]) -> CountryRef:
     name = codes.country_name(code, chain)
     return CountryRef(code=code, name=name.text, lang=name.lang)
 
@@ -88,7 +88,7 @@ def list_countries(
     for code in codes.ISO_CODES:
         if curated is not None and (code in with_content) is not curated:
             continue
-        ref = _ref(code, pref.chain)
+        ref = country_ref(code, pref.chain)
         items.append(CountrySummary(**ref.model_dump(), curated=code in with_content))
     items.sort(key=lambda item: (_sort_key(item.name), item.code))
     lang = body_languages(pref, (item.lang for item in items))[0]
@@ -136,7 +136,7 @@ def _note(translated: str | None, written: str | None, chain: Sequence[str]) -> 
     return written
 
 
-def _numbers(
+def emergency_numbers(
     numbers: Sequence[CountryEmergencyNumber], chain: Sequence[str]
 ) -> list[EmergencyNumberRead]:
     return [
@@ -156,7 +156,7 @@ def _numbers(
 def get_country(session: Session, code: str, *, pref: LanguagePreference) -> CountryDetail:
     """A country's curated sections (if any), emergency numbers, currencies and languages."""
     profile = repository.get_profile(session, code)
-    ref = _ref(code, pref.chain)
+    ref = country_ref(code, pref.chain)
     currencies = []
     for currency in codes.currencies_of(code):
         currencies.append(
@@ -184,7 +184,7 @@ def get_country(session: Session, code: str, *, pref: LanguagePreference) -> Cou
         curated=True,
         currencies=currencies,
         official_languages=languages,
-        emergency_numbers=_numbers(profile.emergency_numbers, pref.chain),
+        emergency_numbers=emergency_numbers(profile.emergency_numbers, pref.chain),
         sections=[_section(s, pref, chain, profile.original_language) for s in profile.sections],
         languages_available=sorted({t.lang for s in profile.sections for t in s.translations}),
     )
@@ -206,8 +206,8 @@ def entry_for(
             if s.kind in ENTRY_SECTIONS
         ]
     return EntryRead(
-        destination=_ref(destination, pref.chain),
-        nationality=_ref(nationality, pref.chain),
+        destination=country_ref(destination, pref.chain),
+        nationality=country_ref(nationality, pref.chain),
         category=rule.category,
         days=rule.days,
         summary=summary.text,
@@ -216,67 +216,4 @@ def entry_for(
         source=PASSPORT_INDEX_SOURCE,
         rules=rules,
         lang=summary.lang,
-    )
-
-
-def _local_time(zone_name: str, now: dt.datetime) -> dt.datetime | None:
-    try:
-        return now.astimezone(ZoneInfo(zone_name)).replace(microsecond=0)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def _offset(moment: dt.datetime) -> str:
-    """``-05:00`` for a moment five hours behind UTC."""
-    minutes = int((moment.utcoffset() or dt.timedelta()).total_seconds() // 60)
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-def where(
-    session: Session,
-    *,
-    lat: float,
-    lon: float,
-    pref: LanguagePreference,
-    now: dt.datetime | None = None,
-) -> WhereRead:
-    """The country at a point, its time zone and local time, and its emergency numbers.
-
-    Country, time zone, offset and numbers come from one lookup and always agree (see
-    ``app.countries.location``). The coordinates are used for this answer only: never
-    logged, stored or echoed.
-    """
-    place = location.locate(lat, lon)
-    country = _ref(place.code, pref.chain) if place.code else None
-    nearest = None
-    if place.nearest_code and place.nearest_km is not None:
-        ref = _ref(place.nearest_code, pref.chain)
-        nearest = NearestCountry(**ref.model_dump(), distance_km=place.nearest_km)
-    numbers_of = place.code or place.nearest_code
-    numbers = repository.emergency_numbers(session, numbers_of) if numbers_of else []
-    curated = place.code is not None and repository.has_profile(session, place.code)
-    local_time = _local_time(place.zone, now or dt.datetime.now(dt.UTC)) if place.zone else None
-    alerts = active_set(session, now or dt.datetime.now(dt.UTC)).covering(
-        lat, lon, place.code or place.nearest_code
-    )
-    return WhereRead(
-        surface=place.surface,
-        country=country,
-        nearest_country=nearest,
-        curated=curated,
-        timezone=place.zone,
-        local_time=local_time,
-        utc_offset=_offset(local_time) if local_time else None,
-        emergency_numbers=_numbers(numbers, pref.chain),
-        alerts=alerts,
-        area_services=[
-            AreaServiceRead(**item)
-            for item in area_services.near_place(
-                session, lat, lon, pref, country=place.code or place.nearest_code
-            )
-        ],
-        boundaries=BOUNDARIES_SOURCE,
-        # The language of the fixed texts (emergency line labels); names carry their own.
-        lang=texts_language(pref.chain),
     )

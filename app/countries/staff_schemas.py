@@ -7,7 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.countries.schemas import CountrySourceInput
-from app.service_points.inputs import LanguageTag
+from app.i18n.inputs import LanguageTag
 
 __all__ = [
     "SectionEdit",

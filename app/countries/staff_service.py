@@ -16,8 +16,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role
-from app.accounts.principal import Principal
+from app.access.principal import Principal
+from app.access.roles import Role
 from app.audit import service as audit
 from app.countries import repository, writing
 from app.countries.models import CountryProfile, CountrySection, SectionKind

@@ -17,7 +17,7 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
+from app.access.principal import Principal
 from app.audit import service as audit
 from app.db import utcnow
 from app.errors import ValidationProblem
@@ -26,7 +26,8 @@ from app.hsds.ids import is_uuid
 from app.service_areas import repository
 from app.service_areas.inputs import AreaServiceCreate
 from app.service_areas.models import AreaService
-from app.service_areas.service import ENTITY, apply_fields, normalised_area, snapshot
+from app.service_areas.rendering import snapshot
+from app.service_areas.staff import ENTITY, apply_fields, normalised_area
 from app.service_points.writing import code_errors
 
 __all__ = ["AreaRecord", "area_of", "count_existing", "is_area_record", "prepare", "write"]

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from app.bulk_reads import BulkRead
 from app.db import ReadSessionDep
-from app.errors import FieldError, NotFound, ValidationProblem
-from app.geo.text import query_tokens
-from app.hosts import public_base
+from app.errors import NotFound, ValidationProblem
 from app.hsds import documents, ids, mapping, service
+from app.hsds.dependencies import (
+    PREFIX,
+    FiltersDep,
+    PagingDep,
+    VocabularyDep,
+    base_url,
+    search_text,
+)
 from app.hsds.shapes import ApiMeta, HsdsPage
 from app.hsds.vocabulary import Vocabulary
 from app.i18n.content import VARY, content_language, recording_languages
@@ -23,7 +28,7 @@ from app.i18n.negotiation import LanguagePreference
 from app.responses import dump_json
 
 T = TypeVar("T")
-router = APIRouter(prefix="/hsds", tags=["HSDS 3.1 (Open Referral)"])
+router = APIRouter(prefix=PREFIX, tags=["HSDS 3.1 (Open Referral)"])
 
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 NDJSON = "application/x-ndjson"
@@ -41,75 +46,6 @@ Output = Annotated[
     Literal["json", "ndjson"],
     Query(alias="format", description="`json` (paged) or `ndjson` (every result, streamed)"),
 ]
-
-
-def _paging(
-    request: Request,
-    page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1")] = 1,
-    per_page: Annotated[int | None, Query(ge=1, description="Results per page")] = None,
-) -> service.Paging:
-    settings = request.app.state.settings
-    size = per_page or settings.default_page_size
-    if size > settings.max_page_size:
-        raise ValidationProblem.for_field(
-            "query", "per_page", f"must be at most {settings.max_page_size}"
-        )
-    return service.Paging(page=page, per_page=size)
-
-
-PagingDep = Annotated[service.Paging, Depends(_paging)]
-
-
-def _search(value: str | None) -> str | None:
-    if value is not None and not query_tokens(value):
-        raise ValidationProblem.for_field("query", "search", "contains no searchable words")
-    return value.strip() if value else None
-
-
-def _filters(
-    search: Annotated[str | None, Query(max_length=200, description="Full-text search")] = None,
-    taxonomy_term_id: Annotated[str | None, Query(max_length=36)] = None,
-    taxonomy_id: Annotated[str | None, Query(max_length=36)] = None,
-    organization_id: Annotated[str | None, Query(max_length=36)] = None,
-    modified_after: Annotated[
-        dt.datetime | None, Query(description="Changed at or after this time (ISO 8601)")
-    ] = None,
-) -> service.ServiceFilters:
-    errors = [
-        FieldError(location="query", name=name, detail="must be a UUID")
-        for name, value in (
-            ("taxonomy_term_id", taxonomy_term_id),
-            ("taxonomy_id", taxonomy_id),
-            ("organization_id", organization_id),
-        )
-        if value is not None and not ids.is_uuid(value)
-    ]
-    if errors:
-        raise ValidationProblem("; ".join(f"{e.name}: {e.detail}" for e in errors), errors=errors)
-    if modified_after is not None and modified_after.tzinfo is None:
-        modified_after = modified_after.replace(tzinfo=dt.UTC)
-    return service.ServiceFilters(
-        search=_search(search),
-        taxonomy_term_id=taxonomy_term_id,
-        taxonomy_id=taxonomy_id,
-        organization_id=organization_id,
-        modified_after=modified_after,
-    )
-
-
-FiltersDep = Annotated[service.ServiceFilters, Depends(_filters)]
-
-
-def _base(request: Request, response: Response) -> str:
-    """Where this API lives: from RUMBO_PUBLIC_URL, never from the Host header alone."""
-    return public_base(request, response) + router.prefix
-
-
-def _vocabulary(session: ReadSessionDep, pref: LangDep) -> Vocabulary:
-    return Vocabulary.load(session, pref.chain)
-
-
-VocabularyDep = Annotated[Vocabulary, Depends(_vocabulary)]
 
 
 def _points(
@@ -156,7 +92,7 @@ def _tagged(response: Response, pref: LanguagePreference, produce: Callable[[], 
     response_model=ApiMeta,
 )
 def api_meta(request: Request, response: Response) -> ApiMeta:
-    base = _base(request, response)
+    base = base_url(request, response)
     return ApiMeta(
         version=ids.HSDS_VERSION, profile=f"{base}/profile", openapi_url=f"{base}/openapi.json"
     )
@@ -168,7 +104,7 @@ def api_meta(request: Request, response: Response) -> ApiMeta:
     summary="The HSDS OpenAPI document of this API (schemas served locally)",
 )
 def openapi(request: Request, response: Response) -> dict[str, Any]:
-    return documents.openapi_document(_base(request, response))
+    return documents.openapi_document(base_url(request, response))
 
 
 @router.get(
@@ -177,7 +113,7 @@ def openapi(request: Request, response: Response) -> dict[str, Any]:
     summary="Rumbo's HSDS profile: its taxonomies and how Rumbo fields are carried",
 )
 def profile(request: Request, response: Response) -> dict[str, Any]:
-    return documents.profile_document(_base(request, response))
+    return documents.profile_document(base_url(request, response))
 
 
 @router.get(
@@ -320,7 +256,7 @@ def list_organizations(
         response,
         pref,
         lambda: service.list_organizations(
-            session, search=_search(search), paging=paging, pref=pref
+            session, search=search_text(search), paging=paging, pref=pref
         ),
     )
     return _maybe_ndjson(page, output, pref)

@@ -6,14 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
-from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff
+from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff, require_json
 from app.country_codes import InvalidCountryCode, normalise_country
 from app.db import ReadSessionDep, SessionDep
 from app.errors import FieldError, ValidationProblem
 from app.geo.params import parse_lat_lon
 from app.i18n.dependencies import LangDep
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
-from app.service_areas import service
+from app.service_areas import service, staff
 from app.service_areas.coverage import CoveringFilters
 from app.service_areas.inputs import AreaServiceCreate, AreaServiceUpdate
 from app.service_areas.schemas import (
@@ -22,7 +22,6 @@ from app.service_areas.schemas import (
     StaffAreaServicePage,
     StaffAreaServiceRead,
 )
-from app.staff_points.dependencies import require_json
 from app.taxonomy import service as taxonomy_service
 
 __all__ = ["router"]
@@ -170,7 +169,7 @@ def create_area_service(
         Query(description="Organisation (id); needed when you write for several", max_length=100),
     ] = None,
 ) -> StaffAreaServiceRead:
-    item = service.create(session, principal, body, organization=organization)
+    item = staff.create(session, principal, body, organization=organization)
     response.headers["Location"] = f"/v1/staff/area-services/{item.id}"
     return _tag(response, item)
 
@@ -191,7 +190,7 @@ def list_staff_area_services(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> StaffAreaServicePage:
     response.headers["Cache-Control"] = STAFF_CACHE_CONTROL
-    return service.list_staff(session, principal, cursor=cursor, limit=limit)
+    return staff.list_staff(session, principal, cursor=cursor, limit=limit)
 
 
 @router.get(
@@ -205,7 +204,7 @@ def list_staff_area_services(
 def get_staff_area_service(
     response: Response, session: SessionDep, principal: CurrentStaff, area_service_id: AreaServiceId
 ) -> StaffAreaServiceRead:
-    return _tag(response, service.get_staff(session, principal, area_service_id))
+    return _tag(response, staff.get_staff(session, principal, area_service_id))
 
 
 @router.patch(
@@ -225,7 +224,7 @@ def update_area_service(
     body: AreaServiceUpdate,
     if_match: IfMatch = None,
 ) -> StaffAreaServiceRead:
-    item = service.update(session, principal, area_service_id, body, if_match=if_match)
+    item = staff.update(session, principal, area_service_id, body, if_match=if_match)
     return _tag(response, item)
 
 
@@ -242,5 +241,5 @@ def delete_area_service(
     area_service_id: AreaServiceId,
     if_match: IfMatch = None,
 ) -> Response:
-    service.delete(session, principal, area_service_id, if_match=if_match)
+    staff.delete(session, principal, area_service_id, if_match=if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -16,7 +16,8 @@ from app.organizations.models import Organization
 from app.service_areas import repository
 from app.service_areas.inputs import AreaServiceCreate
 from app.service_areas.models import AreaService
-from app.service_areas.service import apply_fields, snapshot
+from app.service_areas.rendering import snapshot
+from app.service_areas.staff import apply_fields
 
 __all__ = ["load_area_services"]
 

@@ -14,7 +14,7 @@ import phonenumbers
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.country_codes import CountryCode
-from app.i18n.tags import InvalidLanguageTag, normalise_tag
+from app.i18n.inputs import LanguageTag
 from app.service_points import hours
 
 __all__ = [
@@ -24,13 +24,6 @@ __all__ = [
     "ServicePointUpdate",
     "TranslationInput",
 ]
-
-
-def _tag(value: str) -> str:
-    try:
-        return normalise_tag(value)
-    except InvalidLanguageTag as exc:
-        raise ValueError(str(exc)) from None
 
 
 @lru_cache(maxsize=8192)
@@ -69,7 +62,6 @@ def _opening_hours(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
-LanguageTag = Annotated[str, Field(max_length=35), AfterValidator(_tag)]
 Phone = Annotated[str, Field(max_length=30), AfterValidator(_e164)]
 HttpUrl = Annotated[str, Field(max_length=500), AfterValidator(_http_url)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]

@@ -25,6 +25,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.accounts import keys as account_keys
 from app.accounts import security
 from app.accounts import service as accounts_service
 from app.accounts.models import ApiKey, Membership, Role, StaffUser
@@ -136,7 +137,7 @@ def make_api_key(
     session: Session, organization: Organization, role: Role | str = "editor", name: str = "test"
 ) -> tuple[ApiKey, dict[str, str]]:
     """An API key of ``organization`` with ``role``, and headers that present it."""
-    row, key = accounts_service.create_api_key(
+    row, key = account_keys.create_api_key(
         session,
         actor=cli_principal(),
         organization_id=organization.id,

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from app.db import Database, SqliteWriteGate
+from app.db import Database
+from app.sqlite import SqliteWriteGate
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from app.countries.schemas import WhereRead
+from app.where.schemas import WhereRead
 from tests.countries.test_boundaries import BORDER_POINTS
 
 

@@ -1,4 +1,5 @@
-"""``GET /v1/audit``: the audit trail for administrators, filtered and paged."""
+"""``GET /v1/audit``: the audit trail for administrators, filtered and paged (the face of
+:mod:`app.audit`, kept with accounts because it authenticates through them)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime
 
+from app.access.principal import Principal
+from app.access.roles import Role
 from app.accounts.dependencies import STAFF_CACHE_CONTROL, require_role
-from app.accounts.lifecycle_schemas import AuditEventRead, AuditPage
-from app.accounts.models import Role
-from app.accounts.principal import Principal
 from app.audit import query
+from app.audit.schemas import AuditEventRead, AuditPage
 from app.db import SessionDep
 
 __all__ = ["router"]

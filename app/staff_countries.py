@@ -1,4 +1,5 @@
-"""Staff editing of curated country information (administrators, translators)."""
+"""Staff editing of curated country information (administrators, translators): the staff face
+of :mod:`app.countries`, above accounts (it authenticates through them)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Response
 
-from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff
+from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff, require_json
 from app.countries import staff_service
 from app.countries.dependencies import CountryCodeDep
 from app.countries.models import SectionKind
 from app.countries.staff_schemas import SectionEdit, SectionTranslationInput, StaffCountryRead
 from app.db import SessionDep
-from app.staff_points.dependencies import require_json
 
 __all__ = ["router"]
 
