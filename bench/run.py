@@ -31,7 +31,7 @@ from bench import imports, inprocess, load, profile, sizes
 from bench.report import write_report
 from bench.scenarios import Scenario, build_scenarios, sample_points
 from bench.server import Server
-from bench.wrk import find_wrk, run_wrk
+from bench.wrk import LoadResult, find_wrk, run_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -105,6 +105,31 @@ def _drain(server: Server, timeout: float = 120.0) -> None:
         time.sleep(0.5)
 
 
+def measure(
+    server: Server,
+    scenario: Scenario,
+    workdir: Path,
+    *,
+    seconds: int,
+    warmup: int,
+    connections: int,
+    headers: dict[str, str] | None = None,
+) -> LoadResult:
+    """One scenario after a warm-up, the server drained before each; ``cpu_ms`` is the
+    CPU the server's processes (workers included) spent per request of the measured run."""
+    path = scenario.write(workdir)
+    _drain(server)
+    run_wrk(server.base_url, path, seconds=warmup, connections=connections, headers=headers)
+    _drain(server)
+    cpu_before = server.cpu_seconds()
+    result = run_wrk(
+        server.base_url, path, seconds=seconds, connections=connections, headers=headers
+    )
+    spent = server.cpu_seconds() - cpu_before
+    result.cpu_ms = round(1000 * spent / result.requests, 3) if result.requests else None
+    return result
+
+
 def _http_runs(
     server: Server,
     scenarios: list[Scenario],
@@ -118,12 +143,15 @@ def _http_runs(
     ceilings: list[Any] = []
 
     def drive(scenario: Scenario, headers: dict[str, str] | None = None, conns: int = 0) -> Any:
-        path = scenario.write(workdir)
-        conns = conns or connections
-        _drain(server)
-        run_wrk(server.base_url, path, seconds=warmup, connections=conns, headers=headers)
-        _drain(server)
-        return run_wrk(server.base_url, path, seconds=seconds, connections=conns, headers=headers)
+        return measure(
+            server,
+            scenario,
+            workdir,
+            seconds=seconds,
+            warmup=warmup,
+            connections=conns or connections,
+            headers=headers,
+        )
 
     def record(scenario: Scenario, conns: int = 0) -> None:
         if scenario.skipped:
@@ -181,6 +209,7 @@ def _summary(result: Any) -> dict[str, Any]:
         "p99_ms": result.latency_ms["p99"],
         "max_ms": result.latency_ms["max"],
         "requests": result.requests,
+        "cpu_ms_per_request": result.cpu_ms,
         "errors": result.error_count,
         "error_kinds": result.errors,
         "bytes_per_request": round(result.bytes / max(result.requests, 1)),
@@ -191,6 +220,7 @@ def _line(result: Any) -> str:
     return (
         f"{result.rps:9.1f} req/s  p50 {result.latency_ms['p50']:7.2f} ms  "
         f"p99 {result.latency_ms['p99']:7.2f} ms  errors {result.error_count}"
+        + (f"  cpu {result.cpu_ms:.3f} ms/req" if result.cpu_ms is not None else "")
     )
 
 
@@ -278,6 +308,20 @@ def _profiles(
     return out
 
 
+def prepare(args: argparse.Namespace) -> int:
+    """Load (or find cached) every data set the run would use, in ``load.VAR``."""
+    _say(f"data sets cached in {load.VAR}")
+    for points in args.sizes:
+        path, found = load.load_sqlite(points)
+        _say(f"  sqlite {points:,}: {path} ({found.total_seconds} s, cached: {found.cached})")
+        if args.postgres_url:
+            pg_url = load.postgres_url_for(args.postgres_url, points)
+            found = load.load_postgres(pg_url, points)
+            name = pg_url.rsplit("/", 1)[-1]
+            _say(f"  postgis {points:,}: {name} ({found.total_seconds} s, cached: {found.cached})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -292,9 +336,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile-seconds", type=int, default=15, help="py-spy per profiled scenario (0: none)"
     )
+    parser.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="generate (or check) the cached data sets of --sizes and stop",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--stem", default="latest")
     args = parser.parse_args(argv)
+    if args.prepare_only:
+        return prepare(args)
     if find_wrk() is None:
         _say("wrk is not installed: `apt-get install wrk` (make bench does it)")
         return 2
