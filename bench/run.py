@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from app.signing import keyring
-from bench import imports, inprocess, load, profile, sizes
+from bench import beside_import, crowd, imports, inprocess, load, profile, sidebyside, sizes
 from bench.report import write_report
 from bench.scenarios import Scenario, build_scenarios, sample_points
 from bench.server import Server
@@ -35,7 +35,12 @@ from bench.wrk import LoadResult, find_wrk, run_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-KEYS = ROOT / "var" / "bench" / "keys"
+LOGS = ROOT / "var" / "bench"
+KEYS = LOGS / "keys"
+# What a run measures (--sections): the scenarios of every data set, issue #15's
+# side-by-side (minimal endpoints, 2 workers), issue #16's crowd of slow clients and
+# writers beside a large import, and the CSV import.
+SECTIONS = ("http", "side", "crowd", "beside", "import")
 # The load is generated on the same machine: one wrk thread, like the anchors.
 THREADS = 1
 # Scenarios profiled with py-spy after the measured runs: those with ratio targets.
@@ -247,19 +252,16 @@ def bench_engine(
         "load": load_report.as_dict(),
         "query_alone": [t.as_dict() for t in query_alone],
     }
-    env = {
-        "RUMBO_KEYS_DIR": str(KEYS),
-        # One loopback client plays thousands of phones: lift the per-client feedback
-        # limits (the throttle still runs on every request).
-        "RUMBO_FEEDBACK_LIMIT_PER_CLIENT": "100000000/hour",
-        "RUMBO_FEEDBACK_LIMIT_PER_CLIENT_POINT": "100000000/day",
-        "RUMBO_FEEDBACK_LIMIT_PER_POINT": "100000000/hour",
-    }
-    log_path = ROOT / "var" / "bench" / f"server-{engine}-{points}.log"
+    env = _server_env()
+    log_path = LOGS / f"server-{engine}-{points}.log"
+    everything = "http" in args.sections
     with Server(database_url, log_path=log_path, extra_env=env) as server:
         run["server_memory_mib"] = {"start": server.memory_mib()}
         paths = set(httpx.get(f"{server.base_url}/openapi.json", timeout=30).json()["paths"])
         scenarios = build_scenarios(samples, paths)
+        if not everything:
+            # The side-by-side alone: the ceiling and nearest-20 it is compared with.
+            scenarios = [s for s in scenarios if s.name in ("ceiling", "nearest")]
         with tempfile.TemporaryDirectory() as workdir:
             run["http"] = _http_runs(
                 server,
@@ -269,13 +271,92 @@ def bench_engine(
                 connections=args.connections,
                 workdir=Path(workdir),
             )
-            run["profiles"] = _profiles(server, scenarios, Path(workdir), args)
-        with httpx.Client(base_url=server.base_url, timeout=30) as client:
-            run["bytes"] = sizes.page_sizes(client, sizes.nearest_queries(samples))
+            if everything:
+                run["profiles"] = _profiles(server, scenarios, Path(workdir), args)
+        if everything:
+            with httpx.Client(base_url=server.base_url, timeout=30) as client:
+                run["bytes"] = sizes.page_sizes(client, sizes.nearest_queries(samples))
         run["server_memory_mib"]["end"] = server.memory_mib()
-    table = sizes.format_pages(run["bytes"], "nearest 20 around sampled points, lang=es")
-    _say("  " + table.replace("\n", "\n  "))
+    if everything:
+        table = sizes.format_pages(run["bytes"], "nearest 20 around sampled points, lang=es")
+        _say("  " + table.replace("\n", "\n  "))
+    if "side" in args.sections:
+        with tempfile.TemporaryDirectory() as workdir:
+
+            def measured(server: Server, scenario: Scenario) -> LoadResult:
+                return measure(
+                    server,
+                    scenario,
+                    Path(workdir),
+                    seconds=args.seconds,
+                    warmup=args.warmup,
+                    connections=args.connections,
+                )
+
+            run["side_by_side"] = sidebyside.side_by_side(
+                engine,
+                database_url,
+                scenarios,
+                env=env,
+                log_dir=LOGS,
+                measure=measured,
+                summary=_summary,
+                say=_say,
+            )
     return run
+
+
+def _server_env() -> dict[str, str]:
+    return {
+        "RUMBO_KEYS_DIR": str(KEYS),
+        # One loopback client plays thousands of phones: lift the per-client feedback
+        # limits (the throttle still runs on every request).
+        "RUMBO_FEEDBACK_LIMIT_PER_CLIENT": "100000000/hour",
+        "RUMBO_FEEDBACK_LIMIT_PER_CLIENT_POINT": "100000000/day",
+        "RUMBO_FEEDBACK_LIMIT_PER_POINT": "100000000/hour",
+    }
+
+
+def bench_faults(args: argparse.Namespace) -> dict[str, Any]:
+    """Issue #16's measured faults: a crowd of slow clients beside /healthz, and writers
+    beside a large import (SQLite, fresh databases: they do not depend on the data set)."""
+    out: dict[str, Any] = {}
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=LOGS) as workdir:
+        if "crowd" in args.sections:
+            path, _ = load.load_sqlite(0, path=Path(workdir) / "crowd.db")
+            found = crowd.slow_crowd(
+                load.sqlite_url(path),
+                log_path=LOGS / "server-crowd.log",
+                env={"RUMBO_KEYS_DIR": str(KEYS)},
+                seconds=args.crowd_seconds,
+                addresses=args.crowd_addresses,
+                per_address=args.crowd_per_address,
+            )
+            out["slow_crowd"] = found
+            for name in ("quiet", "ipv4", "ipv6_64"):
+                r = found[name]
+                _say(
+                    f"== /healthz beside the slow crowd, {name}: p50 {r['p50_ms']} ms, "
+                    f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms, failed {r['failed']}"
+                    + (f", crowd held {r['held_median']} connections" if name != "quiet" else "")
+                )
+        if "beside" in args.sections:
+            found = beside_import.writers_beside_import(
+                Path(workdir),
+                rows=args.beside_rows,
+                env={"RUMBO_KEYS_DIR": str(KEYS)},
+                log_path=LOGS / "server-beside-import.log",
+            )
+            out["beside_import"] = found
+            _say(
+                f"== writers beside a {found['rows']:,}-row import: {found['writes']} writes, "
+                f"{found['failed']} failed, wait p50 {found['wait_p50_ms']} ms, "
+                f"p99 {found['wait_p99_ms']} ms, max {found['wait_max_ms']} ms; import "
+                f"{found['import'].get('seconds')} s (HTTP {found['import'].get('status')}), "
+                f"merge held the write lock {found['merge_lock_seconds']} s"
+            )
+    return out
 
 
 def _profiles(
@@ -334,6 +415,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--import-rows", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument(
+        "--sections",
+        nargs="+",
+        choices=SECTIONS,
+        default=list(SECTIONS),
+        help="what to measure (default: all); without http, each data set gets the "
+        "ceiling and nearest-20 only, for the side-by-side",
+    )
+    parser.add_argument("--crowd-seconds", type=int, default=20)
+    parser.add_argument("--crowd-addresses", type=int, default=5)
+    parser.add_argument("--crowd-per-address", type=int, default=200)
+    parser.add_argument("--beside-rows", type=int, default=50_000)
+    parser.add_argument(
         "--profile-seconds", type=int, default=15, help="py-spy per profiled scenario (0: none)"
     )
     parser.add_argument(
@@ -361,11 +454,13 @@ def main(argv: list[str] | None = None) -> int:
             "load_generator": f"wrk -t{THREADS} -c{args.connections} (Lua: bench/wrk.lua)",
             "server": "uvicorn via `rumbo serve --workers 1`",
             "samples": args.samples,
+            "sections": list(args.sections),
         },
         "runs": [],
         "notes": [],
     }
-    for points in args.sizes:
+    engines_measured = {"http", "side"} & set(args.sections)
+    for points in args.sizes if engines_measured else []:
         path, load_report = load.load_sqlite(points)
         report["runs"].append(
             bench_engine("sqlite", load.sqlite_url(path), points, load_report, args)
@@ -374,9 +469,11 @@ def main(argv: list[str] | None = None) -> int:
             pg_url = load.postgres_url_for(args.postgres_url, points)
             pg_report = load.load_postgres(pg_url, points)
             report["runs"].append(bench_engine("postgis", pg_url, points, pg_report, args))
-    if not args.skip_import:
+    if {"crowd", "beside"} & set(args.sections):
+        report["faults"] = bench_faults(args)
+    if not args.skip_import and "import" in args.sections:
         report["import"] = {}
-        with tempfile.TemporaryDirectory(dir=ROOT / "var" / "bench") as workdir:
+        with tempfile.TemporaryDirectory(dir=LOGS) as workdir:
             for rows in args.import_rows:
                 csv_path = imports.write_csv(Path(workdir) / f"points-{rows}.csv", rows)
                 result = imports.run_import(csv_path, Path(workdir))
