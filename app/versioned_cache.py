@@ -18,13 +18,14 @@ Only data whose every table advances the counter may be cached this way.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-__all__ = ["DataVersion", "VersionedCache", "data_version"]
+__all__ = ["DataVersion", "VersionedCache", "data_version", "invalidate_all"]
 
 V = TypeVar("V")
 # (the database's URL, the counter's epoch, its value)
@@ -32,6 +33,7 @@ DataVersion = tuple[str, str, int]
 
 _VERSION = text("SELECT epoch, value FROM change_counter WHERE id = 1")
 _MEMO = "rumbo.versioned_cache.version"
+_ALL: weakref.WeakSet[VersionedCache[object]] = weakref.WeakSet()
 
 
 def data_version(session: Session) -> DataVersion:
@@ -39,7 +41,7 @@ def data_version(session: Session) -> DataVersion:
     found: DataVersion | None = session.info.get(_MEMO)
     if found is None:
         row = session.execute(_VERSION).one()
-        url = session.get_bind().url.render_as_string(hide_password=True)
+        url = session.get_bind().engine.url.render_as_string(hide_password=True)
         found = session.info[_MEMO] = (url, str(row[0]), int(row[1]))
     return found
 
@@ -52,6 +54,12 @@ def _forget(session: Session, *_args: object) -> None:
 event.listen(Session, "after_transaction_end", _forget)
 
 
+def invalidate_all() -> None:
+    """Drop the values of every cache (tests that roll back writes call this)."""
+    for cache in list(_ALL):
+        cache.invalidate()
+
+
 class VersionedCache(Generic[V]):
     """Values by key, for one data version at a time (the newest seen); thread-safe."""
 
@@ -60,6 +68,12 @@ class VersionedCache(Generic[V]):
         self._max = max_entries
         self._version: DataVersion | None = None
         self._values: dict[Hashable, V] = {}
+        _ALL.add(self)
+
+    def invalidate(self) -> None:
+        """Drop every value (a test rolled back writes: the version went back)."""
+        with self._lock:
+            self._version, self._values = None, {}
 
     def get(self, session: Session, key: Hashable, compute: Callable[[], V]) -> V:
         """The value of ``key`` at ``session``'s data version, computed when missing."""
