@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
@@ -33,7 +33,7 @@ DataVersion = tuple[str, str, int]
 
 _VERSION = text("SELECT epoch, value FROM change_counter WHERE id = 1")
 _MEMO = "rumbo.versioned_cache.version"
-_ALL: weakref.WeakSet[VersionedCache[object]] = weakref.WeakSet()
+_ALL: weakref.WeakSet[VersionedCache[Any]] = weakref.WeakSet()
 
 
 def data_version(session: Session) -> DataVersion:
