@@ -23,7 +23,7 @@ from fastapi import FastAPI, Query, Response
 __all__ = ["app"]
 
 EARTH_M = 6_371_008.8
-START_M = 2_000.0
+START_M = 1_000.0
 _local = threading.local()
 _path = os.environ.get("RUMBO_DATABASE_URL", "").removeprefix("sqlite:///")
 
@@ -63,7 +63,8 @@ def _distance(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def nearest(
     conn: sqlite3.Connection, lat: float, lon: float, radius: float, limit: int
 ) -> list[tuple[float, int]]:
-    """(distance, id) of the ``limit`` nearest visible points within ``radius`` metres."""
+    """(distance, id) of the ``limit`` nearest visible points within ``radius`` metres:
+    a box around a circle, grown (by the density found so far) until it holds ``limit``."""
     reach = min(START_M, radius)
     while True:
         dlat = math.degrees(reach / EARTH_M)
@@ -77,7 +78,9 @@ def nearest(
         )
         if len(found) >= limit or reach >= radius:
             return found[:limit]
-        reach = min(radius, reach * 2)
+        # Points per area so far: the circle that should hold ``limit``, with a margin.
+        wanted = reach * math.sqrt(limit / len(found)) * 1.2 if found else reach * 4
+        reach = min(radius, max(reach * 1.5, wanted))
 
 
 @app.get("/healthz")
