@@ -517,7 +517,7 @@ def _fault_lines(faults: dict[str, Any]) -> list[str]:
             f"SQLite, a fresh database, `rumbo serve`: an editor uploads {beside['rows']:,} "
             "CSV rows (`POST /v1/imports`) while two clients write one request at a time: "
             "feedback (`POST /v1/feedback`) and an editor's `PATCH /v1/points/{id}` (after "
-            "reading its ETag). Only writes answered while the import ran count "
+            "reading its ETag). Every write begun while the import ran counts "
             "(bench/beside_import.py). The merge's lock time is the server's log line "
             "(`import merged: ... write transaction S s`, app/exchange/service.py).",
             "",
