@@ -4,10 +4,13 @@
                                   [--seconds 20] [--connections 32] [--skip-import]
 
 For each engine (SQLite, and PostGIS when a URL is given) and each size: load the
-generated data set (cached under ``var/bench``), time the query alone in process, start
-the real server (``rumbo serve``, production settings, one worker) and drive it with wrk
-from a separate process through every scenario, measuring the framework ceiling before
-and after. Then the CSV import, at 10,000 and 100,000 rows.
+generated data set (cached under ``var/bench``, or ``RUMBO_BENCH_CACHE``), time the query
+alone in process, start the real server (``rumbo serve``, production settings, one worker)
+and drive it with wrk from a separate process through every scenario, measuring the
+framework ceiling before and after; then issue #15's side-by-side (a minimal endpoint over
+the same data, and two workers). Then issue #16's faults (a crowd of slow clients, writers
+beside a large import) and the CSV import, at 10,000 and 100,000 rows. ``--sections``
+picks what to run; ``--prepare-only`` builds the cached data sets and stops.
 """
 
 from __future__ import annotations
