@@ -42,8 +42,9 @@ pytest: install
 test: lint typecheck pytest
 
 # The benchmark suite (see docs/benchmarks.md): loads 100k and 1M generated points
-# (cached in var/bench), drives the real server with wrk. BENCH_POSTGRES_URL adds PostGIS;
-# BENCH_ARGS passes options, e.g. BENCH_ARGS="--sizes 100000 --seconds 10".
+# (cached in var/bench, or in RUMBO_BENCH_CACHE shared by checkouts), drives the real server
+# with wrk. BENCH_POSTGRES_URL adds PostGIS; BENCH_ARGS passes options, e.g.
+# BENCH_ARGS="--sizes 100000 --seconds 10", "--sections side crowd beside", "--prepare-only".
 bench: install
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -9,14 +9,18 @@ organisations); then the generated points go in as fast as each engine allows:
 - PostgreSQL: the spatial and text indexes are dropped, rows go in with ``COPY``, and the
   indexes are re-created (one GiST/GIN build each) from the migration's statements.
 
-A loaded database is cached under ``var/bench`` with a sidecar describing it, and reused
-(after ``alembic upgrade heads``) while the generator version, size and seed are unchanged.
+A loaded database is cached with a sidecar describing it, and reused (after ``alembic
+upgrade heads``) while the generator version, size and seed are unchanged. The cache is
+``var/bench`` of the checkout, or the directory named by ``RUMBO_BENCH_CACHE`` (shared by
+several checkouts: e.g. ``RUMBO_BENCH_CACHE=/work/bench-cache``); PostgreSQL data sets are
+databases of their own, described by a sidecar in the same directory.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -49,7 +53,8 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "bench"
+# Where generated data sets are cached (RUMBO_BENCH_CACHE shares one across checkouts).
+VAR = Path(os.environ.get("RUMBO_BENCH_CACHE") or ROOT / "var" / "bench").resolve()
 MIGRATIONS = ROOT / "migrations" / "versions"
 CORE_MIGRATION = MIGRATIONS / "2026_11_29_0001_core.py"
 SEARCH_MIGRATION = MIGRATIONS / "2026_11_29_0008_search_vector.py"

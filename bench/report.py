@@ -102,6 +102,9 @@ def evaluate(report: dict[str, Any]) -> list[Target]:
                     note if met else f"missed by {value - TARGET_BROTLI_BYTES} B; {note}",
                 )
             )
+    for run in report["runs"]:
+        targets += _read_model_targets(run)
+    targets += _fault_targets(report.get("faults") or {})
     imports = report.get("import") or {}
     big = imports.get("100000")
     if big:
@@ -128,6 +131,126 @@ def evaluate(report: dict[str, Any]) -> list[Target]:
                 )
             )
     return targets
+
+
+# Issue #15's targets beyond the ratios to the ceiling.
+CPU_MS_PER_NEAREST = 0.5
+SYNC_PAGES_PER_S = 100.0
+# "Summary no slower than full": within run-to-run noise.
+SUMMARY_TOLERANCE = 0.95
+# Issue #16: /healthz beside the slow crowd.
+CROWD_MAX_MS = 1000.0
+# Writers beside the import wait at most for the merge, plus this (their own work).
+BESIDE_SLACK_S = 1.0
+
+
+def _read_model_targets(run: dict[str, Any]) -> list[Target]:
+    engine, points = run["engine"], run["points"]
+    where = f"{engine}, {points:,} points"
+    http = run.get("http") or {}
+    nearest = http.get("nearest") or {}
+    out: list[Target] = []
+    minimal = (run.get("side_by_side") or {}).get("minimal") or {}
+    if nearest.get("rps") and minimal.get("rps"):
+        ratio = round(nearest["rps"] / minimal["rps"], 3)
+        out.append(
+            Target(
+                f"nearest-20, Rumbo / minimal FastAPI endpoint, {where}",
+                ">= 1.0",
+                ratio,
+                ratio >= 1.0,
+                f"Rumbo {nearest['rps']:,.0f} req/s, minimal {minimal['rps']:,.0f} req/s",
+            )
+        )
+    cpu = nearest.get("cpu_ms_per_request")
+    if cpu is not None:
+        met = cpu <= CPU_MS_PER_NEAREST
+        out.append(
+            Target(
+                f"server CPU per nearest-20 request, {where}",
+                f"<= {CPU_MS_PER_NEAREST} ms",
+                cpu,
+                met,
+                "" if met else f"{cpu / CPU_MS_PER_NEAREST:.1f}x the target",
+            )
+        )
+    summary = http.get("nearest_summary") or {}
+    if nearest.get("rps") and summary.get("rps"):
+        ratio = round(summary["rps"] / nearest["rps"], 3)
+        out.append(
+            Target(
+                f"nearest-20 view=summary / full (req/s), {where}",
+                f">= {SUMMARY_TOLERANCE} (no slower, within noise)",
+                ratio,
+                ratio >= SUMMARY_TOLERANCE,
+                f"summary {summary['rps']:,.0f} req/s, full {nearest['rps']:,.0f} req/s",
+            )
+        )
+    sync = http.get("sync") or {}
+    if sync.get("rps") is not None:
+        met = sync["rps"] >= SYNC_PAGES_PER_S
+        out.append(
+            Target(
+                f"sync snapshot pages/s (4 connections), {where}",
+                f">= {SYNC_PAGES_PER_S:.0f}",
+                sync["rps"],
+                met,
+                "" if met else f"missed by {SYNC_PAGES_PER_S - sync['rps']:.1f} pages/s",
+            )
+        )
+    return out
+
+
+def _fault_targets(faults: dict[str, Any]) -> list[Target]:
+    out: list[Target] = []
+    crowd = faults.get("slow_crowd")
+    if crowd:
+        for name, label in (("ipv4", "addresses"), ("ipv6_64", "forwarded addresses of one /64")):
+            found = crowd.get(name)
+            if not found:
+                continue
+            worst = found["max_ms"]
+            met = worst is not None and worst < CROWD_MAX_MS and not found["failed"]
+            out.append(
+                Target(
+                    f"/healthz beside {found['connections']:,} slow requests from "
+                    f"{crowd['addresses'] if name == 'ipv4' else found['connections']:,} "
+                    f"{label} (max latency)",
+                    f"< {CROWD_MAX_MS:.0f} ms, none failed",
+                    worst,
+                    met,
+                    f"p50 {found['p50_ms']} ms, p99 {found['p99_ms']} ms, "
+                    f"{found['failed']} of {found['probes']} probes failed",
+                )
+            )
+    beside = faults.get("beside_import")
+    if beside:
+        rows = f"{beside['rows']:,}-row import"
+        out.append(
+            Target(
+                f"writes that failed beside a {rows} (SQLite)",
+                "0",
+                beside["failed"],
+                beside["failed"] == 0 and beside["writes"] > 0,
+                f"of {beside['writes']} writes: {beside['statuses']}",
+            )
+        )
+        held = beside.get("merge_lock_seconds")
+        worst = beside.get("wait_max_ms")
+        if held is not None and worst is not None:
+            allowed = round(1000 * (held + BESIDE_SLACK_S), 1)
+            out.append(
+                Target(
+                    f"longest write beside a {rows}: at most the merge's lock time + "
+                    f"{BESIDE_SLACK_S:.0f} s",
+                    f"<= {allowed} ms",
+                    worst,
+                    worst <= allowed,
+                    f"merge held the write lock {held} s; writes p50 "
+                    f"{beside['wait_p50_ms']} ms, p99 {beside['wait_p99_ms']} ms",
+                )
+            )
+    return out
 
 
 def _fmt(value: Any) -> str:
@@ -171,19 +294,25 @@ def markdown(report: dict[str, Any]) -> str:
             f"Loaded in {run['load']['total_seconds']} s"
             + (" (cached)" if run["load"]["cached"] else "")
             + f": {run['load']['seconds']}. "
-            + _memory_sentence(run["server_memory_mib"], run["engine"]),
+            + (
+                _memory_sentence(run["server_memory_mib"], run["engine"])
+                if "end" in run.get("server_memory_mib", {})
+                else ""
+            ),
             "",
-            "| Scenario | req/s | p50 ms | p99 ms | ratio to ceiling | errors |",
-            "|---|---|---|---|---|---|",
+            "| Scenario | req/s | p50 ms | p99 ms | ratio to ceiling | CPU ms/request | errors |",
+            "|---|---|---|---|---|---|---|",
         ]
         for r in run["http"].values():
             if r.get("skipped"):
-                lines.append(f"| {r['title']} | – | – | – | – | {r['skipped']} |")
+                lines.append(f"| {r['title']} | – | – | – | – | – | {r['skipped']} |")
                 continue
             lines.append(
                 f"| {r['title']} | {_fmt(r['rps'])} | {_fmt(r['p50_ms'])} | {_fmt(r['p99_ms'])} "
-                f"| {_fmt(r.get('ratio'))} | {r['errors'] or 0} |"
+                f"| {_fmt(r.get('ratio'))} | {_fmt(r.get('cpu_ms_per_request'))} "
+                f"| {r['errors'] or 0} |"
             )
+        lines += _side_by_side_lines(run)
         if run.get("query_alone"):
             lines += [
                 "",
@@ -218,6 +347,7 @@ def markdown(report: dict[str, Any]) -> str:
                 )
                 lines.append(f"| {shape} | {cells} |")
         lines += _profile_lines(run.get("profiles") or [])
+    lines += _fault_lines(report.get("faults") or {})
     imports = report.get("import") or {}
     if imports:
         lines += [
@@ -295,4 +425,108 @@ def _profile_lines(profiles: list[dict[str, Any]]) -> list[str]:
             f"`{h['function'].split(' (')[0]}` {h['self_share']:.1%}" for h in found["hottest"][:6]
         )
         lines += ["", f"Hottest functions (self): {hottest}."]
+    return lines
+
+
+def _side_by_side_lines(run: dict[str, Any]) -> list[str]:
+    """Issue #15's side-by-side: Rumbo, the minimal endpoint, and Rumbo with 2 workers."""
+    side = run.get("side_by_side")
+    if not side:
+        return []
+    http = run["http"]
+    ceiling = (http.get("ceiling") or {}).get("rps")
+    rows = [http.get("ceiling"), http.get("nearest"), side.get("minimal")]
+    rows += list((side.get("workers_2") or {}).values())
+    lines = [
+        "",
+        "Side by side (issue #15): the nearest-20 requests above through a minimal FastAPI "
+        "endpoint over the same database (`bench/minimal_sqlite.py`: sqlite3, a "
+        "growing-radius R*Tree search; `bench/minimal_pg.py`: psycopg, a PostGIS KNN; ten "
+        "fields as JSON; uvicorn, one worker), and `rumbo serve --workers 2`. wrk shares "
+        "the two cores with the server: CPU per request (the server's processes, from "
+        "/proc) says what a worker costs.",
+        "",
+        "| Server, scenario | req/s | p50 ms | p99 ms | ratio to ceiling (1 worker) "
+        "| CPU ms/request | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if not r or "rps" not in r:
+            continue
+        ratio = round(r["rps"] / ceiling, 3) if ceiling else None
+        lines.append(
+            f"| {r['title']} | {_fmt(r['rps'])} | {_fmt(r['p50_ms'])} | {_fmt(r['p99_ms'])} "
+            f"| {_fmt(ratio)} | {_fmt(r.get('cpu_ms_per_request'))} | {r['errors'] or 0} |"
+        )
+    nearest, minimal = http.get("nearest") or {}, side.get("minimal") or {}
+    if nearest.get("rps") and minimal.get("rps"):
+        lines += [
+            "",
+            f"Rumbo's nearest-20 is {nearest['rps'] / minimal['rps']:.2f}x the minimal "
+            "endpoint's requests/s.",
+        ]
+    return lines
+
+
+def _fault_lines(faults: dict[str, Any]) -> list[str]:
+    """Issue #16's measured faults (items 2 and 5)."""
+    lines: list[str] = []
+    crowd = faults.get("slow_crowd")
+    if crowd:
+        lines += [
+            "",
+            "## A crowd of slow clients beside /healthz (issue #16, item 2)",
+            "",
+            f"`rumbo serve` with production defaults and a trusted proxy on 127.0.0.1. "
+            f"IPv4: {crowd['addresses']} loopback addresses x {crowd['per_address']} "
+            "connections, each a request whose headers are dribbled a line a second and "
+            "never finished. IPv6: as many requests through the proxy, forwarded for as many "
+            "addresses of one /64, whose bodies never finish (the loopback has `::1` alone, "
+            "so the /64 arrives in `X-Forwarded-For`, as behind the reverse proxy). The "
+            "crowd re-opens what the server closes; another client (127.0.0.1) probes "
+            f"`GET /healthz` on a new connection ten times a second for {crowd['seconds']} s "
+            "(bench/crowd.py).",
+            "",
+            "| Crowd | connections | held (median) | probes | failed | p50 ms | p99 ms "
+            "| max ms | server's answers to the crowd |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name, label in (
+            ("quiet", "none (baseline)"),
+            ("ipv4", "IPv4 addresses"),
+            ("ipv6_64", "one IPv6 /64"),
+        ):
+            r = crowd.get(name)
+            if not r:
+                continue
+            answered = ", ".join(f"{k}: {v}" for k, v in (r.get("answered") or {}).items())
+            closed = r.get("closed_by_server")
+            what = "; ".join(x for x in (answered, f"closed {closed}" if closed else "") if x)
+            lines.append(
+                f"| {label} | {_fmt(r.get('connections', 0))} | {_fmt(r.get('held_median', 0))} "
+                f"| {r['probes']} | {r['failed']} | {_fmt(r['p50_ms'])} | {_fmt(r['p99_ms'])} "
+                f"| {_fmt(r['max_ms'])} | {what or '–'} |"
+            )
+    beside = faults.get("beside_import")
+    if beside:
+        done = beside["import"]
+        lines += [
+            "",
+            "## Writers beside a large import (issue #16, item 5)",
+            "",
+            f"SQLite, a fresh database, `rumbo serve`: an editor uploads {beside['rows']:,} "
+            "CSV rows (`POST /v1/imports`) while two clients write one request at a time: "
+            "feedback (`POST /v1/feedback`) and an editor's `PATCH /v1/points/{id}` (after "
+            "reading its ETag). Every write begun while the import ran counts "
+            "(bench/beside_import.py). The merge's lock time is the server's log line "
+            "(`import merged: ... write transaction S s`, app/exchange/service.py).",
+            "",
+            "| import s | HTTP | created | merge lock s | writes | failed | wait p50 ms "
+            "| p99 ms | max ms |",
+            "|---|---|---|---|---|---|---|---|---|",
+            f"| {_fmt(done.get('seconds'))} | {done.get('status')} | {_fmt(done.get('created'))} "
+            f"| {_fmt(beside['merge_lock_seconds'])} | {beside['writes']} | {beside['failed']} "
+            f"| {_fmt(beside['wait_p50_ms'])} | {_fmt(beside['wait_p99_ms'])} "
+            f"| {_fmt(beside['wait_max_ms'])} |",
+        ]
     return lines

@@ -4,10 +4,13 @@
                                   [--seconds 20] [--connections 32] [--skip-import]
 
 For each engine (SQLite, and PostGIS when a URL is given) and each size: load the
-generated data set (cached under ``var/bench``), time the query alone in process, start
-the real server (``rumbo serve``, production settings, one worker) and drive it with wrk
-from a separate process through every scenario, measuring the framework ceiling before
-and after. Then the CSV import, at 10,000 and 100,000 rows.
+generated data set (cached under ``var/bench``, or ``RUMBO_BENCH_CACHE``), time the query
+alone in process, start the real server (``rumbo serve``, production settings, one worker)
+and drive it with wrk from a separate process through every scenario, measuring the
+framework ceiling before and after; then issue #15's side-by-side (a minimal endpoint over
+the same data, and two workers). Then issue #16's faults (a crowd of slow clients, writers
+beside a large import) and the CSV import, at 10,000 and 100,000 rows. ``--sections``
+picks what to run; ``--prepare-only`` builds the cached data sets and stops.
 """
 
 from __future__ import annotations
@@ -27,15 +30,20 @@ from typing import Any
 import httpx
 
 from app.signing import keyring
-from bench import imports, inprocess, load, profile, sizes
+from bench import beside_import, crowd, imports, inprocess, load, profile, sidebyside, sizes
 from bench.report import write_report
 from bench.scenarios import Scenario, build_scenarios, sample_points
 from bench.server import Server
-from bench.wrk import find_wrk, run_wrk
+from bench.wrk import LoadResult, find_wrk, run_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-KEYS = ROOT / "var" / "bench" / "keys"
+LOGS = ROOT / "var" / "bench"
+KEYS = LOGS / "keys"
+# What a run measures (--sections): the scenarios of every data set, issue #15's
+# side-by-side (minimal endpoints, 2 workers), issue #16's crowd of slow clients and
+# writers beside a large import, and the CSV import.
+SECTIONS = ("http", "side", "crowd", "beside", "import")
 # The load is generated on the same machine: one wrk thread, like the anchors.
 THREADS = 1
 # Scenarios profiled with py-spy after the measured runs: those with ratio targets.
@@ -105,6 +113,31 @@ def _drain(server: Server, timeout: float = 120.0) -> None:
         time.sleep(0.5)
 
 
+def measure(
+    server: Server,
+    scenario: Scenario,
+    workdir: Path,
+    *,
+    seconds: int,
+    warmup: int,
+    connections: int,
+    headers: dict[str, str] | None = None,
+) -> LoadResult:
+    """One scenario after a warm-up, the server drained before each; ``cpu_ms`` is the
+    CPU the server's processes (workers included) spent per request of the measured run."""
+    path = scenario.write(workdir)
+    _drain(server)
+    run_wrk(server.base_url, path, seconds=warmup, connections=connections, headers=headers)
+    _drain(server)
+    cpu_before = server.cpu_seconds()
+    result = run_wrk(
+        server.base_url, path, seconds=seconds, connections=connections, headers=headers
+    )
+    spent = server.cpu_seconds() - cpu_before
+    result.cpu_ms = round(1000 * spent / result.requests, 3) if result.requests else None
+    return result
+
+
 def _http_runs(
     server: Server,
     scenarios: list[Scenario],
@@ -118,12 +151,15 @@ def _http_runs(
     ceilings: list[Any] = []
 
     def drive(scenario: Scenario, headers: dict[str, str] | None = None, conns: int = 0) -> Any:
-        path = scenario.write(workdir)
-        conns = conns or connections
-        _drain(server)
-        run_wrk(server.base_url, path, seconds=warmup, connections=conns, headers=headers)
-        _drain(server)
-        return run_wrk(server.base_url, path, seconds=seconds, connections=conns, headers=headers)
+        return measure(
+            server,
+            scenario,
+            workdir,
+            seconds=seconds,
+            warmup=warmup,
+            connections=conns or connections,
+            headers=headers,
+        )
 
     def record(scenario: Scenario, conns: int = 0) -> None:
         if scenario.skipped:
@@ -142,7 +178,7 @@ def _http_runs(
         if scenario.name in LATE:
             continue
         record(scenario)
-        if scenario.name == "nearest":
+        if scenario.name == "nearest" and len(scenarios) > 2:  # not for the side-by-side alone
             compressed = drive(scenario, headers={"Accept-Encoding": "br"})
             out["nearest_br"] = {
                 "title": "Nearest 20 within 25 km, Accept-Encoding: br",
@@ -181,6 +217,7 @@ def _summary(result: Any) -> dict[str, Any]:
         "p99_ms": result.latency_ms["p99"],
         "max_ms": result.latency_ms["max"],
         "requests": result.requests,
+        "cpu_ms_per_request": result.cpu_ms,
         "errors": result.error_count,
         "error_kinds": result.errors,
         "bytes_per_request": round(result.bytes / max(result.requests, 1)),
@@ -191,6 +228,7 @@ def _line(result: Any) -> str:
     return (
         f"{result.rps:9.1f} req/s  p50 {result.latency_ms['p50']:7.2f} ms  "
         f"p99 {result.latency_ms['p99']:7.2f} ms  errors {result.error_count}"
+        + (f"  cpu {result.cpu_ms:.3f} ms/req" if result.cpu_ms is not None else "")
     )
 
 
@@ -217,19 +255,16 @@ def bench_engine(
         "load": load_report.as_dict(),
         "query_alone": [t.as_dict() for t in query_alone],
     }
-    env = {
-        "RUMBO_KEYS_DIR": str(KEYS),
-        # One loopback client plays thousands of phones: lift the per-client feedback
-        # limits (the throttle still runs on every request).
-        "RUMBO_FEEDBACK_LIMIT_PER_CLIENT": "100000000/hour",
-        "RUMBO_FEEDBACK_LIMIT_PER_CLIENT_POINT": "100000000/day",
-        "RUMBO_FEEDBACK_LIMIT_PER_POINT": "100000000/hour",
-    }
-    log_path = ROOT / "var" / "bench" / f"server-{engine}-{points}.log"
+    env = _server_env()
+    log_path = LOGS / f"server-{engine}-{points}.log"
+    everything = "http" in args.sections
     with Server(database_url, log_path=log_path, extra_env=env) as server:
         run["server_memory_mib"] = {"start": server.memory_mib()}
         paths = set(httpx.get(f"{server.base_url}/openapi.json", timeout=30).json()["paths"])
         scenarios = build_scenarios(samples, paths)
+        if not everything:
+            # The side-by-side alone: the ceiling and nearest-20 it is compared with.
+            scenarios = [s for s in scenarios if s.name in ("ceiling", "nearest")]
         with tempfile.TemporaryDirectory() as workdir:
             run["http"] = _http_runs(
                 server,
@@ -239,13 +274,92 @@ def bench_engine(
                 connections=args.connections,
                 workdir=Path(workdir),
             )
-            run["profiles"] = _profiles(server, scenarios, Path(workdir), args)
-        with httpx.Client(base_url=server.base_url, timeout=30) as client:
-            run["bytes"] = sizes.page_sizes(client, sizes.nearest_queries(samples))
+            if everything:
+                run["profiles"] = _profiles(server, scenarios, Path(workdir), args)
+        if everything:
+            with httpx.Client(base_url=server.base_url, timeout=30) as client:
+                run["bytes"] = sizes.page_sizes(client, sizes.nearest_queries(samples))
         run["server_memory_mib"]["end"] = server.memory_mib()
-    table = sizes.format_pages(run["bytes"], "nearest 20 around sampled points, lang=es")
-    _say("  " + table.replace("\n", "\n  "))
+    if everything:
+        table = sizes.format_pages(run["bytes"], "nearest 20 around sampled points, lang=es")
+        _say("  " + table.replace("\n", "\n  "))
+    if "side" in args.sections:
+        with tempfile.TemporaryDirectory() as workdir:
+
+            def measured(server: Server, scenario: Scenario) -> LoadResult:
+                return measure(
+                    server,
+                    scenario,
+                    Path(workdir),
+                    seconds=args.seconds,
+                    warmup=args.warmup,
+                    connections=args.connections,
+                )
+
+            run["side_by_side"] = sidebyside.side_by_side(
+                engine,
+                database_url,
+                scenarios,
+                env=env,
+                log_dir=LOGS,
+                measure=measured,
+                summary=_summary,
+                say=_say,
+            )
     return run
+
+
+def _server_env() -> dict[str, str]:
+    return {
+        "RUMBO_KEYS_DIR": str(KEYS),
+        # One loopback client plays thousands of phones: lift the per-client feedback
+        # limits (the throttle still runs on every request).
+        "RUMBO_FEEDBACK_LIMIT_PER_CLIENT": "100000000/hour",
+        "RUMBO_FEEDBACK_LIMIT_PER_CLIENT_POINT": "100000000/day",
+        "RUMBO_FEEDBACK_LIMIT_PER_POINT": "100000000/hour",
+    }
+
+
+def bench_faults(args: argparse.Namespace) -> dict[str, Any]:
+    """Issue #16's measured faults: a crowd of slow clients beside /healthz, and writers
+    beside a large import (SQLite, fresh databases: they do not depend on the data set)."""
+    out: dict[str, Any] = {}
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=LOGS) as workdir:
+        if "crowd" in args.sections:
+            path, _ = load.load_sqlite(0, path=Path(workdir) / "crowd.db")
+            found = crowd.slow_crowd(
+                load.sqlite_url(path),
+                log_path=LOGS / "server-crowd.log",
+                env={"RUMBO_KEYS_DIR": str(KEYS)},
+                seconds=args.crowd_seconds,
+                addresses=args.crowd_addresses,
+                per_address=args.crowd_per_address,
+            )
+            out["slow_crowd"] = found
+            for name in ("quiet", "ipv4", "ipv6_64"):
+                r = found[name]
+                _say(
+                    f"== /healthz beside the slow crowd, {name}: p50 {r['p50_ms']} ms, "
+                    f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms, failed {r['failed']}"
+                    + (f", crowd held {r['held_median']} connections" if name != "quiet" else "")
+                )
+        if "beside" in args.sections:
+            found = beside_import.writers_beside_import(
+                Path(workdir),
+                rows=args.beside_rows,
+                env={"RUMBO_KEYS_DIR": str(KEYS)},
+                log_path=LOGS / "server-beside-import.log",
+            )
+            out["beside_import"] = found
+            _say(
+                f"== writers beside a {found['rows']:,}-row import: {found['writes']} writes, "
+                f"{found['failed']} failed, wait p50 {found['wait_p50_ms']} ms, "
+                f"p99 {found['wait_p99_ms']} ms, max {found['wait_max_ms']} ms; import "
+                f"{found['import'].get('seconds')} s (HTTP {found['import'].get('status')}), "
+                f"merge held the write lock {found['merge_lock_seconds']} s"
+            )
+    return out
 
 
 def _profiles(
@@ -278,6 +392,20 @@ def _profiles(
     return out
 
 
+def prepare(args: argparse.Namespace) -> int:
+    """Load (or find cached) every data set the run would use, in ``load.VAR``."""
+    _say(f"data sets cached in {load.VAR}")
+    for points in args.sizes:
+        path, found = load.load_sqlite(points)
+        _say(f"  sqlite {points:,}: {path} ({found.total_seconds} s, cached: {found.cached})")
+        if args.postgres_url:
+            pg_url = load.postgres_url_for(args.postgres_url, points)
+            found = load.load_postgres(pg_url, points)
+            name = pg_url.rsplit("/", 1)[-1]
+            _say(f"  postgis {points:,}: {name} ({found.total_seconds} s, cached: {found.cached})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -290,11 +418,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--import-rows", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument(
+        "--sections",
+        nargs="+",
+        choices=SECTIONS,
+        default=list(SECTIONS),
+        help="what to measure (default: all); without http, each data set gets the "
+        "ceiling and nearest-20 only, for the side-by-side",
+    )
+    parser.add_argument("--crowd-seconds", type=int, default=20)
+    parser.add_argument("--crowd-addresses", type=int, default=5)
+    parser.add_argument("--crowd-per-address", type=int, default=200)
+    parser.add_argument("--beside-rows", type=int, default=50_000)
+    parser.add_argument(
         "--profile-seconds", type=int, default=15, help="py-spy per profiled scenario (0: none)"
+    )
+    parser.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="generate (or check) the cached data sets of --sizes and stop",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--stem", default="latest")
     args = parser.parse_args(argv)
+    if args.prepare_only:
+        return prepare(args)
     if find_wrk() is None:
         _say("wrk is not installed: `apt-get install wrk` (make bench does it)")
         return 2
@@ -310,11 +457,13 @@ def main(argv: list[str] | None = None) -> int:
             "load_generator": f"wrk -t{THREADS} -c{args.connections} (Lua: bench/wrk.lua)",
             "server": "uvicorn via `rumbo serve --workers 1`",
             "samples": args.samples,
+            "sections": list(args.sections),
         },
         "runs": [],
         "notes": [],
     }
-    for points in args.sizes:
+    engines_measured = {"http", "side"} & set(args.sections)
+    for points in args.sizes if engines_measured else []:
         path, load_report = load.load_sqlite(points)
         report["runs"].append(
             bench_engine("sqlite", load.sqlite_url(path), points, load_report, args)
@@ -323,9 +472,11 @@ def main(argv: list[str] | None = None) -> int:
             pg_url = load.postgres_url_for(args.postgres_url, points)
             pg_report = load.load_postgres(pg_url, points)
             report["runs"].append(bench_engine("postgis", pg_url, points, pg_report, args))
-    if not args.skip_import:
+    if {"crowd", "beside"} & set(args.sections):
+        report["faults"] = bench_faults(args)
+    if not args.skip_import and "import" in args.sections:
         report["import"] = {}
-        with tempfile.TemporaryDirectory(dir=ROOT / "var" / "bench") as workdir:
+        with tempfile.TemporaryDirectory(dir=LOGS) as workdir:
             for rows in args.import_rows:
                 csv_path = imports.write_csv(Path(workdir) / f"points-{rows}.csv", rows)
                 result = imports.run_import(csv_path, Path(workdir))

@@ -119,6 +119,10 @@ def build_scenarios(samples: list[Sample], paths: set[str], *, seed: int = 11) -
             _get("/v1/points", near=f"{lat},{lon}", radius=25000, limit=20, lang=rng.choice(LANGS))
         )
     out.append(nearest)
+    # The same requests as the list view asks them (issue #15: no slower than the full one).
+    summary = Scenario("nearest_summary", "Nearest 20 within 25 km, view=summary")
+    summary.lines = [line + "&view=summary" for line in nearest.lines]
+    out.append(summary)
 
     bbox = Scenario("bbox", "Map viewport (bbox), 20 points")
     for s in samples:

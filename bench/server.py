@@ -1,5 +1,7 @@
 """The real server under test: ``rumbo serve`` in a subprocess, production settings, one
-worker (or several), on a free loopback port. Its resident memory is read from ``/proc``."""
+worker (or several), on a free loopback port. Its resident memory and the CPU time of its
+processes (workers included) are read from ``/proc``. ``command`` serves something else
+the same way (the minimal endpoints of ``bench/minimal_*.py``)."""
 
 from __future__ import annotations
 
@@ -14,10 +16,46 @@ from types import TracebackType
 
 import httpx
 
-__all__ = ["Server", "free_port"]
+__all__ = ["Server", "free_port", "tree_cpu_seconds"]
 
 ROOT = Path(__file__).resolve().parent.parent
 RUMBO = ROOT / ".venv" / "bin" / "rumbo"
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _children() -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        out.setdefault(parent, []).append(int(entry.name))
+    return out
+
+
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (its own threads; 0 once gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After the command: state is field 3, utime 14 and stime 15 (1-based, man 5 proc).
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds used so far by ``pid`` and every live process below it."""
+    children = _children()
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += _cpu(current)
+        todo.extend(children.get(current, ()))
+    return total
 
 
 def free_port() -> int:
@@ -38,12 +76,15 @@ class Server:
         extra_env: dict[str, str] | None = None,
         port: int | None = None,
         workers: int = 1,
+        command: list[str] | None = None,
     ) -> None:
         self.database_url = database_url
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.workers = workers
+        self.command = command or [str(RUMBO), "serve", "--workers", str(workers)]
+        self.ready_path = "/readyz" if command is None else "/healthz"
         self.env = {
             **os.environ,
             "RUMBO_ENVIRONMENT": environment,
@@ -60,7 +101,7 @@ class Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [str(RUMBO), "serve", "--workers", str(self.workers)],
+            self.command,
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -74,7 +115,8 @@ class Server:
                     f"rumbo serve exited with {self.process.returncode}; see {self.log_path}"
                 )
             try:
-                if httpx.get(f"{self.base_url}/readyz", timeout=2).status_code == 200:
+                ready = httpx.get(f"{self.base_url}{self.ready_path}", timeout=2)
+                if ready.status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -86,6 +128,10 @@ class Server:
     def pid(self) -> int:
         assert self.process is not None
         return self.process.pid
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds used so far by the server's processes (workers included)."""
+        return tree_cpu_seconds(self.pid)
 
     def rss_bytes(self) -> int:
         """Resident memory of the server process (0 once it has exited)."""

@@ -23,6 +23,8 @@ class LoadResult:
     bytes: int
     errors: dict[str, int]
     latency_ms: dict[str, float]
+    # CPU milliseconds the server spent per request, when measured (bench.run.measure).
+    cpu_ms: float | None = None
 
     @property
     def error_count(self) -> int:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from app import schema
+from app import schema, versioned_cache
 from app import seed as seed_module
 from app.alerts import coverage as alerts_coverage
 from app.db import Database, normalise_url
@@ -220,6 +220,7 @@ def connection(app: FastAPI) -> Iterator[object]:
         app.state.languages.invalidate()
         alerts_coverage.invalidate()  # the rollback undid alerts behind the app's back
         areas_coverage.invalidate()  # and area services (the data version went back)
+        versioned_cache.invalidate_all()  # and what the taxonomy and countries cached
 
 
 @pytest.fixture

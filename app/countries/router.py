@@ -15,8 +15,13 @@ from app.countries.schemas import CountryDetail, CountryList, EntryRead
 from app.db import ReadSessionDep
 from app.i18n.content import tag_response
 from app.i18n.dependencies import LangDep
+from app.versioned_cache import VersionedCache
 
 router = APIRouter(prefix="/v1", tags=["countries"])
+# Per language preference (and filter, or country), while the data version holds (several
+# workers: app/versioned_cache).
+_LISTS: VersionedCache[CountryList] = VersionedCache()
+_DETAILS: VersionedCache[CountryDetail] = VersionedCache(max_entries=2048)
 
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
@@ -41,7 +46,12 @@ def list_countries(
 ) -> CountryList:
     """All 249 countries with their CLDR names, sorted by name, and whether Rumbo has curated
     information about each."""
-    return tag_response(response, pref, service.list_countries(session, pref=pref, curated=curated))
+    found = _LISTS.get(
+        session,
+        (pref, curated),
+        lambda: service.list_countries(session, pref=pref, curated=curated),
+    )
+    return tag_response(response, pref, found)
 
 
 @router.get(
@@ -56,7 +66,10 @@ def get_country(
 ) -> CountryDetail:
     """Curated sections, each translated, with its sources, review date and whether it is
     sample content still to verify; plus currencies and official languages from CLDR."""
-    return tag_response(response, pref, service.get_country(session, code, pref=pref))
+    found = _DETAILS.get(
+        session, (pref, code), lambda: service.get_country(session, code, pref=pref)
+    )
+    return tag_response(response, pref, found)
 
 
 @router.get(

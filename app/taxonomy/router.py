@@ -9,8 +9,11 @@ from app.i18n.content import tag_response
 from app.i18n.dependencies import LangDep
 from app.taxonomy import service
 from app.taxonomy.schemas import AudienceRead, CategoryNode
+from app.versioned_cache import VersionedCache
 
 router = APIRouter(prefix="/v1", tags=["taxonomy"])
+# Per language preference, while the data version holds (several workers: app/versioned_cache).
+_TREES: VersionedCache[list[CategoryNode]] = VersionedCache()
 
 
 @router.get(
@@ -23,7 +26,8 @@ router = APIRouter(prefix="/v1", tags=["taxonomy"])
 def list_categories(
     session: ReadSessionDep, pref: LangDep, response: Response
 ) -> list[CategoryNode]:
-    return tag_response(response, pref, service.category_tree(session, pref=pref))
+    tree = _TREES.get(session, pref, lambda: service.category_tree(session, pref=pref))
+    return tag_response(response, pref, tree)
 
 
 @router.get(
