@@ -118,7 +118,7 @@ def serve(
         # Asked to stop, wait this long for requests in flight, then close them: with the
         # request budgets (app/budget.py), the server is gone within about 10 s.
         timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
-        limit_concurrency=1000,
+        limit_concurrency=settings.max_open_connections,
         h11_max_incomplete_event_size=16 * 1024,
     )
 

@@ -15,8 +15,13 @@ every worker process builds its own from the settings):
   431 and the connection closed, counted as the bytes arrive (httptools buffers a header
   until it is complete and ignores uvicorn's incomplete-event limit, so one 60 MB header
   would otherwise be held in memory);
-- one client holds at most ``max_connections_per_client`` open connections; more are
-  closed as soon as they open. A client is an IPv4 address or an IPv6 /64
+- one client holds at most ``max_connections_per_client`` open connections, and never more
+  than its fair share while others are connected: half of ``max_open_connections`` split
+  evenly between the clients connected now (at least ``MIN_PER_CLIENT``); and all clients
+  together hold at most half of ``max_open_connections`` beyond their first
+  ``MIN_PER_CLIENT`` each, so a few greedy addresses cannot fill the server that uvicorn's
+  ``limit_concurrency`` bounds, in whatever order they arrive. More are closed as soon as
+  they open. A client is an IPv4 address or an IPv6 /64
   (``app.client_address.network_of``: a /64 is one subscriber). Phones behind a carrier's
   NAT share an address, so the default leaves room for hundreds of them.
 
@@ -48,6 +53,9 @@ __all__ = ["PROTOCOL", "GuardedHttpToolsProtocol"]
 # What ``uvicorn.run(http=...)`` takes: an import string works in every worker process.
 PROTOCOL = "app.connection_guard:GuardedHttpToolsProtocol"
 
+# The fair share never falls below this: phones behind one carrier NAT share an address.
+MIN_PER_CLIENT = 16
+
 
 class HeadersTooLarge(Exception):
     """The request line and headers outgrew ``max_header_bytes`` (answered 431)."""
@@ -57,17 +65,22 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     read_timeout: ClassVar[float] = 0.0
     min_body_rate: ClassVar[float] = 1024.0
     max_per_client: ClassVar[int] = 0
+    capacity: ClassVar[int] = 1000
     max_header_bytes: ClassVar[int] = 16_384
     proxies: ClassVar[str] = ""
     # Open connections (or, behind a trusted proxy, requests in progress) per client, in
     # this process (one event loop).
     open_by_client: ClassVar[Counter[str]] = Counter()
+    # Connections held beyond MIN_PER_CLIENT, all clients together: at most half the
+    # capacity, so however the greedy arrive, the other half stays for everyone else.
+    excess: ClassVar[int] = 0
 
     @classmethod
     def _configure(cls) -> None:
         settings = get_settings()
         cls.read_timeout = settings.request_read_timeout
         cls.max_per_client = settings.max_connections_per_client
+        cls.capacity = settings.max_open_connections
         cls.max_header_bytes = settings.max_header_bytes
         cls.proxies = settings.forwarded_allow_ips
 
@@ -88,11 +101,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._guard_in_headers = True
         self._guard_header_bytes = 0
         self._guard_oversized = False
-        if self._guard_host is not None:
-            self.open_by_client[self._guard_host] += 1
-            if self.open_by_client[self._guard_host] > self.max_per_client:
-                transport.close()
-                return
+        if self._guard_host is not None and not self._guard_admit(self._guard_host):
+            transport.close()
+            return
         self._guard_expect(time.monotonic() + self.read_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -102,8 +113,27 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._guard_release_request()
         super().connection_lost(exc)
 
+    @classmethod
+    def cap(cls) -> int:
+        """What one client may hold now: its fair share of half the capacity among the
+        clients connected (each counted once), within [MIN_PER_CLIENT, max_per_client]."""
+        fair = cls.capacity // (2 * max(1, len(cls.open_by_client)))
+        return min(cls.max_per_client, max(MIN_PER_CLIENT, fair))
+
+    def _guard_admit(self, client: str) -> bool:
+        """Count one more connection (or request) of ``client``; False when it is over its
+        share (the caller closes it, and the release that follows undoes the count)."""
+        held = self.open_by_client[client] = self.open_by_client[client] + 1
+        if held <= MIN_PER_CLIENT:
+            return True
+        cls = type(self)
+        cls.excess += 1
+        return held <= self.cap() and cls.excess <= self.capacity // 2
+
     def _guard_release(self, client: str | None) -> None:
         if client is not None:
+            if self.open_by_client[client] > MIN_PER_CLIENT:
+                type(self).excess -= 1
             self.open_by_client[client] -= 1
             if self.open_by_client[client] <= 0:
                 del self.open_by_client[client]
@@ -171,9 +201,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             forwarded = [v.decode("latin-1") for n, v in self.headers if n == b"x-forwarded-for"]
             client = client_of(self.client[0] if self.client else None, forwarded, self.proxies)
             self._guard_release_request()  # a pipelined request replaces the one before
-            self.open_by_client[client] += 1
             self._guard_request_client = client
-            if self.open_by_client[client] > self.max_per_client:
+            if not self._guard_admit(client):
                 self._guard_refuse(
                     503,
                     "service-unavailable",

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # 1 KiB/s pace, its body) may take to arrive, and open connections per client address.
     request_read_timeout: float = 15.0
     max_connections_per_client: int = 200
+    # Open connections one worker process accepts (uvicorn's limit_concurrency). When several
+    # clients are connected, each may hold at most its fair share of half of these (but never
+    # fewer than 16), so a handful of greedy addresses cannot fill the server.
+    max_open_connections: int = Field(default=1000, ge=64, le=100_000)
     # All request headers together, in bytes: more is answered 431 (whatever the parser).
     max_header_bytes: int = Field(default=16_384, ge=1024, le=1_048_576)
     # Reverse proxies whose X-Forwarded-For is believed (app/client_address.py): addresses

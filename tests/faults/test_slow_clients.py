@@ -20,6 +20,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.connection_guard import MIN_PER_CLIENT
 from app.signing import keyring
 from bench.server import Server
 
@@ -240,3 +241,48 @@ def test_behind_the_proxy_a_crowd_from_one_64_is_one_client(server: Server) -> N
     finally:
         for sock in sockets:
             sock.close()
+
+
+def test_a_crowd_of_addresses_cannot_fill_the_server(
+    engine_kind: str, fresh_app: Callable[..., tuple[FastAPI, str]], tmp_path: Path
+) -> None:
+    """Five addresses each opening as many dribbling connections as the per-client cap
+    allows (the #16 finding: 5 x 200 against a server of 1,000) would fill the server; each
+    is held to its fair share of half the capacity, and everyone else is served."""
+    if engine_kind != "sqlite":
+        pytest.skip("the HTTP server's defences do not depend on the database engine")
+    capacity, attackers = 200, [f"127.0.0.{i}" for i in range(2, 7)]
+    _, url = fresh_app(seed=False)
+    keyring.generate(tmp_path / "keys")
+    env = {
+        "RUMBO_KEYS_DIR": str(tmp_path / "keys"),
+        "RUMBO_REQUEST_READ_TIMEOUT": "30",
+        "RUMBO_MAX_OPEN_CONNECTIONS": str(capacity),
+        # The per-client cap alone would let the five hold everything.
+        "RUMBO_MAX_CONNECTIONS_PER_CLIENT": str(capacity // len(attackers)),
+    }
+    sockets: list[socket.socket] = []
+    with Server(url, log_path=tmp_path / "server.log", extra_env=env) as running:
+        try:
+            for address in attackers:
+                for _ in range(capacity // len(attackers)):
+                    sock = socket.socket()
+                    sock.settimeout(2)
+                    sock.bind((address, 0))
+                    try:
+                        sock.connect(("127.0.0.1", running.port))
+                        sock.sendall(b"GET /v1/points HTTP/1.1\r\nHost: rumbo\r\n")
+                    except OSError:
+                        sock.close()
+                        continue
+                    sockets.append(sock)
+            time.sleep(0.5)
+            held = sum(not is_closed(sock) for sock in sockets)
+            # Beyond their first MIN_PER_CLIENT each, the five share half the capacity.
+            assert held <= capacity // 2 + MIN_PER_CLIENT * len(attackers), held
+            waits = [prompt(running) for _ in range(5)]
+            print(f"/healthz beside {held} held connections of 5 addresses: max {max(waits):.3f} s")
+            assert max(waits) < 1.0, waits
+        finally:
+            for sock in sockets:
+                sock.close()
