@@ -42,12 +42,12 @@ from app.hosts import public_base
 from app.i18n.dependencies import LangDep
 from app.ratelimit import limiter_for
 from app.service_points.staff_dependencies import require_json
+from app.web.problems import PROBLEM
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 READ_ERRORS: dict[int | str, dict[str, Any]] = dict.fromkeys((401, 403, 404, 422), PROBLEM)
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **READ_ERRORS,

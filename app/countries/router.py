@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
@@ -17,10 +17,9 @@ from app.countries.schemas import CountryDetail, CountryList, EntryRead, WhereRe
 from app.db import ReadSessionDep
 from app.i18n.content import tag_response
 from app.i18n.dependencies import LangDep
+from app.web.problems import PROBLEM
 
 router = APIRouter(prefix="/v1", tags=["countries"])
-
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 @router.get(

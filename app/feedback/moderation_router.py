@@ -16,10 +16,10 @@ from app.feedback.schemas import (
     ModerationItem,
     ModerationPage,
 )
+from app.web.problems import PROBLEM
 
 router = APIRouter(prefix="/v1/moderation", tags=["feedback moderation"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {401: PROBLEM, 403: PROBLEM, 422: PROBLEM}
 Receipt = Annotated[str, Path(description="The feedback's receipt id", max_length=36)]
 

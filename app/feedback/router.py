@@ -20,10 +20,10 @@ from app.feedback.models import TagScope
 from app.feedback.schemas import FeedbackReceipt, FeedbackTagList, PointFeedbackSummary
 from app.i18n.content import tag_response
 from app.i18n.dependencies import LangDep
+from app.web.problems import PROBLEM
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 SUBMIT_ERRORS: dict[int | str, dict[str, Any]] = {
     413: PROBLEM,
     415: PROBLEM,

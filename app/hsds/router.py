@@ -21,11 +21,11 @@ from app.i18n.content import VARY, content_language, recording_languages
 from app.i18n.dependencies import LangDep
 from app.i18n.negotiation import LanguagePreference
 from app.responses import dump_json
+from app.web.problems import PROBLEM
 
 T = TypeVar("T")
 router = APIRouter(prefix="/hsds", tags=["HSDS 3.1 (Open Referral)"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 NDJSON = "application/x-ndjson"
 LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {

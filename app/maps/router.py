@@ -21,7 +21,8 @@ from app.maps.tiles import MEDIA_TYPE as MVT_MEDIA_TYPE
 from app.responses import GEOJSON_MEDIA_TYPE
 from app.service_points.dependencies import _parse_bbox
 from app.service_points.rendering import dump
-from app.service_points.router import PROBLEM, _headers, _in_thread, _renderings
+from app.service_points.router import _headers, _in_thread, _renderings
+from app.web.problems import PROBLEM
 
 __all__ = ["router"]
 

@@ -24,12 +24,12 @@ from app.service_areas.schemas import (
 from app.service_points.dependencies import parse_lat_lon
 from app.service_points.staff_dependencies import require_json
 from app.taxonomy import service as taxonomy_service
+from app.web.problems import PROBLEM
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["area services"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 READ_ERRORS: dict[int | str, dict[str, Any]] = dict.fromkeys((401, 403, 404, 422), PROBLEM)
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **READ_ERRORS,

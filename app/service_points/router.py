@@ -26,11 +26,10 @@ from app.service_points.schemas import (
     PointSearchPage,
     ServicePointRead,
 )
+from app.web.problems import PROBLEM
 
 router = APIRouter(prefix="/v1", tags=["service points"])
 T = TypeVar("T")
-
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def _stale_after(request: Request) -> dt.timedelta:
