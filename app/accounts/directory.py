@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Membership, Role, StaffUser
 from app.accounts.principal import Principal
 from app.organizations.models import Organization
-from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
+from app.web.cursors import decode_cursor, encode_cursor, query_fingerprint
 
 __all__ = ["list_memberships", "list_organizations", "list_users"]
 

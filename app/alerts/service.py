@@ -66,7 +66,7 @@ from app.http_cache import ENCODING_SUFFIXES
 from app.i18n.fallback import localise
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
-from app.service_points.cursor import decode_cursor, encode_cursor
+from app.web.cursors import decode_cursor, encode_cursor
 
 __all__ = [
     "active_in_country",

@@ -17,7 +17,7 @@ from app.accounts.models import Role
 from app.accounts.principal import Principal
 from app.audit.models import AuditEvent
 from app.errors import Forbidden, ValidationProblem
-from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
+from app.web.cursors import decode_cursor, encode_cursor, query_fingerprint
 
 __all__ = ["search"]
 

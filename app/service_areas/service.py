@@ -54,10 +54,10 @@ from app.service_areas.schemas import (
     StaffAreaServicePage,
     StaffAreaServiceRead,
 )
-from app.service_points.cursor import decode_cursor, encode_cursor
 from app.service_points.models import ServicePoint
 from app.service_points.schemas import Contact, OrganizationRef, Source
 from app.service_points.writing import code_errors
+from app.web.cursors import decode_cursor, encode_cursor
 
 __all__ = [
     "create",

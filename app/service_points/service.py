@@ -31,7 +31,6 @@ from app.service_areas import service as area_services
 from app.service_areas.coverage import CoveringFilters
 from app.service_areas.schemas import AreaServiceRead
 from app.service_points import repository
-from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
 from app.service_points.dependencies import PointQuery
 from app.service_points.models import ServicePoint
 from app.service_points.rendering import (
@@ -47,6 +46,7 @@ from app.service_points.rendering import (
 from app.service_points.schemas import ServicePointRead
 from app.tasks import service as tasks_service
 from app.taxonomy import service as taxonomy_service
+from app.web.cursors import decode_cursor, encode_cursor, query_fingerprint
 
 __all__ = [
     "PageOut",

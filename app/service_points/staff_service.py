@@ -37,7 +37,6 @@ from app.http_cache import ENCODING_SUFFIXES, etag_version
 from app.i18n.negotiation import LanguagePreference
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
 from app.service_points import repository, staff_repository, state, writing
-from app.service_points.cursor import decode_cursor, encode_cursor
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus, ServicePoint
 from app.service_points.service import render_point
@@ -53,6 +52,7 @@ from app.service_points.staff_schemas import (
     VerifyRequest,
 )
 from app.tasks import service as tasks_service
+from app.web.cursors import decode_cursor, encode_cursor
 
 __all__ = [
     "ALLOWED_TRANSITIONS",

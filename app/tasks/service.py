@@ -20,7 +20,6 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationProblem
 from app.feedback import catalogue
 from app.i18n.fallback import localise
 from app.service_points import repository as points_repository
-from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
 from app.service_points.models import ServicePoint
 from app.tasks import repository
 from app.tasks.models import (
@@ -31,6 +30,7 @@ from app.tasks.models import (
     VerificationTask,
 )
 from app.tasks.schemas import TaskPage, TaskPoint, TaskRead, TaskResolutionInput
+from app.web.cursors import decode_cursor, encode_cursor, query_fingerprint
 
 __all__ = [
     "INFORMATION_KINDS",
