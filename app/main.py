@@ -14,7 +14,7 @@ from app.accounts.router import router as accounts_router
 from app.alerts.router import router as alerts_router
 from app.apidocs import install_docs
 from app.audit.router import router as audit_router
-from app.budget import BudgetPlan, RequestBudget
+from app.budget import BudgetPlan, RequestBudget, overrun
 from app.compression import Compression
 from app.console import install_console
 from app.countries import location
@@ -52,6 +52,7 @@ from app.strict_query import reject_unknown_query
 from app.sync.router import router as sync_router
 from app.tasks.router import router as tasks_router
 from app.taxonomy.router import router as taxonomy_router
+from app.web.languages import LanguageHeaders
 
 __all__ = ["create_app"]
 
@@ -133,7 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keyring = Keyring(
         settings.keys_dir, create_missing=settings.environment != "production"
     )
-    install_error_handlers(app)
+    install_error_handlers(app, overrun=overrun)
     document_problems(app)
     for router in ROUTERS:
         # Every /v1 GET refuses query parameters its route does not declare (HSDS aside).
@@ -142,6 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_console(app)  # /console: server-rendered staff pages and their static files
     app.include_router(metrics_router)  # 404 unless RUMBO_METRICS_TOKEN is set
     install_docs(app)  # /docs: Swagger UI from local files, under a strict CSP
+    # Innermost: Vary/Content-Language of the negotiated language (app/web/languages.py).
+    app.add_middleware(LanguageHeaders)
     app.add_middleware(HttpCache, max_age=settings.cache_max_age)
     app.add_middleware(AccessLog)
     app.add_middleware(Compression, minimum_size=settings.compression_min_bytes)

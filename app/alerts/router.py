@@ -39,9 +39,9 @@ from app.countries.codes import country_name
 from app.countries.dependencies import CountryCodeDep
 from app.db import ReadSessionDep, SessionDep
 from app.hosts import public_base
-from app.i18n.dependencies import LangDep
 from app.ratelimit import limiter_for
 from app.service_points.staff_dependencies import require_json
+from app.web.languages import LangDep
 from app.web.problems import PROBLEM
 
 __all__ = ["router"]

@@ -16,7 +16,7 @@ from app.countries.dependencies import (
 from app.countries.schemas import CountryDetail, CountryList, EntryRead, WhereRead
 from app.db import ReadSessionDep
 from app.i18n.content import tag_response
-from app.i18n.dependencies import LangDep
+from app.web.languages import LangDep
 from app.web.problems import PROBLEM
 
 router = APIRouter(prefix="/v1", tags=["countries"])

@@ -10,13 +10,12 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import Depends, Header, Request
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from app.client_address import client_address
 from app.db import get_session, utcnow
-from app.errors import PayloadTooLarge, UnsupportedMediaType, ValidationProblem
+from app.errors import FieldError, PayloadTooLarge, UnsupportedMediaType, ValidationProblem
 from app.feedback.privacy import client_key
 from app.feedback.service import Origin
 from app.feedback.throttling import FeedbackThrottle
@@ -86,8 +85,8 @@ def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
-            raise RequestValidationError(errors) from None
+            errors = FieldError.from_pydantic(exc.errors(), location="body")
+            raise ValidationProblem(errors=errors) from None
 
     return read
 

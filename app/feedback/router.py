@@ -19,7 +19,7 @@ from app.feedback.inputs import FeedbackCreate, GeneralFeedbackCreate
 from app.feedback.models import TagScope
 from app.feedback.schemas import FeedbackReceipt, FeedbackTagList, PointFeedbackSummary
 from app.i18n.content import tag_response
-from app.i18n.dependencies import LangDep
+from app.web.languages import LangDep
 from app.web.problems import PROBLEM
 
 router = APIRouter(prefix="/v1", tags=["feedback"])

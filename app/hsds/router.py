@@ -17,10 +17,10 @@ from app.hosts import public_base
 from app.hsds import documents, ids, mapping, service
 from app.hsds.shapes import ApiMeta, HsdsPage
 from app.hsds.vocabulary import Vocabulary
-from app.i18n.content import VARY, content_language, recording_languages
-from app.i18n.dependencies import LangDep
+from app.i18n.content import content_language, recording_languages
 from app.i18n.negotiation import LanguagePreference
 from app.responses import dump_json
+from app.web.languages import LangDep
 from app.web.problems import PROBLEM
 
 T = TypeVar("T")
@@ -135,7 +135,6 @@ def _points(
         return StreamingResponse(
             service.ndjson_lines(request.app.state.database.read_sessionmaker, produce),
             media_type=NDJSON,
-            headers={"Content-Language": pref.served, "Vary": VARY},
         )
     return _tagged(response, pref, lambda: service.list_points(session, where, paging, render))
 
@@ -421,9 +420,7 @@ def _maybe_ndjson(page: dict[str, Any], output: str, pref: LanguagePreference) -
     if output != "ndjson":
         return page
     body = b"".join(dump_json(item) + b"\n" for item in page["contents"])
-    return Response(
-        body, media_type=NDJSON, headers={"Content-Language": pref.served, "Vary": VARY}
-    )
+    return Response(body, media_type=NDJSON)
 
 
 __all__ = ["router"]

@@ -12,7 +12,6 @@ from starlette.responses import Response
 
 from app.errors import FieldError, NotFound, ValidationProblem
 from app.i18n.content import body_languages
-from app.i18n.dependencies import LangDep
 from app.maps.clusters import clusters_body
 from app.maps.filters import MapFiltersDep
 from app.maps.grid import MAX_LAT, MAX_ZOOM, TileId
@@ -22,6 +21,7 @@ from app.responses import GEOJSON_MEDIA_TYPE
 from app.service_points.dependencies import _parse_bbox
 from app.service_points.rendering import dump
 from app.service_points.router import _headers, _in_thread, _renderings
+from app.web.languages import LangDep
 from app.web.problems import PROBLEM
 
 __all__ = ["router"]

@@ -10,7 +10,6 @@ from app.accounts.dependencies import STAFF_CACHE_CONTROL, CurrentStaff
 from app.country_codes import InvalidCountryCode, normalise_country
 from app.db import ReadSessionDep, SessionDep
 from app.errors import FieldError, ValidationProblem
-from app.i18n.dependencies import LangDep
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
 from app.service_areas import service
 from app.service_areas.coverage import CoveringFilters
@@ -24,6 +23,7 @@ from app.service_areas.schemas import (
 from app.service_points.dependencies import parse_lat_lon
 from app.service_points.staff_dependencies import require_json
 from app.taxonomy import service as taxonomy_service
+from app.web.languages import LangDep
 from app.web.problems import PROBLEM
 
 __all__ = ["router"]

@@ -15,7 +15,6 @@ from starlette.responses import Response
 
 from app.db import reads_primary
 from app.http_cache import version_etag
-from app.i18n.dependencies import LangDep
 from app.maps.hints import viewport_link
 from app.responses import GEOJSON_MEDIA_TYPE
 from app.service_points import service
@@ -26,6 +25,7 @@ from app.service_points.schemas import (
     PointSearchPage,
     ServicePointRead,
 )
+from app.web.languages import LangDep
 from app.web.problems import PROBLEM
 
 router = APIRouter(prefix="/v1", tags=["service points"])
