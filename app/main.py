@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import Depends, FastAPI
 
 from app import schema
@@ -39,10 +40,13 @@ from app.metrics import HttpMetrics, track_pool
 from app.metrics import router as metrics_router
 from app.observability import AccessLog, configure_logging
 from app.openapi import document_problems
+from app.ratelimit import make_limiter
 from app.request_id import RequestId
 from app.responses import CompactJSONResponse
 from app.security_headers import NoSniff
 from app.service_areas.router import router as area_services_router
+from app.service_points import service as points_service
+from app.service_points.rendering import RenderCache
 from app.service_points.router import router as points_router
 from app.service_points.staff_router import router as staff_points_router
 from app.settings import Settings, get_settings
@@ -52,6 +56,7 @@ from app.strict_query import reject_unknown_query
 from app.sync.router import router as sync_router
 from app.tasks.router import router as tasks_router
 from app.taxonomy.router import router as taxonomy_router
+from app.web.deps import AppState
 from app.web.languages import LanguageHeaders
 
 __all__ = ["create_app"]
@@ -122,18 +127,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
     )
-    app.state.settings = settings
-    app.state.database = database
+    # Everything a request reads from the app, built here, once (app/web/deps.py).
+    app.state = AppState(
+        settings=settings,
+        database=database,
+        search=backend_for(database.dialect),
+        languages=LanguageCatalog(),
+        rate_limiter=make_limiter(settings),
+        expected_heads=schema.expected_heads(),
+        # Development and tests create a signing key on first use; production needs
+        # `rumbo keys`.
+        keyring=Keyring(settings.keys_dir, create_missing=settings.environment != "production"),
+        # The public point reads: as many searches at once as the read pool holds
+        # connections, and the cache of rendered points (app/service_points/router.py).
+        point_readers=anyio.CapacityLimiter(points_service.read_slots(database)),
+        point_renderings=RenderCache(),
+    )
     track_pool(database.engine, "primary")
     if database.read_engine is not database.engine:
         track_pool(database.read_engine, "replica")
-    app.state.search = backend_for(database.dialect)
-    app.state.languages = LanguageCatalog()
-    app.state.expected_heads = schema.expected_heads()
-    # Development and tests create a signing key on first use; production needs `rumbo keys`.
-    app.state.keyring = Keyring(
-        settings.keys_dir, create_missing=settings.environment != "production"
-    )
     install_error_handlers(app, overrun=overrun)
     document_problems(app)
     for router in ROUTERS:

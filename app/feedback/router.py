@@ -6,10 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from app.db import ReadSessionDep
+from app.db import ReadSessionDep, SessionDep
 from app.feedback import service
 from app.feedback.dependencies import (
-    CommittedSessionDep,
     OriginDep,
     ThrottleDep,
     json_body,
@@ -46,7 +45,7 @@ PointId = Annotated[str, Path(description="Public id of the point (UUID)", max_l
 def submit_point_feedback(
     request: Request,
     response: Response,
-    session: CommittedSessionDep,
+    session: SessionDep,  # committed before the 202: a receipt means stored
     origin: OriginDep,
     throttle: ThrottleDep,
     point_id: PointId,
@@ -80,7 +79,7 @@ def submit_point_feedback(
 def submit_general_feedback(
     request: Request,
     response: Response,
-    session: CommittedSessionDep,
+    session: SessionDep,  # committed before the 202: a receipt means stored
     origin: OriginDep,
     throttle: ThrottleDep,
     data: Annotated[GeneralFeedbackCreate, Depends(json_body(GeneralFeedbackCreate))],

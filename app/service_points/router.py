@@ -39,10 +39,7 @@ def _stale_after(request: Request) -> dt.timedelta:
 def _readers(request: Request) -> anyio.CapacityLimiter:
     """At most as many searches at once as the read pool holds connections (waiting on the
     event loop is cheaper than what the pool does beyond its size; see ``read_slots``)."""
-    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "point_readers", None)
-    if limiter is None:
-        slots = service.read_slots(request.app.state.database)
-        limiter = request.app.state.point_readers = anyio.CapacityLimiter(slots)
+    limiter: anyio.CapacityLimiter = request.app.state.point_readers  # made by create_app
     return limiter
 
 
@@ -51,10 +48,8 @@ async def _in_thread(request: Request, call: Callable[[], T]) -> T:
 
 
 def _renderings(request: Request) -> RenderCache:
-    """The app's cache of rendered points (created on first use)."""
-    cache: RenderCache | None = getattr(request.app.state, "point_renderings", None)
-    if cache is None:
-        cache = request.app.state.point_renderings = RenderCache()
+    """The app's cache of rendered points (made by create_app)."""
+    cache: RenderCache = request.app.state.point_renderings
     return cache
 
 
