@@ -17,9 +17,9 @@ from app.feedback.privacy import client_key
 from app.feedback.service import Origin
 from app.feedback.throttling import FeedbackThrottle
 from app.i18n.texts import Text
-from app.ratelimit import limiter_for
 from app.web import body
 from app.web.body import request_body_doc
+from app.web.deps import SettingsDep, StateDep
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -60,12 +60,14 @@ def _idempotency_key(
 
 
 def get_origin(
-    request: Request, idempotency_key: Annotated[str | None, Depends(_idempotency_key)]
+    request: Request,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str | None, Depends(_idempotency_key)],
 ) -> Origin:
     """Where the submission comes from: only the daily salted key of the address."""
     now = utcnow()
     address = client_address(request)
-    secret = request.app.state.settings.secret_key
+    secret = settings.secret_key
     return Origin(
         client=client_key(address, secret=secret, now=now),
         idempotency_key=idempotency_key,
@@ -73,8 +75,8 @@ def get_origin(
     )
 
 
-def get_throttle(request: Request) -> FeedbackThrottle:
-    return FeedbackThrottle(limiter_for(request.app), request.app.state.settings)
+def get_throttle(state: StateDep) -> FeedbackThrottle:
+    return FeedbackThrottle(state.rate_limiter, state.settings)
 
 
 OriginDep = Annotated[Origin, Depends(get_origin)]

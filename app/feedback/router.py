@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from app.db import ReadSessionDep, SessionDep
 from app.feedback import service
@@ -18,6 +18,7 @@ from app.feedback.inputs import FeedbackCreate, GeneralFeedbackCreate
 from app.feedback.models import TagScope
 from app.feedback.schemas import FeedbackReceipt, FeedbackTagList, PointFeedbackSummary
 from app.i18n.content import tag_response
+from app.web.deps import SettingsDep
 from app.web.languages import LangDep
 from app.web.problems import PROBLEM
 
@@ -43,7 +44,7 @@ PointId = Annotated[str, Path(description="Public id of the point (UUID)", max_l
     openapi_extra=request_body_doc(FeedbackCreate),
 )
 def submit_point_feedback(
-    request: Request,
+    settings: SettingsDep,
     response: Response,
     session: SessionDep,  # committed before the 202: a receipt means stored
     origin: OriginDep,
@@ -63,7 +64,7 @@ def submit_point_feedback(
         data=data,
         origin=origin,
         throttle=throttle,
-        settings=request.app.state.settings,
+        settings=settings,
     )
 
 
@@ -77,7 +78,7 @@ def submit_point_feedback(
     openapi_extra=request_body_doc(GeneralFeedbackCreate),
 )
 def submit_general_feedback(
-    request: Request,
+    settings: SettingsDep,
     response: Response,
     session: SessionDep,  # committed before the 202: a receipt means stored
     origin: OriginDep,
@@ -92,7 +93,7 @@ def submit_general_feedback(
         data=data,
         origin=origin,
         throttle=throttle,
-        settings=request.app.state.settings,
+        settings=settings,
     )
 
 

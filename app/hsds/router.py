@@ -20,6 +20,7 @@ from app.hsds.vocabulary import Vocabulary
 from app.i18n.content import content_language, recording_languages
 from app.i18n.negotiation import LanguagePreference
 from app.responses import dump_json
+from app.web.deps import SettingsDep
 from app.web.languages import LangDep
 from app.web.problems import PROBLEM
 
@@ -44,11 +45,10 @@ Output = Annotated[
 
 
 def _paging(
-    request: Request,
+    settings: SettingsDep,
     page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1")] = 1,
     per_page: Annotated[int | None, Query(ge=1, description="Results per page")] = None,
 ) -> service.Paging:
-    settings = request.app.state.settings
     size = per_page or settings.default_page_size
     if size > settings.max_page_size:
         raise ValidationProblem.for_field(

@@ -23,6 +23,7 @@ from app.errors import ValidationProblem
 from app.http_cache import merge_vary
 from app.i18n.negotiation import LanguagePreference, negotiate
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
+from app.web.deps import app_state
 
 __all__ = [
     "LangDep",
@@ -52,7 +53,7 @@ async def get_language_preference(
             tag = normalise_tag(lang)
         except InvalidLanguageTag as exc:
             raise ValidationProblem.for_field("query", "lang", exc.text) from None
-    settings = request.app.state.settings
+    settings = app_state(request.app).settings
     pref = negotiate(
         lang=tag,
         accept_language=(accept_language or "")[:1000] or None,
