@@ -42,6 +42,7 @@ __all__ = [
     "current",
     "install",
     "is_budget_error",
+    "overrun",
     "within_budget",
 ]
 
@@ -111,6 +112,15 @@ class BudgetExceeded(ServiceUnavailable):
             "retry shortly, or narrow it (a smaller area, fewer filters).",
             retry_after=RETRY_AFTER_S,
         )
+
+
+def overrun(exc: Exception) -> BudgetExceeded | None:
+    """The 503 to answer when the database error ``exc`` stopped a request over its
+    budget (the error handlers of app/errors.py ask), else None."""
+    spent = current()
+    if is_budget_error(exc) or (spent is not None and spent.expired()):
+        return BudgetExceeded(spent.seconds if spent else 0.0)
+    return None
 
 
 @dataclass(frozen=True, slots=True)

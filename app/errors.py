@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Self
 
 import orjson
@@ -94,6 +94,40 @@ class FieldError(BaseModel):
         """``name: detail`` in ``lang`` (the parts of a problem's ``detail``)."""
         detail = self._text.render(lang) if self._text is not None else self.detail
         return f"{self.name}: {detail}"
+
+    @classmethod
+    def from_pydantic(
+        cls,
+        errors: Iterable[Mapping[str, Any]],
+        *,
+        location: str | None = None,
+        translate: bool = True,
+    ) -> list[FieldError]:
+        """pydantic's errors (``exc.errors()``) as field errors.
+
+        ``location`` None: each error's ``loc`` starts with where the input is (FastAPI's
+        request validation: ``("query", "lat")``, ``("body", "name")``); otherwise every
+        ``loc`` is inside ``location``. A validator's own words are kept as they are;
+        pydantic's are translated (``pydantic.<type>`` in the catalogue) unless
+        ``translate`` is False.
+        """
+        out: list[FieldError] = []
+        for err in errors:
+            loc = [str(p) for p in err.get("loc", ())]
+            if location is None and loc and loc[0] in _LOCATIONS:
+                where, rest = loc[0], loc[1:]
+            else:
+                where, rest = location or "body", loc
+            name = ".".join(rest) or where
+            pointer = "/" + "/".join(rest) if where == "body" and rest else None
+            said = str(err.get("msg", "invalid"))
+            message: str | Text = (
+                said.removeprefix("Value error, ")
+                if said.startswith("Value error, ") or not translate
+                else _translated(err) or said
+            )
+            out.append(cls(location=where, name=name, pointer=pointer, detail=message))
+        return out
 
 
 class ProblemBody(BaseModel):
@@ -279,30 +313,17 @@ def _plain(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _field_errors(exc: RequestValidationError) -> list[FieldError]:
-    out: list[FieldError] = []
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ())]
-        location = loc[0] if loc and loc[0] in _LOCATIONS else "body"
-        rest = loc[1:] if loc and loc[0] in _LOCATIONS else loc
-        name = ".".join(rest) or location
-        pointer = "/" + "/".join(rest) if location == "body" and rest else None
-        said = str(err.get("msg", "invalid"))
-        # A validator's own words are kept as they are; pydantic's are translated.
-        message: str | Text = (
-            said.removeprefix("Value error, ")
-            if said.startswith("Value error, ")
-            else _translated(err) or said
-        )
-        out.append(FieldError(location=location, name=name, pointer=pointer, detail=message))
-    return out
-
-
 _HTTP_SLUGS = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers that turn every failure into problem+json."""
+def install_error_handlers(
+    app: FastAPI, *, overrun: Callable[[Exception], Problem | None] | None = None
+) -> None:
+    """Register the handlers that turn every failure into problem+json.
+
+    ``overrun`` tells a database error that stopped a request over its time budget (the
+    problem to answer, or None): app/budget.py's :func:`~app.budget.overrun`.
+    """
 
     def answer(request: Request, problem: Problem) -> Response:
         lang = text_language(request)
@@ -315,7 +336,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return answer(request, ValidationProblem(errors=_field_errors(exc)))
+        return answer(request, ValidationProblem(errors=FieldError.from_pydantic(exc.errors())))
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
@@ -340,12 +361,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, DataError):
             # e.g. a NUL byte PostgreSQL cannot store in text: the input's fault, not ours.
             return answer(request, ValidationProblem(Text("database.unstorable")))
-        from app import budget  # imports this module
-
-        spent = budget.current()
-        if budget.is_budget_error(exc) or (spent is not None and spent.expired()):
+        over = overrun(exc) if overrun is not None else None
+        if over is not None:
             # The request's time budget stopped a statement (app/budget.py).
-            over = budget.BudgetExceeded(spent.seconds if spent else 0.0)
             log.warning("request over its time budget: %s %s", request.method, request.url.path)
             return answer(request, over)
         if (

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import Depends, FastAPI
 
 from app import schema
@@ -14,7 +15,7 @@ from app.accounts.lifecycle_router import router as lifecycle_router
 from app.accounts.router import router as accounts_router
 from app.alerts.router import router as alerts_router
 from app.apidocs import install_docs
-from app.budget import BudgetPlan, RequestBudget
+from app.budget import BudgetPlan, RequestBudget, overrun
 from app.compression import Compression
 from app.console.mount import install_console
 from app.countries import location
@@ -38,7 +39,10 @@ from app.metrics import HttpMetrics, track_pool
 from app.metrics import router as metrics_router
 from app.observability import AccessLog, configure_logging
 from app.openapi import document_problems
+from app.public_points import service as points_service
+from app.public_points.rendering import RenderCache
 from app.public_points.router import router as points_router
+from app.ratelimit import make_limiter
 from app.request_id import RequestId
 from app.responses import CompactJSONResponse
 from app.security_headers import NoSniff
@@ -54,6 +58,8 @@ from app.sync import tracking
 from app.sync.router import router as sync_router
 from app.tasks.router import router as tasks_router
 from app.taxonomy.router import router as taxonomy_router
+from app.web.deps import AppState
+from app.web.languages import LanguageHeaders
 from app.where.router import router as where_router
 
 __all__ = ["create_app"]
@@ -126,19 +132,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
     )
-    app.state.settings = settings
-    app.state.database = database
+    # Everything a request reads from the app, built here, once (app/web/deps.py).
+    app.state = AppState(
+        settings=settings,
+        database=database,
+        search=backend_for(database.dialect, SEARCH_TABLE),
+        languages=LanguageCatalog(),
+        rate_limiter=make_limiter(settings),
+        expected_heads=schema.expected_heads(),
+        # Development and tests create a signing key on first use; production needs
+        # `rumbo keys`.
+        keyring=Keyring(settings.keys_dir, create_missing=settings.environment != "production"),
+        # The public point reads: as many searches at once as the read pool holds
+        # connections, and the cache of rendered points (app/public_points/reads.py).
+        point_readers=anyio.CapacityLimiter(points_service.read_slots(database)),
+        point_renderings=RenderCache(),
+    )
     track_pool(database.engine, "primary")
     if database.read_engine is not database.engine:
         track_pool(database.read_engine, "replica")
-    app.state.search = backend_for(database.dialect, SEARCH_TABLE)
-    app.state.languages = LanguageCatalog()
-    app.state.expected_heads = schema.expected_heads()
-    # Development and tests create a signing key on first use; production needs `rumbo keys`.
-    app.state.keyring = Keyring(
-        settings.keys_dir, create_missing=settings.environment != "production"
-    )
-    install_error_handlers(app)
+    install_error_handlers(app, overrun=overrun)
     document_problems(app)
     for router in ROUTERS:
         # Every /v1 GET refuses query parameters its route does not declare (HSDS aside).
@@ -147,6 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_console(app)  # /console: server-rendered staff pages and their static files
     app.include_router(metrics_router)  # 404 unless RUMBO_METRICS_TOKEN is set
     install_docs(app)  # /docs: Swagger UI from local files, under a strict CSP
+    # Innermost: Vary/Content-Language of the negotiated language (app/web/languages.py).
+    app.add_middleware(LanguageHeaders)
     app.add_middleware(HttpCache, max_age=settings.cache_max_age)
     app.add_middleware(AccessLog)
     app.add_middleware(Compression, minimum_size=settings.compression_min_bytes)

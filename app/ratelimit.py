@@ -5,7 +5,7 @@ when ``settings.redis_url`` is set (so several workers share the counts).
 
 Stable API (used by app.accounts for login throttling and by feedback):
 
-- ``limiter_for(app) -> RateLimiter``: the app's limiter, created on first use and kept on
+- ``limiter_for(app) -> RateLimiter``: the app's limiter, made by ``create_app`` and kept on
   ``app.state.rate_limiter``.
 - ``RateLimiterDep``: the same, as a FastAPI dependency.
 - ``RateLimiter.hit(limit, *key) -> Decision``: count one event; ``Decision.allowed`` is False
@@ -109,11 +109,8 @@ def make_limiter(settings: Settings) -> RateLimiter:
 
 
 def limiter_for(app: FastAPI) -> RateLimiter:
-    """The application's limiter (created once, on first use)."""
-    limiter: RateLimiter | None = getattr(app.state, "rate_limiter", None)
-    if limiter is None:
-        limiter = make_limiter(app.state.settings)
-        app.state.rate_limiter = limiter
+    """The application's limiter (made by ``create_app``: :func:`make_limiter`)."""
+    limiter: RateLimiter = app.state.rate_limiter
     return limiter
 
 

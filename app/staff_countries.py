@@ -13,12 +13,12 @@ from app.countries.dependencies import CountryCodeDep
 from app.countries.models import SectionKind
 from app.countries.staff_schemas import SectionEdit, SectionTranslationInput, StaffCountryRead
 from app.db import SessionDep
+from app.web.problems import PROBLEM
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["staff: countries"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = dict.fromkeys(
     (401, 403, 404, 412, 415, 422, 428), PROBLEM
 )

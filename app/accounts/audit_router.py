@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime
@@ -15,11 +15,11 @@ from app.accounts.dependencies import STAFF_CACHE_CONTROL, require_role
 from app.audit import query
 from app.audit.schemas import AuditEventRead, AuditPage
 from app.db import SessionDep
+from app.web.problems import PROBLEM
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["audit"])
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 @router.get(

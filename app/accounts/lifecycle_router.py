@@ -29,12 +29,12 @@ from app.accounts.schemas import OrganizationRead, StaffUserRead
 from app.db import SessionDep
 from app.errors import NotFound
 from app.ratelimit import RateLimiterDep
+from app.web.problems import PROBLEM
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["staff accounts"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = dict.fromkeys((401, 403, 404, 409, 422), PROBLEM)
 AnyAdmin = Annotated[Principal, Depends(require_role(Role.admin))]
 Cursor = Annotated[str | None, Query(max_length=512)]

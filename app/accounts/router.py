@@ -26,12 +26,12 @@ from app.countries.dependencies import CountryCodeDep
 from app.db import SessionDep
 from app.errors import Problem, problem_response
 from app.ratelimit import RateLimiterDep
+from app.web.problems import PROBLEM
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["staff accounts"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: PROBLEM,
     403: PROBLEM,

@@ -39,14 +39,14 @@ from app.countries.codes import country_name
 from app.countries.dependencies import CountryCodeDep
 from app.db import ReadSessionDep, SessionDep
 from app.hosts import public_base
-from app.i18n.dependencies import LangDep
 from app.ratelimit import limiter_for
+from app.web.languages import LangDep
+from app.web.problems import PROBLEM
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 READ_ERRORS: dict[int | str, dict[str, Any]] = dict.fromkeys((401, 403, 404, 422), PROBLEM)
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **READ_ERRORS,

@@ -5,7 +5,7 @@ They answer problem+json like the rest of the API and need a console session.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -16,12 +16,11 @@ from app.console.texts import CONSOLE_LANGUAGES, choose_language
 from app.db import ReadSessionDep
 from app.errors import Unauthorized, ValidationProblem
 from app.service_points.hours import InvalidOpeningHours
+from app.web.problems import PROBLEM
 
 __all__ = ["HoursPreviewRead", "router"]
 
 router = APIRouter(prefix="/console/api", tags=["staff console"])
-
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def _console_user(request: Request, session: ReadSessionDep) -> ConsoleUser:

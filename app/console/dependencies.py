@@ -27,7 +27,7 @@ from app.console.sessions import (
 )
 from app.console.texts import choose_language
 from app.console.web import CsrfRejected, LoginRequired, Page
-from app.db import get_session
+from app.db import SessionDep
 from app.settings import Settings
 
 __all__ = ["ConsoleDb", "FormDep", "PageDep", "StaffPageDep", "UploadFormDep"]
@@ -36,9 +36,7 @@ MAX_FORM_FIELDS = 400
 MAX_FIELD_BYTES = 64 * 1024
 
 
-def _console_db(
-    request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
-) -> Session:
+def _console_db(request: Request, session: SessionDep) -> Session:
     request.state.console_db = session
     return session
 

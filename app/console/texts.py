@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from app.i18n.negotiation import parse_accept_language
+from app.i18n.negotiation import negotiate
 from app.i18n.tags import base_language
 
 __all__ = ["CONSOLE_LANGUAGES", "Translator", "catalogue", "choose_language", "translator"]
@@ -50,12 +50,13 @@ def translator(lang: str) -> Translator:
 
 
 def choose_language(cookie: str | None, accept_language: str | None, default: str) -> str:
-    """The console language: the cookie's choice, the browser's, the service default, es."""
-    if cookie in CONSOLE_LANGUAGES:
-        return cookie
-    for tag in parse_accept_language((accept_language or "")[:1000]):
-        base = base_language(tag)
-        if base in CONSOLE_LANGUAGES:
-            return base
-    base = base_language(default)
+    """The console language: the cookie's choice, the browser's (negotiated as the API does,
+    app/i18n/negotiation.py: Haitian Creole reads French), the service default, es."""
+    pref = negotiate(
+        lang=cookie if cookie in CONSOLE_LANGUAGES else None,
+        accept_language=(accept_language or "")[:1000] or None,
+        default=default,
+        supported=CONSOLE_LANGUAGES,
+    )
+    base = base_language(pref.served)
     return base if base in CONSOLE_LANGUAGES else CONSOLE_LANGUAGES[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
@@ -14,16 +14,15 @@ from app.countries.dependencies import (
 from app.countries.schemas import CountryDetail, CountryList, EntryRead
 from app.db import ReadSessionDep
 from app.i18n.content import tag_response
-from app.i18n.dependencies import LangDep
 from app.versioned_cache import VersionedCache
+from app.web.languages import LangDep
+from app.web.problems import PROBLEM
 
 router = APIRouter(prefix="/v1", tags=["countries"])
 # Per language preference (and filter, or country), while the data version holds (several
 # workers: app/versioned_cache).
 _LISTS: VersionedCache[CountryList] = VersionedCache()
 _DETAILS: VersionedCache[CountryDetail] = VersionedCache(max_entries=2048)
-
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 @router.get(

@@ -276,14 +276,7 @@ def put_section(
     try:
         replaced = SectionInput(kind=kind, **data.model_dump())
     except ValidationError as exc:
-        errors = [
-            FieldError(
-                location="body",
-                name=".".join(str(p) for p in e["loc"]) or "body",
-                detail=str(e["msg"]).removeprefix("Value error, "),
-            )
-            for e in exc.errors()
-        ]
+        errors = FieldError.from_pydantic(exc.errors(), location="body", translate=False)
         raise ValidationProblem("; ".join(e.detail for e in errors), errors=errors) from None
     _save(session, principal, profile, replaced, "update" if section else "create")
     return _view(profile)

@@ -11,11 +11,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Response
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts.dependencies import Principal, _api_key, _bearer, get_current_staff
-from app.db import Database, get_session
+from app.db import Database, SessionDep
 
 __all__ = ["DraftsPrincipal", "ImportPrincipal"]
 
@@ -23,7 +22,7 @@ __all__ = ["DraftsPrincipal", "ImportPrincipal"]
 def _principal_for_drafts(
     request: Request,
     response: Response,
-    session: Annotated[Session, Depends(get_session, scope="function")],
+    session: SessionDep,
     include_drafts: Annotated[
         bool, Query(description="Add your organisations' drafts (needs a staff credential)")
     ] = False,

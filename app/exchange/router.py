@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import IO, Annotated, Any, Literal
+from typing import IO, Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy.orm import Session
@@ -23,10 +23,10 @@ from app.exchange.schemas import ImportReport
 from app.exchange.service import ImportRequest
 from app.exchange.uploads import file_problem, spool
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
+from app.web.problems import PROBLEM
 
 router = APIRouter(prefix="/v1", tags=["import and export"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 FormatParam = Literal["csv", "geojson", "hsds"]
 # Content types an import accepts; anything else is refused before reading (415).
 HINTS: dict[str, str | None] = {

@@ -29,9 +29,9 @@ from app.feedback.schemas import (
 )
 from app.metrics import count_feedback_decisions
 from app.service_points import repository as points_repository
-from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
 from app.service_points.models import ServicePoint
 from app.settings import Settings
+from app.web.cursors import decode_cursor, encode_cursor, query_fingerprint
 
 __all__ = ["decide", "decide_many", "get_item", "list_queue"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 
 from app.accounts.dependencies import CurrentStaff
 from app.db import SessionDep
@@ -16,10 +16,11 @@ from app.feedback.schemas import (
     ModerationItem,
     ModerationPage,
 )
+from app.web.deps import SettingsDep
+from app.web.problems import PROBLEM
 
 router = APIRouter(prefix="/v1/moderation", tags=["feedback moderation"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {401: PROBLEM, 403: PROBLEM, 422: PROBLEM}
 Receipt = Annotated[str, Path(description="The feedback's receipt id", max_length=36)]
 
@@ -81,7 +82,7 @@ def get_item(session: SessionDep, staff: CurrentStaff, receipt: Receipt) -> Mode
     responses={**ERRORS, 404: PROBLEM},
 )
 def decide(
-    request: Request,
+    settings: SettingsDep,
     session: SessionDep,
     staff: CurrentStaff,
     receipt: Receipt,
@@ -89,9 +90,7 @@ def decide(
 ) -> ModerationItem:
     """`reason` is required to reject or to mark as spam. Approving makes the comment
     public and counts its rating and tags; rejecting removes all of it from public view."""
-    return moderation.decide(
-        session, actor=staff, receipt=receipt, data=data, settings=request.app.state.settings
-    )
+    return moderation.decide(session, actor=staff, receipt=receipt, data=data, settings=settings)
 
 
 @router.post(
@@ -103,8 +102,6 @@ def decide(
     responses=ERRORS,
 )
 def decide_many(
-    request: Request, session: SessionDep, staff: CurrentStaff, data: BulkDecisionInput
+    settings: SettingsDep, session: SessionDep, staff: CurrentStaff, data: BulkDecisionInput
 ) -> list[ModerationItem]:
-    return moderation.decide_many(
-        session, actor=staff, data=data, settings=request.app.state.settings
-    )
+    return moderation.decide_many(session, actor=staff, data=data, settings=settings)

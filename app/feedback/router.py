@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
-from app.db import ReadSessionDep
+from app.db import ReadSessionDep, SessionDep
 from app.feedback import service
 from app.feedback.dependencies import (
-    CommittedSessionDep,
     OriginDep,
     ThrottleDep,
     json_body,
@@ -19,11 +18,12 @@ from app.feedback.inputs import FeedbackCreate, GeneralFeedbackCreate
 from app.feedback.models import TagScope
 from app.feedback.schemas import FeedbackReceipt, FeedbackTagList, PointFeedbackSummary
 from app.i18n.content import tag_response
-from app.i18n.dependencies import LangDep
+from app.web.deps import SettingsDep
+from app.web.languages import LangDep
+from app.web.problems import PROBLEM
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 SUBMIT_ERRORS: dict[int | str, dict[str, Any]] = {
     413: PROBLEM,
     415: PROBLEM,
@@ -44,9 +44,9 @@ PointId = Annotated[str, Path(description="Public id of the point (UUID)", max_l
     openapi_extra=request_body_doc(FeedbackCreate),
 )
 def submit_point_feedback(
-    request: Request,
+    settings: SettingsDep,
     response: Response,
-    session: CommittedSessionDep,
+    session: SessionDep,  # committed before the 202: a receipt means stored
     origin: OriginDep,
     throttle: ThrottleDep,
     point_id: PointId,
@@ -64,7 +64,7 @@ def submit_point_feedback(
         data=data,
         origin=origin,
         throttle=throttle,
-        settings=request.app.state.settings,
+        settings=settings,
     )
 
 
@@ -78,9 +78,9 @@ def submit_point_feedback(
     openapi_extra=request_body_doc(GeneralFeedbackCreate),
 )
 def submit_general_feedback(
-    request: Request,
+    settings: SettingsDep,
     response: Response,
-    session: CommittedSessionDep,
+    session: SessionDep,  # committed before the 202: a receipt means stored
     origin: OriginDep,
     throttle: ThrottleDep,
     data: Annotated[GeneralFeedbackCreate, Depends(json_body(GeneralFeedbackCreate))],
@@ -93,7 +93,7 @@ def submit_general_feedback(
         data=data,
         origin=origin,
         throttle=throttle,
-        settings=request.app.state.settings,
+        settings=settings,
     )
 
 

@@ -15,7 +15,7 @@ from app.geo.text import query_tokens
 from app.hosts import public_base
 from app.hsds import ids, service
 from app.hsds.vocabulary import Vocabulary
-from app.i18n.dependencies import LangDep
+from app.web.languages import LangDep
 
 __all__ = [
     "PREFIX",

@@ -22,15 +22,15 @@ from app.hsds.dependencies import (
 )
 from app.hsds.shapes import ApiMeta, HsdsPage
 from app.hsds.vocabulary import Vocabulary
-from app.i18n.content import VARY, content_language, recording_languages
-from app.i18n.dependencies import LangDep
+from app.i18n.content import content_language, recording_languages
 from app.i18n.negotiation import LanguagePreference
 from app.responses import dump_json
+from app.web.languages import LangDep
+from app.web.problems import PROBLEM
 
 T = TypeVar("T")
 router = APIRouter(prefix=PREFIX, tags=["HSDS 3.1 (Open Referral)"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 NDJSON = "application/x-ndjson"
 LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -71,7 +71,6 @@ def _points(
         return StreamingResponse(
             service.ndjson_lines(request.app.state.database.read_sessionmaker, produce),
             media_type=NDJSON,
-            headers={"Content-Language": pref.served, "Vary": VARY},
         )
     return _tagged(response, pref, lambda: service.list_points(session, where, paging, render))
 
@@ -357,9 +356,7 @@ def _maybe_ndjson(page: dict[str, Any], output: str, pref: LanguagePreference) -
     if output != "ndjson":
         return page
     body = b"".join(dump_json(item) + b"\n" for item in page["contents"])
-    return Response(
-        body, media_type=NDJSON, headers={"Content-Language": pref.served, "Vary": VARY}
-    )
+    return Response(body, media_type=NDJSON)
 
 
 __all__ = ["router"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.db import ReadSessionDep
-from app.i18n.dependencies import LangDep
 from app.languages import service
 from app.languages.schemas import LanguageRead
+from app.web.languages import LangDep
 
 router = APIRouter(prefix="/v1", tags=["languages"])
 

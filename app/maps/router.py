@@ -13,7 +13,6 @@ from starlette.responses import Response
 from app.errors import FieldError, NotFound, ValidationProblem
 from app.geo.params import parse_bbox
 from app.i18n.content import body_languages
-from app.i18n.dependencies import LangDep
 from app.maps.clusters import clusters_body
 from app.maps.filters import MapFiltersDep
 from app.maps.grid import MAX_LAT, MAX_ZOOM, TileId
@@ -21,8 +20,9 @@ from app.maps.tiles import MAX_TILE_POINTS, TileOut, data_version, render_tile, 
 from app.maps.tiles import MEDIA_TYPE as MVT_MEDIA_TYPE
 from app.public_points.reads import content_headers, in_thread, renderings
 from app.public_points.rendering import dump
-from app.public_points.router import PROBLEM
 from app.responses import GEOJSON_MEDIA_TYPE
+from app.web.languages import LangDep
+from app.web.problems import PROBLEM
 
 __all__ = ["router"]
 

@@ -11,7 +11,6 @@ import anyio
 import anyio.to_thread
 from fastapi import Request
 
-from app.public_points import service
 from app.public_points.rendering import RenderCache
 
 __all__ = ["content_headers", "in_thread", "renderings"]
@@ -22,10 +21,7 @@ T = TypeVar("T")
 def _readers(request: Request) -> anyio.CapacityLimiter:
     """At most as many searches at once as the read pool holds connections (waiting on the
     event loop is cheaper than what the pool does beyond its size; see ``read_slots``)."""
-    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "point_readers", None)
-    if limiter is None:
-        slots = service.read_slots(request.app.state.database)
-        limiter = request.app.state.point_readers = anyio.CapacityLimiter(slots)
+    limiter: anyio.CapacityLimiter = request.app.state.point_readers  # made by create_app
     return limiter
 
 
@@ -35,10 +31,8 @@ async def in_thread(request: Request, call: Callable[[], T]) -> T:
 
 
 def renderings(request: Request) -> RenderCache:
-    """The app's cache of rendered points (created on first use)."""
-    cache: RenderCache | None = getattr(request.app.state, "point_renderings", None)
-    if cache is None:
-        cache = request.app.state.point_renderings = RenderCache()
+    """The app's cache of rendered points (made by create_app)."""
+    cache: RenderCache = request.app.state.point_renderings
     return cache
 
 

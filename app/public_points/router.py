@@ -12,7 +12,6 @@ from starlette.responses import Response
 
 from app.db import reads_primary
 from app.http_cache import version_etag
-from app.i18n.dependencies import LangDep
 from app.maps.hints import viewport_link
 from app.public_points import item as point_item
 from app.public_points import service
@@ -25,11 +24,11 @@ from app.public_points.schemas import (
     ServicePointRead,
 )
 from app.responses import GEOJSON_MEDIA_TYPE
+from app.web.languages import LangDep
+from app.web.problems import PROBLEM
 
 router = APIRouter(prefix="/v1", tags=["service points"])
 T = TypeVar("T")
-
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def _stale_after(request: Request) -> dt.timedelta:

@@ -35,10 +35,10 @@ from app.public_points.rendering import (
 )
 from app.public_points.repository import has_open_task, load_rows_with_tasks
 from app.service_points import repository
-from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
 from app.service_points.records import PointRecord, load_children
 from app.tasks import service as tasks_service
 from app.taxonomy import service as taxonomy_service
+from app.web.cursors import decode_cursor, encode_cursor, query_fingerprint
 
 __all__ = [
     "PageOut",

@@ -11,7 +11,6 @@ from app.country_codes import InvalidCountryCode, normalise_country
 from app.db import ReadSessionDep, SessionDep
 from app.errors import FieldError, ValidationProblem
 from app.geo.params import parse_lat_lon
-from app.i18n.dependencies import LangDep
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
 from app.service_areas import service, staff
 from app.service_areas.coverage import CoveringFilters
@@ -23,12 +22,13 @@ from app.service_areas.schemas import (
     StaffAreaServiceRead,
 )
 from app.taxonomy import service as taxonomy_service
+from app.web.languages import LangDep
+from app.web.problems import PROBLEM
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["area services"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 READ_ERRORS: dict[int | str, dict[str, Any]] = dict.fromkeys((401, 403, 404, 422), PROBLEM)
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **READ_ERRORS,

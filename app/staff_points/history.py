@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 from app.accounts import repository as accounts_repository
 from app.accounts.principal import Principal
 from app.audit import service as audit
-from app.service_points.cursor import decode_cursor, encode_cursor
 from app.service_points.state import ENTITY
 from app.staff_points.access import READ_ROLES, load
 from app.staff_points.schemas import HistoryActor, HistoryEntry, HistoryPage
+from app.web.cursors import decode_cursor, encode_cursor
 
 __all__ = ["history"]
 

@@ -23,12 +23,12 @@ from app.staff_points.schemas import (
     StatusChange,
     VerifyRequest,
 )
+from app.web.problems import PROBLEM
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["staff: service points"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 READ_ERRORS: dict[int | str, dict[str, Any]] = {
     401: PROBLEM,
     403: PROBLEM,

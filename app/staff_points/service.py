@@ -20,7 +20,6 @@ from app.exchange import checks as duplicate_checks
 from app.i18n.negotiation import LanguagePreference
 from app.public_points.item import render_point
 from app.service_points import writing
-from app.service_points.cursor import decode_cursor, encode_cursor
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus, ServicePoint
 from app.service_points.state import ALLOWED_TRANSITIONS, ENTITY
@@ -46,6 +45,7 @@ from app.staff_points.schemas import (
 from app.staff_points.validation import check_country, check_point_input
 from app.staff_points.versioning import check_if_match, etag_of, no_lost_update
 from app.tasks import service as tasks_service
+from app.web.cursors import decode_cursor, encode_cursor
 
 __all__ = [
     "ALLOWED_TRANSITIONS",

@@ -16,22 +16,6 @@ from app.service_points import writing
 __all__ = ["check_country", "check_point_input", "lang"]
 
 
-def _pydantic_errors(exc: ValidationError) -> list[FieldError]:
-    out: list[FieldError] = []
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ())]
-        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        out.append(
-            FieldError(
-                location="body",
-                name=".".join(loc) or "body",
-                pointer="/" + "/".join(loc) if loc else None,
-                detail=message,
-            )
-        )
-    return out
-
-
 def check_point_input(session: Session, model: type[BaseModel], raw: Any) -> None:
     """Validate a point body and its category/audience codes together: one 422 naming every
     failing field, before anything is written."""
@@ -39,7 +23,7 @@ def check_point_input(session: Session, model: type[BaseModel], raw: Any) -> Non
     try:
         model.model_validate(raw)
     except ValidationError as exc:
-        errors.extend(_pydantic_errors(exc))
+        errors.extend(FieldError.from_pydantic(exc.errors(), location="body", translate=False))
     if isinstance(raw, dict):
         lists: dict[str, list[str] | None] = {}
         for name in ("categories", "audiences"):

@@ -9,20 +9,17 @@ and ``q``/``i`` (the last change row sent). While it pages through a snapshot: `
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import dataclass
 from typing import Any
-
-import orjson
 
 from app.errors import ValidationProblem
 from app.i18n.texts import Text
 from app.sync.scope import Languages, Scope
+from app.web import cursors
+from app.web.cursors import MAX_CURSOR_LENGTH
 
 __all__ = ["MAX_CURSOR_LENGTH", "SyncCursor", "decode", "encode", "fingerprint"]
 
-MAX_CURSOR_LENGTH = 512
 _EPOCH_CHARS = 12
 
 
@@ -39,8 +36,7 @@ class SyncCursor:
 
 
 def fingerprint(scope: Scope, languages: Languages) -> str:
-    raw = f"{scope.fingerprint_part()}|{languages.key}".encode()
-    return hashlib.blake2s(raw, digest_size=6).hexdigest()
+    return cursors.fingerprint(f"{scope.fingerprint_part()}|{languages.key}".encode())
 
 
 def encode(cursor: SyncCursor, *, epoch: str, fingerprint: str) -> str:
@@ -51,7 +47,7 @@ def encode(cursor: SyncCursor, *, epoch: str, fingerprint: str) -> str:
         payload["q"], payload["i"] = cursor.after_change
     if cursor.after_point is not None:
         payload["p"] = cursor.after_point
-    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+    return cursors.pack(payload)
 
 
 def _bad(key: str) -> ValidationProblem:
@@ -69,13 +65,8 @@ def _count(payload: dict[str, Any], name: str, *, required: bool = False) -> int
 
 def decode(raw: str, *, fingerprint: str) -> tuple[str, SyncCursor]:
     """The cursor's epoch and position; 422 naming ``since`` when it is not one of ours."""
-    if len(raw) > MAX_CURSOR_LENGTH:
-        raise _bad("cursor.too_long")
-    try:
-        payload = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-    except (ValueError, orjson.JSONDecodeError):
-        raise _bad("sync.cursor_malformed") from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("e"), str):
+    payload = cursors.unpack(raw, field="since", malformed="sync.cursor_malformed")
+    if not isinstance(payload.get("e"), str):
         raise _bad("sync.cursor_malformed")
     if payload.get("f") != fingerprint:
         raise _bad("sync.cursor_other_scope")

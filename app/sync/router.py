@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email.utils
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 from starlette.responses import Response
@@ -17,10 +17,10 @@ from app.sync import bundles, records, service
 from app.sync.bundles import Encoding
 from app.sync.dependencies import BundleQuery, BundleQueryDep, SyncQueryDep
 from app.sync.schemas import BundleDocument, BundleSignature, SyncPage
+from app.web.problems import PROBLEM
 
 router = APIRouter(prefix="/v1", tags=["offline"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 SIGNED_HEADERS = {
     "Rumbo-Key-Id": {"description": "Id of the key that signed the body (see /v1/keys)"},
     "Rumbo-Signature": {"description": "Base64 Ed25519 signature of the decoded body bytes"},

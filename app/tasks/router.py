@@ -11,10 +11,10 @@ from app.db import SessionDep
 from app.tasks import service
 from app.tasks.models import TaskKind
 from app.tasks.schemas import TaskPage, TaskRead, TaskResolutionInput
+from app.web.problems import PROBLEM
 
 router = APIRouter(prefix="/v1", tags=["verification tasks"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {401: PROBLEM, 403: PROBLEM, 422: PROBLEM}
 
 

@@ -18,7 +18,6 @@ from app.audit import service as audit
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationProblem
 from app.i18n.fallback import localise
-from app.service_points.cursor import decode_cursor, encode_cursor, query_fingerprint
 from app.service_points.models import ServicePoint
 from app.tasks import repository
 from app.tasks.models import (
@@ -30,6 +29,7 @@ from app.tasks.models import (
 )
 from app.tasks.schemas import TaskPage, TaskPoint, TaskRead, TaskResolutionInput
 from app.tasks.warnings import warning_messages
+from app.web.cursors import decode_cursor, encode_cursor, query_fingerprint
 
 __all__ = [
     "INFORMATION_KINDS",

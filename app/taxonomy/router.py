@@ -6,10 +6,10 @@ from fastapi import APIRouter, Response
 
 from app.db import ReadSessionDep
 from app.i18n.content import tag_response
-from app.i18n.dependencies import LangDep
 from app.taxonomy import service
 from app.taxonomy.schemas import AudienceRead, CategoryNode
 from app.versioned_cache import VersionedCache
+from app.web.languages import LangDep
 
 router = APIRouter(prefix="/v1", tags=["taxonomy"])
 # Per language preference, while the data version holds (several workers: app/versioned_cache).

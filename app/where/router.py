@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 
 from app.countries.dependencies import LatitudeQuery, LongitudeQuery
 from app.db import ReadSessionDep
 from app.i18n.content import tag_response
-from app.i18n.dependencies import LangDep
+from app.web.languages import LangDep
+from app.web.problems import PROBLEM
 from app.where import service
 from app.where.schemas import WhereRead
 
@@ -17,8 +16,6 @@ __all__ = ["router"]
 
 # Tagged with the countries API it has always been documented in.
 router = APIRouter(prefix="/v1", tags=["countries"])
-
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 @router.get(

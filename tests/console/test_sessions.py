@@ -228,6 +228,15 @@ class TestLanguage:
         french = console.get("/console/login", headers={"Accept-Language": "en"})
         assert 'lang="fr"' in french.text and "Connexion" in french.text
 
+    def test_the_console_negotiates_like_the_api(self, console: TestClient):
+        # One negotiation (app/i18n/negotiation.py): Haitian Creole readers get French.
+        haitian = console.get("/console/login", headers={"Accept-Language": "ht"})
+        assert 'lang="fr"' in haitian.text and "Connexion" in haitian.text
+        assert (
+            'lang="en"'
+            in console.get("/console/login", headers={"Accept-Language": "de, en;q=0.5"}).text
+        )
+
     def test_unknown_languages_are_ignored(self, console: TestClient):
         token = csrf_of(console.get("/console/login").text)
         response = console.post("/console/language", data={"csrf_token": token, "lang": "de"})
