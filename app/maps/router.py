@@ -195,7 +195,7 @@ async def point_tile(
     def run() -> tuple[str, TileOut | None]:
         with database.read_sessionmaker() as session:
             version = data_version(session)
-            etag = tile_etag(version, tile, filters, pref.served)
+            etag = tile_etag(version, tile, filters, pref)
             if if_none_match and etag in if_none_match:
                 return version, None
             return version, render_tile(
@@ -211,7 +211,7 @@ async def point_tile(
     headers = {
         # Names fall back per feature (each carries its `lang`); the requested one is said.
         **_headers([pref.served]),
-        "ETag": tile_etag(version, tile, filters, pref.served),
+        "ETag": tile_etag(version, tile, filters, pref),
         "Cache-Control": _TILE_CACHE_LONG if v == version else _TILE_CACHE_SHORT,
         "Vary": "Accept-Language, Accept-Encoding",
     }

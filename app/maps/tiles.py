@@ -52,9 +52,12 @@ def data_version(session: Session) -> str:
     return f"{counter.epoch[:8]}-{counter.value}"
 
 
-def tile_etag(version: str, tile: TileId, filters: MapFilters, lang: str) -> str:
-    """A strong ETag for a tile's content: data version, tile, filters and language."""
-    key = f"{version}/{tile.z}/{tile.x}/{tile.y}/{filters.key()}/{lang}".encode()
+def tile_etag(version: str, tile: TileId, filters: MapFilters, pref: LanguagePreference) -> str:
+    """A strong ETag for a tile's content: data version, tile, filters, the language served
+    and the fallback order of names (two requests served in one language may still fall
+    back differently)."""
+    langs = ",".join((pref.served, *pref.chain))
+    key = f"{version}/{tile.z}/{tile.x}/{tile.y}/{filters.key()}/{langs}".encode()
     return '"t' + hashlib.blake2b(key, digest_size=12).hexdigest() + '"'
 
 

@@ -45,6 +45,7 @@ from app.service_points.models import (
 )
 from app.sync import repository
 from app.sync.repository import ChangeRow
+from app.tasks.models import VerificationTask
 from app.taxonomy.models import Audience, AudienceTranslation, Category, CategoryTranslation
 
 __all__ = ["current_seq", "data_version", "log_changes", "log_points", "take_seq"]
@@ -86,6 +87,11 @@ _TRACKED = (
     AreaService,
     AreaServiceTranslation,
 )
+
+# Records that change what the public sees without a synced record of their own (a point's
+# warnings come from its open tasks): their writes move the data version (map tiles key on
+# it) and log nothing.
+_VERSION_ONLY = (VerificationTask,)
 
 
 @dataclass(slots=True)
@@ -248,6 +254,8 @@ def _collect(session: Session) -> _Pending:
 
 def _before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
     pending = _collect(session)
+    if any(isinstance(o, _VERSION_ONLY) for o in (*session.new, *session.dirty, *session.deleted)):
+        take_seq(session)  # no record to send offline, but what the public sees changed
     if pending.points or pending.rows or pending.organizations or pending.alerts or pending.areas:
         # Taken before the flush writes anything: the counter is every writer's first lock.
         take_seq(session)
