@@ -28,6 +28,7 @@ from app import seed as seed_module
 from app.alerts import coverage as alerts_coverage
 from app.db import Database, normalise_url
 from app.main import create_app
+from app.maps import index as maps_index
 from app.service_areas import coverage as areas_coverage
 from app.settings import Settings
 
@@ -212,6 +213,7 @@ def connection(app: FastAPI) -> Iterator[object]:
         app.state.languages.invalidate()
         alerts_coverage.invalidate()  # the rollback undid alerts behind the app's back
         areas_coverage.invalidate()  # and area services (the data version went back)
+        maps_index.invalidate(app.state)  # and the map's grid index
 
 
 @pytest.fixture

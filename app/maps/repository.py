@@ -24,9 +24,19 @@ from sqlalchemy.orm import Session
 from app.geo.sphere import BBox
 from app.service_points.models import ServicePoint, ServicePointCategory
 from app.service_points.repository import visible_clause
+from app.sync.models import SyncChange
 from app.taxonomy import repository as taxonomy_repository
 
-__all__ = ["BoxPoint", "CellRow", "cell_rows", "points_in_box", "top_categories"]
+__all__ = [
+    "BoxPoint",
+    "CellRow",
+    "GridRow",
+    "cell_rows",
+    "latest_change",
+    "points_in_box",
+    "public_points",
+    "top_categories",
+]
 
 BoxPoint = tuple[int, float, float, str | None]  # (id, lat, lon, main category)
 
@@ -94,6 +104,38 @@ def points_in_box(
             # The index answers a slightly larger box (R*Tree rounding, geodesic edges).
             if part.min_lat <= lat <= part.max_lat and part.min_lon <= lon <= part.max_lon:
                 yield pid, lat, lon, code
+
+
+def latest_change(session: Session) -> str:
+    """When the latest logged change was made (a primary-key lookup): with the data version,
+    it tells apart two states of the database that reached one sequence number along
+    different paths (a rolled-back transaction's number is taken again by the next)."""
+    found = session.execute(
+        select(SyncChange.changed_at).order_by(SyncChange.id.desc()).limit(1)
+    ).scalar()
+    return "" if found is None else found.isoformat()
+
+
+# (id, public lat, public lon, main category, country, free)
+GridRow = tuple[int, float, float, str | None, str, bool | None]
+
+
+def public_points(session: Session) -> list[GridRow]:
+    """Every point the public sees on a map (visible, not hidden), at its public location,
+    with what the grid index filters and counts on (one statement, both engines)."""
+    stmt = (
+        select(
+            _sp.c.id,
+            _sp.c.public_lat,
+            _sp.c.public_lon,
+            _cat.c.category_code,
+            _sp.c.country,
+            _sp.c.free,
+        )
+        .outerjoin(_cat, _MAIN)
+        .where(visible_clause(), _sp.c.public_lat.is_not(None), _sp.c.public_lon.is_not(None))
+    )
+    return [tuple(row) for row in session.connection().execute(stmt)]
 
 
 def top_categories(session: Session) -> dict[str, str]:

@@ -16,6 +16,7 @@ from app.i18n.dependencies import LangDep
 from app.maps.clusters import clusters_body
 from app.maps.filters import MapFiltersDep
 from app.maps.grid import MAX_LAT, MAX_ZOOM, TileId
+from app.maps.index import grid_of
 from app.maps.tiles import MAX_TILE_POINTS, TileOut, data_version, render_tile, tile_etag
 from app.maps.tiles import MEDIA_TYPE as MVT_MEDIA_TYPE
 from app.responses import GEOJSON_MEDIA_TYPE
@@ -117,6 +118,7 @@ async def point_clusters(
                 pref=pref,
                 cache=_renderings(request),
                 stale_after=stale_after,
+                grid=grid_of(request.app.state),
             )
 
     body = await _in_thread(request, partial(run))
@@ -205,6 +207,7 @@ async def point_tile(
                 pref=pref,
                 cache=_renderings(request),
                 stale_after=stale_after,
+                grid=grid_of(request.app.state),
             )
 
     version, out = await _in_thread(request, run)
