@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from app.signing import keyring
-from bench import imports, inprocess, load, profile, sizes
+from bench import imports, inprocess, load, maps_bench, profile, sizes
 from bench.report import write_report
 from bench.scenarios import Scenario, build_scenarios, sample_points
 from bench.server import Server
@@ -225,11 +225,17 @@ def bench_engine(
         "RUMBO_FEEDBACK_LIMIT_PER_CLIENT_POINT": "100000000/day",
         "RUMBO_FEEDBACK_LIMIT_PER_POINT": "100000000/hour",
     }
+    # Map endpoints in process (server time, sizes), before the server takes the CPU.
+    run["maps"] = maps_bench.measure(database_url, args.maps_runs)
+    for name, figures in run["maps"].items():
+        _say(
+            f"  maps in process: {name}: p50 {figures['p50_ms']} ms, gzip {figures['gzip_bytes']} B"
+        )
     log_path = ROOT / "var" / "bench" / f"server-{engine}-{points}.log"
     with Server(database_url, log_path=log_path, extra_env=env) as server:
         run["server_memory_mib"] = {"start": server.memory_mib()}
         paths = set(httpx.get(f"{server.base_url}/openapi.json", timeout=30).json()["paths"])
-        scenarios = build_scenarios(samples, paths)
+        scenarios = build_scenarios(samples, paths) + maps_bench.scenarios(paths)
         with tempfile.TemporaryDirectory() as workdir:
             run["http"] = _http_runs(
                 server,
@@ -287,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--samples", type=int, default=4000)
     parser.add_argument("--query-runs", type=int, default=2000)
+    parser.add_argument("--maps-runs", type=int, default=30)
     parser.add_argument("--import-rows", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument(

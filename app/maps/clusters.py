@@ -57,11 +57,11 @@ def cluster_points(
 ) -> dict[tuple[int, int], Cell]:
     """The points in ``box`` passing ``filters``, per grid cell of ``zoom``: from the grid
     index (``app.maps.index``) when it answers the filters, else from the database."""
-    where = filters.clauses(session)
-    tops = repository.top_categories(session)
     if grid is not None and filters.indexable:
         points = grid.current(session)
-        return points.cells(points.in_box(box, zoom, filters), zoom, tops)
+        return points.cells(points.in_box(box, zoom, filters), zoom)
+    where = filters.clauses(session)
+    tops = repository.top_categories(session)
     cells: dict[tuple[int, int], Cell] = {}
     first_row, edges = row_edges(box, zoom)
     if len(edges) <= MAX_SQL_ROWS:

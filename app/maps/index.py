@@ -36,6 +36,7 @@ from app.maps import repository
 from app.maps.cells import Cell
 from app.maps.filters import MapFilters
 from app.maps.grid import CELL_PX, MAX_LAT, TileId
+from app.sync import repository as sync_repository
 from app.sync import tracking as sync_tracking
 from app.sync.repository import DataVersion
 
@@ -88,11 +89,15 @@ def keys_of(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> KeyAr
     return _spread(col) | (_spread(row) << np.uint64(1))
 
 
+# What a materialisation reflects: the data version and the latest logged change.
+GridVersion = tuple[DataVersion, repository.LatestChange]
+
+
 @dataclass(frozen=True, slots=True)
 class GridPoints:
     """The public points of one data version, sorted by key."""
 
-    version: tuple[DataVersion, str]
+    version: GridVersion
     keys: KeyArray
     ids: IntArray
     lat: npt.NDArray[np.float64]
@@ -102,28 +107,54 @@ class GridPoints:
     free: npt.NDArray[np.int8]  # 1 free, 0 paid, -1 unknown
     codes: tuple[str, ...]
     countries: tuple[str, ...]
+    # Top-level categories (sorted) and, per code index (then -1 for none), its top's index.
+    tops: tuple[str, ...]
+    top_of: IntArray
 
     @classmethod
-    def build(cls, session: Session, version: tuple[DataVersion, str]) -> GridPoints:
-        rows = repository.public_points(session)
-        codes: dict[str, int] = {}
-        countries: dict[str, int] = {}
-        n = len(rows)
-        ids = np.empty(n, dtype=np.int64)
-        lat = np.empty(n, dtype=np.float64)
-        lon = np.empty(n, dtype=np.float64)
-        code = np.empty(n, dtype=np.int32)
-        country = np.empty(n, dtype=np.int32)
-        free = np.empty(n, dtype=np.int8)
-        for i, (pid, plat, plon, main, place, paid) in enumerate(rows):
-            ids[i] = pid
-            lat[i] = plat
-            lon[i] = plon
-            code[i] = -1 if main is None else codes.setdefault(main, len(codes))
-            country[i] = countries.setdefault(place, len(countries))
-            free[i] = -1 if paid is None else int(paid)
+    def build(cls, session: Session, version: GridVersion) -> GridPoints:
+        """Every public point, read in bulk."""
+        return cls._of(session, version, repository.public_points(session), (), ())
+
+    @classmethod
+    def _of(
+        cls,
+        session: Session,
+        version: GridVersion,
+        rows: list[repository.GridRow],
+        codes_before: tuple[str, ...],
+        countries_before: tuple[str, ...],
+        kept: GridPoints | None = None,
+        keep: npt.NDArray[np.bool_] | None = None,
+    ) -> GridPoints:
+        codes = {c: i for i, c in enumerate(codes_before)}
+        countries = {c: i for i, c in enumerate(countries_before)}
+        columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 6
+        ids = np.array(columns[0], dtype=np.int64)
+        lat = np.array(columns[1], dtype=np.float64)
+        lon = np.array(columns[2], dtype=np.float64)
+        code = np.array(
+            [-1 if c is None else codes.setdefault(c, len(codes)) for c in columns[3]],
+            dtype=np.int32,
+        )
+        country = np.array(
+            [countries.setdefault(c, len(countries)) for c in columns[4]], dtype=np.int32
+        )
+        free = np.array([-1 if f is None else int(f) for f in columns[5]], dtype=np.int8)
         keys = keys_of(lat, lon)
+        if kept is not None and keep is not None:
+            keys = np.concatenate((kept.keys[keep], keys))
+            ids = np.concatenate((kept.ids[keep], ids))
+            lat = np.concatenate((kept.lat[keep], lat))
+            lon = np.concatenate((kept.lon[keep], lon))
+            code = np.concatenate((kept.code[keep], code))
+            country = np.concatenate((kept.country[keep], country))
+            free = np.concatenate((kept.free[keep], free))
         order = np.lexsort((ids, keys))
+        parents = repository.top_categories(session)
+        tops = tuple(sorted({parents.get(c, c) for c in codes}))
+        index = {name: i for i, name in enumerate(tops)}
+        top_of = np.array([index[parents.get(c, c)] for c in codes] + [-1], dtype=np.int64)
         return cls(
             version=version,
             keys=keys[order],
@@ -135,7 +166,21 @@ class GridPoints:
             free=free[order],
             codes=tuple(codes),
             countries=tuple(countries),
+            tops=tops,
+            top_of=top_of,
         )
+
+    def updated(
+        self, session: Session, version: GridVersion, changes: list[tuple[str, str]]
+    ) -> GridPoints | None:
+        """This materialisation with the logged changes applied (the changed points read
+        again), or None when a changed point is no longer stored (a rebuild is needed)."""
+        public_ids = {key for kind, key in changes if kind == "point"}
+        ids, rows = repository.points_by_public_id(session, public_ids)
+        if len(ids) < len(public_ids):
+            return None
+        keep = ~np.isin(self.ids, np.array(ids, dtype=np.int64))
+        return self._of(session, version, rows, self.codes, self.countries, self, keep)
 
     # Selection -------------------------------------------------------------------------
 
@@ -199,9 +244,7 @@ class GridPoints:
 
     # Grouping --------------------------------------------------------------------------
 
-    def cells(
-        self, positions: IntArray, zoom: int, tops: dict[str, str]
-    ) -> dict[tuple[int, int], Cell]:
+    def cells(self, positions: IntArray, zoom: int) -> dict[tuple[int, int], Cell]:
         """The points at ``positions`` (in key order) per grid cell of ``zoom``."""
         if not len(positions):
             return {}
@@ -216,10 +259,8 @@ class GridPoints:
         min_lon, max_lon = np.minimum.reduceat(lon, starts), np.maximum.reduceat(lon, starts)
         first = np.minimum.reduceat(self.ids[positions], starts)
         # Counts per top-level category of each point's main category.
-        names = sorted({tops.get(c, c) for c in self.codes})
-        top_index = {name: i for i, name in enumerate(names)}
-        top_of = np.array([top_index[tops.get(c, c)] for c in self.codes] + [-1], dtype=np.int64)
-        top = top_of[self.code[positions]]  # code -1 picks the trailing -1
+        names = self.tops
+        top = self.top_of[self.code[positions]]  # code -1 picks the trailing -1
         segment = np.repeat(np.arange(len(starts)), counts)
         has = top >= 0
         per_category = np.bincount(
@@ -266,13 +307,18 @@ def _tile_xy(lat: float, lon: float, z: int) -> tuple[int, int]:
 
 
 class PointGrid:
-    """The app's grid index: the points of the current data version, rebuilt when the
-    version moves (one rebuild at a time; requests meanwhile wait for it)."""
+    """The app's grid index: the points of the current data version. When the version
+    moves, the changes logged since (``sync_change``) are applied (the points they name
+    are read again); a rebuild in bulk when that log cannot tell (another epoch, changes
+    pruned, a rolled-back history, a point deleted from the table, or too many changes).
+    One refresh at a time; requests meanwhile wait for it."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_changes: int = 20_000) -> None:
         self._lock = threading.Lock()
         self._points: GridPoints | None = None
+        self.max_changes = max_changes
         self.builds = 0
+        self.updates = 0
 
     def current(self, session: Session) -> GridPoints:
         version = (sync_tracking.data_version(session), repository.latest_change(session))
@@ -282,9 +328,31 @@ class PointGrid:
         with self._lock:
             found = self._points
             if found is None or found.version != version:
-                found = self._points = GridPoints.build(session, version)
-                self.builds += 1
+                found = self._points = self._refresh(session, found, version)
         return found
+
+    def _refresh(
+        self, session: Session, found: GridPoints | None, version: GridVersion
+    ) -> GridPoints:
+        if found is not None:
+            (epoch, seq), (change_id, change_time) = found.version
+            (new_epoch, new_seq), _ = version
+            counter = sync_repository.counter(session)
+            usable = (
+                new_epoch == epoch
+                and new_seq >= seq
+                and counter.horizon <= seq
+                and (change_id == 0 or repository.change_at(session, change_id) == change_time)
+            )
+            if usable:
+                changes = repository.changes_between(session, seq, new_seq)
+                if len(changes) <= self.max_changes:
+                    updated = found.updated(session, version, changes)
+                    if updated is not None:
+                        self.updates += 1
+                        return updated
+        self.builds += 1
+        return GridPoints.build(session, version)
 
     def invalidate(self) -> None:
         with self._lock:

@@ -89,13 +89,12 @@ def _selection(
 ) -> tuple[list[tuple[int, float, float]], list[Cell]]:
     """The tile's lone points (id, lat, lon) and its clusters: every point when it holds
     at most ``MAX_TILE_POINTS``, else one cluster per cell of several points."""
-    tops = repository.top_categories(session)
     if grid is not None and filters.indexable:
         points = grid.current(session)
         positions = points.in_tile(tile, filters)
         if len(positions) <= MAX_TILE_POINTS:
             return points.points(positions), []
-        grouped = points.cells(positions, tile.z, tops)
+        grouped = points.cells(positions, tile.z)
     else:
         grouped = cluster_points(session, tile.bbox(), tile.z, filters)
         if sum(cell.count for cell in grouped.values()) <= MAX_TILE_POINTS:
