@@ -48,6 +48,8 @@ _STATE_ATTR = "point_grid"
 
 IntArray = npt.NDArray[np.int64]
 KeyArray = npt.NDArray[np.uint64]
+# Points of the index: a slice (a whole tile: views, no copy) or positions in key order.
+Selection = slice | IntArray
 
 
 def _spread(v: KeyArray) -> KeyArray:
@@ -205,10 +207,15 @@ class GridPoints:
             positions = positions[self.free[positions] == int(filters.free)]
         return positions
 
-    def in_tile(self, tile: TileId, filters: MapFilters) -> IntArray:
-        """Positions of the points whose cell lies in ``tile``, passing ``filters``."""
+    def in_tile(self, tile: TileId, filters: MapFilters) -> Selection:
+        """The points whose cell lies in ``tile``, passing ``filters``."""
         lo, hi = self._range(tile.z, tile.x, tile.y)
+        if not (filters.countries or filters.free is not None):
+            return slice(lo, hi)
         return self._mask(np.arange(lo, hi, dtype=np.int64), filters)
+
+    def count(self, selection: Selection) -> int:
+        return len(self.ids[selection])
 
     def in_box(self, box: BBox, zoom: int, filters: MapFilters) -> IntArray:
         """Positions of the points inside ``box`` (edges included, either side of the
@@ -244,14 +251,14 @@ class GridPoints:
 
     # Grouping --------------------------------------------------------------------------
 
-    def cells(self, positions: IntArray, zoom: int) -> dict[tuple[int, int], Cell]:
-        """The points at ``positions`` (in key order) per grid cell of ``zoom``."""
-        if not len(positions):
+    def cells(self, positions: Selection, zoom: int) -> dict[tuple[int, int], Cell]:
+        """The selected points (in key order) per grid cell of ``zoom``."""
+        if not self.count(positions):
             return {}
         level = zoom + _CELLS_PER_TILE_BITS
         prefix = self.keys[positions] >> np.uint64(2 * (LEVEL - level))
         starts = np.flatnonzero(np.concatenate(([True], prefix[1:] != prefix[:-1])))
-        counts = np.diff(np.append(starts, len(positions)))
+        counts = np.diff(np.append(starts, len(prefix)))
         lat, lon = self.lat[positions], self.lon[positions]
         lat_sum = np.add.reduceat(lat, starts)
         lon_sum = np.add.reduceat(lon, starts)
@@ -287,8 +294,8 @@ class GridPoints:
             )
         return out
 
-    def points(self, positions: IntArray) -> list[tuple[int, float, float]]:
-        """(id, lat, lon) of the points at ``positions``."""
+    def points(self, positions: Selection) -> list[tuple[int, float, float]]:
+        """(id, lat, lon) of the selected points."""
         return list(
             zip(
                 self.ids[positions].tolist(),

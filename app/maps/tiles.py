@@ -92,7 +92,7 @@ def _selection(
     if grid is not None and filters.indexable:
         points = grid.current(session)
         positions = points.in_tile(tile, filters)
-        if len(positions) <= MAX_TILE_POINTS:
+        if points.count(positions) <= MAX_TILE_POINTS:
             return points.points(positions), []
         grouped = points.cells(positions, tile.z)
     else:
