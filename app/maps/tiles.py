@@ -7,6 +7,11 @@ A tile holding more than ``MAX_TILE_POINTS`` points groups them per 64-pixel cel
 ``points``, the others go to a ``clusters`` layer (count, counts per top-level category,
 the cluster's bounds), so no tile holds more than ``MAX_TILE_POINTS`` features.
 
+Which points and clusters a tile shows comes from the grid index (``app.maps.index``) when
+it answers the filters, else from the database; PostgreSQL then encodes the tile itself
+(``ST_AsMVTGeom``/``ST_AsMVT``), SQLite through ``mapbox-vector-tile``: same layers, same
+attributes. Points are shown at their public location; hidden points are never shown.
+
 Tiles are versioned by the database's change sequence (``app.sync``): a tile URL carrying
 the current version (``v``, as the TileJSON document gives it) is cached for a year.
 """
