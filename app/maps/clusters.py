@@ -57,8 +57,8 @@ def cluster_points(
 ) -> dict[tuple[int, int], Cell]:
     """The points in ``box`` passing ``filters``, per grid cell of ``zoom``: from the grid
     index (``app.maps.index``) when it answers the filters, else from the database."""
-    if grid is not None and filters.indexable:
-        points = grid.current(session)
+    points = grid.current(session) if grid is not None and filters.indexable else None
+    if points is not None:
         return points.cells(points.in_box(box, zoom, filters), zoom)
     where = filters.clauses(session)
     tops = repository.top_categories(session)

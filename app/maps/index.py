@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
+from app import budget as request_budget
 from app.geo.sphere import BBox
 from app.maps import repository
 from app.maps.cells import Cell
@@ -45,6 +46,7 @@ __all__ = ["LEVEL", "GridPoints", "PointGrid", "grid_of", "invalidate"]
 LEVEL = 24  # bits per axis of the keys: the 64-px cells of zoom 22
 _CELLS_PER_TILE_BITS = int(math.log2(256 // CELL_PX))  # 2: 4 x 4 cells per tile
 _STATE_ATTR = "point_grid"
+BUILD_ALLOWANCE_S = 300.0
 
 IntArray = npt.NDArray[np.int64]
 KeyArray = npt.NDArray[np.uint64]
@@ -327,16 +329,23 @@ class PointGrid:
         self.builds = 0
         self.updates = 0
 
-    def current(self, session: Session) -> GridPoints:
+    def current(self, session: Session) -> GridPoints | None:
+        """The index at the session's data version, or None while another request is
+        refreshing it (the caller then counts in the database: a request never waits for
+        another's rebuild)."""
         version = (sync_tracking.data_version(session), repository.latest_change(session))
         found = self._points
         if found is not None and found.version == version:
             return found
-        with self._lock:
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
             found = self._points
             if found is None or found.version != version:
                 found = self._points = self._refresh(session, found, version)
-        return found
+            return found
+        finally:
+            self._lock.release()
 
     def _refresh(
         self, session: Session, found: GridPoints | None, version: GridVersion
@@ -359,6 +368,12 @@ class PointGrid:
                         self.updates += 1
                         return updated
         self.builds += 1
+        # A rebuild reads every public point (seconds at a million): it is exempt from the
+        # request's time budget (app.budget), once, rather than stopped and started again
+        # by every request; other map requests meanwhile count in the database.
+        budget = request_budget.current()
+        if budget is not None:
+            budget.extend(BUILD_ALLOWANCE_S)
         return GridPoints.build(session, version)
 
     def invalidate(self) -> None:

@@ -94,8 +94,8 @@ def _selection(
 ) -> tuple[list[tuple[int, float, float]], list[Cell]]:
     """The tile's lone points (id, lat, lon) and its clusters: every point when it holds
     at most ``MAX_TILE_POINTS``, else one cluster per cell of several points."""
-    if grid is not None and filters.indexable:
-        points = grid.current(session)
+    points = grid.current(session) if grid is not None and filters.indexable else None
+    if points is not None:
         positions = points.in_tile(tile, filters)
         if points.count(positions) <= MAX_TILE_POINTS:
             return points.points(positions), []

@@ -110,3 +110,28 @@ def test_the_index_follows_every_write(app, client, connection):
     # Every write was applied from the change log: no rebuild.
     assert grid.builds == builds
     assert grid.updates >= updates + 7
+
+
+def test_a_request_never_waits_for_another_ones_refresh(app, client, connection):
+    # While one request refreshes the index, the others count in the database: the same
+    # answer, without waiting.
+    rng = random.Random(2)
+    with scratch(connection) as session:
+        org = make_organization(session)
+        for _ in range(300):
+            make_point(
+                session,
+                org,
+                lat=-69.5 + rng.uniform(-0.8, 0.8),
+                lon=-60 + rng.uniform(-0.8, 0.8),
+                country=ISOLATED_COUNTRY,
+            )
+        session.commit()
+        grid = grid_of(app.state)
+        with grid._lock:
+            busy = (_clusters(client), _tile_count(client))
+        free = (_clusters(client), _tile_count(client))
+    assert busy[0]["total"] == free[0]["total"] == 300 == busy[1] == free[1]
+    assert sorted(c["count"] for c in busy[0]["clusters"]) == sorted(
+        c["count"] for c in free[0]["clusters"]
+    )
