@@ -2,6 +2,10 @@
 
     .venv/bin/python -m bench.maps_bench [--points 100000] [--postgres-url URL] [--runs 30]
 
+``make bench`` (``bench.run``) runs :func:`measure` on each data set before starting the
+server (server time, sizes) and drives :func:`scenarios` with the load generator (requests
+per second, ratio to the ceiling); ``bench.report`` turns both into rows of its Targets.
+
 Loads (or reuses) the generated data set of ``bench/load.py``, then times each request
 through the whole app (routing, middleware, database, encoding) with a TestClient, after
 one warm-up request: p50 and p90 milliseconds, and the body's size raw and gzipped.
@@ -21,6 +25,7 @@ import math
 import statistics
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import polyline
 from fastapi.testclient import TestClient
@@ -28,6 +33,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.settings import Settings
 from bench import load
+from bench.scenarios import Scenario
 
 # Necoclí, Acandí, Bajo Chiquito, Lajas Blancas, Metetí, Chepo, Panama City (lat, lon).
 ROUTE = [
@@ -63,6 +69,28 @@ def _requests() -> dict[str, tuple[str, dict[str, Any]]]:
             {"route": polyline.encode(ROUTE, 5), "corridor": 5000, "limit": 20, "lang": "es"},
         ),
     }
+
+
+TITLES = {
+    "tile_z5": "Vector tile z=5 over Central America",
+    "tile_z12": "Vector tile z=12 over Tapachula",
+    "corridor": "Corridor Necoclí -> Panama City, 5 km, first page of 20",
+}
+
+
+def scenarios(paths: set[str]) -> list[Scenario]:
+    """The map requests for the load generator (one URL each, as a map asks again and
+    again for the same popular tiles)."""
+    out = []
+    for name, (path, params) in _requests().items():
+        if name not in TITLES:
+            continue
+        scenario = Scenario(name, TITLES[name], [f"GET\t{path}?{urlencode(params)}"])
+        template = "/v1/tiles/{z}/{x}/{y}.mvt" if name.startswith("tile") else "/v1/points"
+        if template not in paths:
+            scenario.skipped = "not available: the app has no vector tiles"
+        out.append(scenario)
+    return out
 
 
 def measure(url: str, runs: int) -> dict[str, dict[str, float]]:

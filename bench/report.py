@@ -43,6 +43,51 @@ def _ratio_target(run: dict[str, Any], scenario: str, minimum: float) -> Target:
     return Target(name, f">= {minimum}", ratio, met, note)
 
 
+# Issue #18: (request, what it is) -> server time p50 (ms), gzip size (B), ratio to ceiling.
+_MAP_TARGETS = {
+    "tile_z5": ("tile z=5 over Central America", 30.0, 50 * 1024, None),
+    "tile_z12": ("tile z=12 over Tapachula", 30.0, 50 * 1024, None),
+    "corridor": ("corridor Necoclí -> Panama City (5 km), first page", None, None, 0.05),
+}
+
+
+def _map_targets(run: dict[str, Any]) -> list[Target]:
+    """The map endpoints' rows: server time p50 and gzip size in process, requests per
+    second through the server as a ratio to the ceiling."""
+    engine, points = run["engine"], run["points"]
+    maps, http = run.get("maps") or {}, run.get("http") or {}
+    out: list[Target] = []
+    for key, (what, p50_limit, gzip_limit, ratio_minimum) in _MAP_TARGETS.items():
+        where = f"{engine}, {points:,} points"
+        figures = maps.get(key)
+        if figures:
+            p50 = figures["p50_ms"]
+            met = None if p50_limit is None else p50 <= p50_limit
+            wanted = "reported" if p50_limit is None else f"<= {p50_limit:.0f} ms"
+            out.append(Target(f"{what}: server time p50, {where}", wanted, p50, met))
+            if gzip_limit is not None:
+                size = figures["gzip_bytes"]
+                out.append(
+                    Target(
+                        f"{what}: size gzip, {where}",
+                        f"<= {gzip_limit} B",
+                        size,
+                        size <= gzip_limit,
+                    )
+                )
+        result = http.get(key) or {}
+        ratio = result.get("ratio")
+        name = f"{what}: {'tiles' if key.startswith('tile') else 'pages'}/s / ceiling, {where}"
+        wanted = "reported" if ratio_minimum is None else f">= {ratio_minimum}"
+        if ratio is None:
+            out.append(Target(name, wanted, None, None, result.get("skipped", "not measured")))
+        else:
+            met = None if ratio_minimum is None else ratio >= ratio_minimum
+            note = f"{result['rps']:.0f}/s, p50 {result['p50_ms']} ms through the server"
+            out.append(Target(name, wanted, ratio, met, note))
+    return out
+
+
 def evaluate(report: dict[str, Any]) -> list[Target]:
     """Every target of issue #8 that this report can answer."""
     targets: list[Target] = []
@@ -83,6 +128,8 @@ def evaluate(report: dict[str, Any]) -> list[Target]:
                     "" if met else f"{nearest['p99_ms'] / ceiling['p99_ms']:.1f}x",
                 )
             )
+        if run.get("maps") or any(k in http for k in _MAP_TARGETS):
+            targets.extend(_map_targets(run))
         pages = run.get("bytes") or {}
         if "shapes" in pages:
             # Checked on the summary (view=summary), the shape a list or a map asks for.

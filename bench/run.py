@@ -30,7 +30,17 @@ from typing import Any
 import httpx
 
 from app.signing import keyring
-from bench import beside_import, crowd, imports, inprocess, load, profile, sidebyside, sizes
+from bench import (
+    beside_import,
+    crowd,
+    imports,
+    inprocess,
+    load,
+    maps_bench,
+    profile,
+    sidebyside,
+    sizes,
+)
 from bench.report import write_report
 from bench.scenarios import Scenario, build_scenarios, sample_points
 from bench.server import Server
@@ -258,10 +268,18 @@ def bench_engine(
     env = _server_env()
     log_path = LOGS / f"server-{engine}-{points}.log"
     everything = "http" in args.sections
+    if everything:
+        # Map endpoints in process (server time, sizes), before the server takes the CPU.
+        run["maps"] = maps_bench.measure(database_url, args.maps_runs)
+        for name, figures in run["maps"].items():
+            _say(
+                f"  maps in process: {name}: p50 {figures['p50_ms']} ms, "
+                f"gzip {figures['gzip_bytes']} B"
+            )
     with Server(database_url, log_path=log_path, extra_env=env) as server:
         run["server_memory_mib"] = {"start": server.memory_mib()}
         paths = set(httpx.get(f"{server.base_url}/openapi.json", timeout=30).json()["paths"])
-        scenarios = build_scenarios(samples, paths)
+        scenarios = build_scenarios(samples, paths) + maps_bench.scenarios(paths)
         if not everything:
             # The side-by-side alone: the ceiling and nearest-20 it is compared with.
             scenarios = [s for s in scenarios if s.name in ("ceiling", "nearest")]
@@ -415,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--samples", type=int, default=4000)
     parser.add_argument("--query-runs", type=int, default=2000)
+    parser.add_argument("--maps-runs", type=int, default=30)
     parser.add_argument("--import-rows", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument(

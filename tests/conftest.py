@@ -28,6 +28,7 @@ from app import seed as seed_module
 from app.alerts import coverage as alerts_coverage
 from app.db import Database, normalise_url
 from app.main import create_app
+from app.maps import index as maps_index
 from app.service_areas import coverage as areas_coverage
 from app.settings import Settings
 from app.sync import tracking
@@ -221,6 +222,7 @@ def connection(app: FastAPI) -> Iterator[object]:
         alerts_coverage.invalidate()  # the rollback undid alerts behind the app's back
         areas_coverage.invalidate()  # and area services (the data version went back)
         versioned_cache.invalidate_all()  # and what the taxonomy and countries cached
+        maps_index.invalidate(app.state)  # and the map's grid index
 
 
 @pytest.fixture

@@ -10,9 +10,7 @@ passes the filters.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy.orm import Session
@@ -21,11 +19,15 @@ from app.errors import ValidationProblem
 from app.geo.sphere import BBox
 from app.i18n.negotiation import LanguagePreference
 from app.maps import repository
+from app.maps.cells import Cell
 from app.maps.filters import MapFilters
 from app.maps.grid import cell_of, cells_per_axis, row_edges
 from app.public_points.rendering import RenderCache, finish
 from app.public_points.service import renderings_of
 from app.tasks import service as tasks_service
+
+if TYPE_CHECKING:
+    from app.maps.index import PointGrid
 
 __all__ = ["MAX_CELLS", "Cell", "cluster_points", "clusters_body", "grid_cells"]
 
@@ -34,48 +36,6 @@ MAX_CELLS = 4096
 # Boxes up to this many cell rows are aggregated by the database (a row costs a term of
 # the SQL expression); taller ones are counted here.
 MAX_SQL_ROWS = 128
-
-
-@dataclass(slots=True)
-class Cell:
-    count: int = 0
-    lat_sum: float = 0.0
-    lon_sum: float = 0.0
-    min_lat: float = 90.0
-    max_lat: float = -90.0
-    min_lon: float = 180.0
-    max_lon: float = -180.0
-    first: int = 0
-    categories: Counter[str] = field(default_factory=Counter)
-
-    def add(self, pid: int, lat: float, lon: float, top: str | None) -> None:
-        if not self.count:
-            self.first = pid
-        self.count += 1
-        self.lat_sum += lat
-        self.lon_sum += lon
-        self.min_lat, self.max_lat = min(self.min_lat, lat), max(self.max_lat, lat)
-        self.min_lon, self.max_lon = min(self.min_lon, lon), max(self.max_lon, lon)
-        if top is not None:
-            self.categories[top] += 1
-
-    def merge(self, row: repository.CellRow, top: str | None) -> None:
-        """Add a group of points aggregated by the database (one cell, one category)."""
-        _, _, _, count, lat_sum, lon_sum, min_lat, max_lat, min_lon, max_lon, first = row
-        self.first = first if not self.count else min(self.first, first)
-        self.count += count
-        self.lat_sum += lat_sum
-        self.lon_sum += lon_sum
-        self.min_lat, self.max_lat = min(self.min_lat, min_lat), max(self.max_lat, max_lat)
-        self.min_lon, self.max_lon = min(self.min_lon, min_lon), max(self.max_lon, max_lon)
-        if top is not None:
-            self.categories[top] += count
-
-    def centre(self) -> tuple[float, float]:
-        return self.lat_sum / self.count, self.lon_sum / self.count
-
-    def bounds(self) -> list[float]:
-        return [self.min_lon, self.min_lat, self.max_lon, self.max_lat]
 
 
 def grid_cells(box: BBox, zoom: int) -> int:
@@ -89,9 +49,17 @@ def grid_cells(box: BBox, zoom: int) -> int:
 
 
 def cluster_points(
-    session: Session, box: BBox, zoom: int, filters: MapFilters
+    session: Session,
+    box: BBox,
+    zoom: int,
+    filters: MapFilters,
+    grid: PointGrid | None = None,
 ) -> dict[tuple[int, int], Cell]:
-    """The points in ``box`` passing ``filters``, per grid cell of ``zoom``."""
+    """The points in ``box`` passing ``filters``, per grid cell of ``zoom``: from the grid
+    index (``app.maps.index``) when it answers the filters, else from the database."""
+    points = grid.current(session) if grid is not None and filters.indexable else None
+    if points is not None:
+        return points.cells(points.in_box(box, zoom, filters), zoom)
     where = filters.clauses(session)
     tops = repository.top_categories(session)
     cells: dict[tuple[int, int], Cell] = {}
@@ -126,6 +94,7 @@ def clusters_body(
     pref: LanguagePreference,
     cache: RenderCache,
     stale_after: dt.timedelta,
+    grid: PointGrid | None = None,
 ) -> dict[str, Any]:
     """The clusters and lone points of a viewport (``PointClusters`` shape)."""
     if grid_cells(box, zoom) > MAX_CELLS:
@@ -135,7 +104,7 @@ def clusters_body(
             f"this bbox spans more than {MAX_CELLS} cells at zoom {zoom}: lower the zoom "
             "or use a smaller bbox",
         )
-    cells = cluster_points(session, box, zoom, filters)
+    cells = cluster_points(session, box, zoom, filters, grid)
     ordered = sorted(cells.items())
     clusters = [
         {

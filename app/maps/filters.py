@@ -26,6 +26,12 @@ class MapFilters:
     countries: tuple[str, ...] = ()
     free: bool | None = None
 
+    @property
+    def indexable(self) -> bool:
+        """Whether the grid index (``app.maps.index``) answers these filters: country and
+        free are columns there; categories, audiences and spoken languages are not."""
+        return not (self.categories or self.audiences or self.spoken_languages)
+
     def key(self) -> str:
         """A canonical text of the filters (part of a cache key)."""
         parts = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -22,11 +22,25 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.geo.sphere import BBox
+from app.journal.models import SyncChange
 from app.service_points.models import ServicePoint, ServicePointCategory
 from app.service_points.visibility import searchable
 from app.taxonomy import repository as taxonomy_repository
 
-__all__ = ["BoxPoint", "CellRow", "cell_rows", "points_in_box", "top_categories"]
+__all__ = [
+    "BoxPoint",
+    "CellRow",
+    "GridRow",
+    "LatestChange",
+    "cell_rows",
+    "change_at",
+    "changes_between",
+    "latest_change",
+    "points_by_public_id",
+    "points_in_box",
+    "public_points",
+    "top_categories",
+]
 
 BoxPoint = tuple[int, float, float, str | None]  # (id, lat, lon, main category)
 
@@ -94,6 +108,96 @@ def points_in_box(
             # The index answers a slightly larger box (R*Tree rounding, geodesic edges).
             if part.min_lat <= lat <= part.max_lat and part.min_lon <= lon <= part.max_lon:
                 yield pid, lat, lon, code
+
+
+# The latest logged change: (id, when). With the data version it tells apart two states of
+# the database that reached one sequence number along different paths (a rolled-back
+# transaction's number is taken again by the next).
+LatestChange = tuple[int, str]
+
+
+def latest_change(session: Session) -> LatestChange:
+    """The latest row of the change log (a primary-key lookup)."""
+    row = session.execute(
+        select(SyncChange.id, SyncChange.changed_at).order_by(SyncChange.id.desc()).limit(1)
+    ).first()
+    return (0, "") if row is None else (int(row[0]), row[1].isoformat())
+
+
+def change_at(session: Session, change_id: int) -> str | None:
+    """When the change ``change_id`` was logged, if it still is."""
+    found = session.execute(
+        select(SyncChange.changed_at).where(SyncChange.id == change_id)
+    ).scalar()
+    return None if found is None else found.isoformat()
+
+
+def changes_between(session: Session, after: int, upto: int) -> list[tuple[str, str]]:
+    """(kind, key) of the changes logged with a sequence number in (after, upto]."""
+    stmt = select(SyncChange.kind, SyncChange.key).where(
+        SyncChange.seq > after, SyncChange.seq <= upto
+    )
+    return [(str(kind), str(key)) for kind, key in session.execute(stmt)]
+
+
+# (id, public lat, public lon, main category, country, free)
+GridRow = tuple[int, float, float, str | None, str, bool | None]
+
+
+def _grid_rows(*where: ColumnElement[bool]) -> Any:
+    return (
+        select(
+            _sp.c.id,
+            _sp.c.public_lat,
+            _sp.c.public_lon,
+            _cat.c.category_code,
+            _sp.c.country,
+            _sp.c.free,
+        )
+        .outerjoin(_cat, _MAIN)
+        .where(searchable(), _sp.c.public_lat.is_not(None), _sp.c.public_lon.is_not(None))
+        .where(*where)
+    )
+
+
+def public_points(session: Session) -> list[GridRow]:
+    """Every point the public sees on a map (visible, not hidden), at its public location,
+    with what the grid index filters and counts on (one statement, both engines)."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # The request's statement timeout was its budget; the caller has extended that.
+        conn.exec_driver_sql("SET LOCAL statement_timeout = '300s'")
+    sql = str(_GRID_ALL.compile(conn, compile_kwargs={"literal_binds": True}))
+    # Straight from the driver: a million rows without a result object each.
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        rows: list[GridRow] = list(cursor.fetchall())
+        return rows
+    finally:
+        cursor.close()
+
+
+_GRID_ALL = _grid_rows()
+
+
+def points_by_public_id(
+    session: Session, public_ids: Collection[str]
+) -> tuple[list[int], list[GridRow]]:
+    """The internal ids of the points with these public ids (those still stored), and the
+    grid rows of those the public sees on a map."""
+    ids: list[int] = []
+    rows: list[GridRow] = []
+    keys = sorted(public_ids)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        ids.extend(
+            int(i)
+            for i in session.execute(select(_sp.c.id).where(_sp.c.public_id.in_(chunk))).scalars()
+        )
+        found = session.connection().execute(_grid_rows(_sp.c.public_id.in_(chunk)))
+        rows.extend((r[0], r[1], r[2], r[3], r[4], r[5]) for r in found)
+    return ids, rows
 
 
 def top_categories(session: Session) -> dict[str, str]:

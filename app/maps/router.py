@@ -16,6 +16,7 @@ from app.i18n.content import body_languages
 from app.maps.clusters import clusters_body
 from app.maps.filters import MapFiltersDep
 from app.maps.grid import MAX_LAT, MAX_ZOOM, TileId
+from app.maps.index import grid_of
 from app.maps.tiles import MAX_TILE_POINTS, TileOut, data_version, render_tile, tile_etag
 from app.maps.tiles import MEDIA_TYPE as MVT_MEDIA_TYPE
 from app.public_points.reads import content_headers, in_thread, renderings
@@ -118,6 +119,7 @@ async def point_clusters(
                 pref=pref,
                 cache=renderings(request),
                 stale_after=stale_after,
+                grid=grid_of(request.app.state),
             )
 
     body = await in_thread(request, partial(run))
@@ -196,7 +198,7 @@ async def point_tile(
     def run() -> tuple[str, TileOut | None]:
         with database.read_sessionmaker() as session:
             version = data_version(session)
-            etag = tile_etag(version, tile, filters, pref.served)
+            etag = tile_etag(version, tile, filters, pref)
             if if_none_match and etag in if_none_match:
                 return version, None
             return version, render_tile(
@@ -206,13 +208,14 @@ async def point_tile(
                 pref=pref,
                 cache=renderings(request),
                 stale_after=stale_after,
+                grid=grid_of(request.app.state),
             )
 
     version, out = await in_thread(request, run)
     headers = {
         # Names fall back per feature (each carries its `lang`); the requested one is said.
         **content_headers([pref.served]),
-        "ETag": tile_etag(version, tile, filters, pref.served),
+        "ETag": tile_etag(version, tile, filters, pref),
         "Cache-Control": _TILE_CACHE_LONG if v == version else _TILE_CACHE_SHORT,
         "Vary": "Accept-Language, Accept-Encoding",
     }

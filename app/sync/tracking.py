@@ -48,6 +48,7 @@ from app.service_points.models import (
     ServicePointTranslation,
 )
 from app.sync import repository
+from app.tasks.models import VerificationTask
 from app.taxonomy.models import Audience, AudienceTranslation, Category, CategoryTranslation
 
 __all__ = ["install", "installed", "log_points", "uninstall"]
@@ -87,6 +88,11 @@ _TRACKED = (
     AreaService,
     AreaServiceTranslation,
 )
+
+# Records that change what the public sees without a synced record of their own (a point's
+# warnings come from its open tasks): their writes move the data version (map tiles key on
+# it) and log nothing.
+_VERSION_ONLY = (VerificationTask,)
 
 
 @dataclass(slots=True)
@@ -208,6 +214,8 @@ def _collect(session: Session) -> _Pending:
 
 def _before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
     pending = _collect(session)
+    if any(isinstance(o, _VERSION_ONLY) for o in (*session.new, *session.dirty, *session.deleted)):
+        journal.take_seq(session)  # no record to send offline, but what the public sees changed
     if pending.points or pending.rows or pending.organizations or pending.alerts or pending.areas:
         # Taken before the flush writes anything: the counter is every writer's first lock.
         journal.take_seq(session)

@@ -123,6 +123,25 @@ def tabs(browser: Any, live: LiveConsole) -> Iterator[Any]:
     assert not problems, problems
 
 
+def test_the_editor_map_draws_public_points_from_the_vector_tiles(tabs, live: LiveConsole):
+    me = tabs()
+    me.log_in(live.editor)
+    page = me.page
+    tiles: list[Any] = []
+    page.on("response", lambda r: tiles.append(r) if "/v1/tiles/" in r.url else None)
+    me.go("/console/points/new")
+    # Bajo Chiquito: the seed has reception points there.
+    page.fill("#f-lat", "8.065")
+    page.fill("#f-lon", "-77.545")
+    page.press("#f-lon", "Tab")
+    page.wait_for_selector("#map.public-points svg path", timeout=15_000)
+    assert page.locator("#map svg path").count() >= 3
+    assert any(
+        r.status == 200 and r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+        for r in tiles
+    )
+
+
 def test_journey_create_translate_publish_and_keep_it_to_my_organisation(tabs, live: LiveConsole):
     me = tabs()
     me.log_in(live.editor)

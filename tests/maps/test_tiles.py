@@ -7,6 +7,8 @@ import random
 
 import mapbox_vector_tile
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.factories import make_organization, make_point
 from tests.service_points.helpers import ISOLATED_COUNTRY, add_points, scratch
@@ -117,7 +119,7 @@ def test_crowded_tiles_are_clustered_with_exact_counts(client, connection):
     in_tile = [c for c in coords if _tile_and_pixel(*c, z)[:2] == (tx, ty)]
     assert len(in_tile) > 256
     layers = _decode(response.content)
-    points = layers["points"]["features"]
+    points = layers.get("points", {"features": []})["features"]  # no empty layers
     groups = layers["clusters"]["features"]
     assert len(points) + len(groups) <= 256
     assert len(points) + sum(f["properties"]["count"] for f in groups) == len(in_tile)
@@ -191,3 +193,77 @@ def test_bad_tile_coordinates(client, path, status):
     response = client.get(path)
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    z=st.integers(4, 11),
+    spread=st.floats(0.05, 1.0),
+    count=st.integers(1, 320),
+    free=st.sampled_from([None, True, False]),
+    category=st.sampled_from([None, "shelter", "health"]),
+    seed=st.integers(0, 1000),
+)
+def test_tile_counts_match_a_brute_force(
+    client, connection, z, spread, count, free, category, seed
+):
+    # Filters the grid index answers (country, free) and those the database answers
+    # (a category: a parent includes its children).
+    rng = random.Random(seed)
+    centre = (-70.3, -60.4)
+    tx, ty, _, _ = _tile_and_pixel(*centre, z)
+    rows = [
+        (
+            round(centre[0] + rng.uniform(-spread, spread), 6),
+            round(centre[1] + rng.uniform(-spread, spread), 6),
+            rng.random() < 0.5,
+            rng.choice([["shelter"], ["health_primary"], ["food", "shelter"]]),
+        )
+        for _ in range(count)
+    ]
+    params: dict = {}
+    if free is not None:
+        params["free"] = str(free).lower()
+    if category is not None:
+        params["category"] = category
+    with scratch(connection) as session:
+        org = make_organization(session)
+        for lat, lon, is_free, categories in rows:
+            make_point(
+                session,
+                org,
+                lat=lat,
+                lon=lon,
+                country=ISOLATED_COUNTRY,
+                free=is_free,
+                categories=categories,
+            )
+        session.commit()
+        response = _get(client, z, tx, ty, **params)
+    assert response.status_code == 200, response.text
+
+    def wanted(is_free: bool, categories: list[str]) -> bool:
+        if free is not None and is_free != free:
+            return False
+        if category == "shelter":
+            return "shelter" in categories
+        if category == "health":
+            return "health_primary" in categories
+        return True
+
+    expected = [
+        (lat, lon)
+        for lat, lon, is_free, categories in rows
+        if wanted(is_free, categories) and _tile_and_pixel(lat, lon, z)[:2] == (tx, ty)
+    ]
+    layers = _decode(response.content) if response.content else {}
+    points = layers.get("points", {"features": []})["features"]
+    clusters = layers.get("clusters", {"features": []})["features"]
+    assert len(points) + sum(f["properties"]["count"] for f in clusters) == len(expected)
+    assert len(points) + len(clusters) <= 256
+    pixels = [_tile_and_pixel(lat, lon, z)[2:] for lat, lon in expected]
+    for feature in points:
+        x, y = feature["geometry"]["coordinates"]
+        assert min(abs(x - px) + abs(y - py) for px, py in pixels) <= 2

@@ -1,5 +1,7 @@
 /* Point editor: the map (Leaflet, optional tiles) and the live opening-hours preview.
-   Typed coordinates are the source of truth; the map only helps to place them. */
+   Typed coordinates are the source of truth; the map only helps to place them. The public
+   points around are drawn from the API's vector tiles (Leaflet.VectorGrid, vendored), so
+   an editor sees a neighbour or a duplicate before saving. */
 (function () {
   'use strict';
 
@@ -37,6 +39,7 @@
     } else {
       mapEl.classList.add('no-tiles');
     }
+    showPublicPoints(L, map, data.points);
     var icon = L.icon({
       iconUrl: data.icon,
       iconRetinaUrl: data.icon2x,
@@ -78,6 +81,31 @@
     }
     latInput.addEventListener('change', follow);
     lonInput.addEventListener('change', follow);
+  }
+
+  // The public points as the API's vector tiles show them: points, and clusters (sized by
+  // their count) where a tile holds many. Drawn as SVG, not interactive.
+  function showPublicPoints(L, map, url) {
+    if (!url || !L.vectorGrid || !L.vectorGrid.protobuf || !L.svg || !L.svg.tile) { return; }
+    var point = {
+      radius: 4, weight: 1, color: '#1e3a8a', fill: true, fillColor: '#3b82f6', fillOpacity: 0.8
+    };
+    L.vectorGrid.protobuf(url, {
+      rendererFactory: L.svg.tile,
+      interactive: false,
+      maxNativeZoom: 22,
+      vectorTileLayerStyles: {
+        points: point,
+        clusters: function (properties) {
+          var count = Number(properties.count) || 2;
+          return {
+            radius: Math.min(18, 5 + 2 * Math.log(count)), weight: 1, color: '#1e3a8a',
+            fill: true, fillColor: '#93c5fd', fillOpacity: 0.7
+          };
+        }
+      }
+    }).addTo(map);
+    map.getContainer().classList.add('public-points');
   }
 
   function setupHours() {

@@ -1,0 +1,397 @@
+"""An in-memory grid index of the public points, for tiles and clusters at any zoom.
+
+Counting the points of a zoomed-out tile one row at a time costs as much as the points it
+covers (hundreds of thousands over Central America at a million points). This index holds
+every public point once, in columns (numpy), sorted by the Morton (Z-order) key of its
+web-mercator cell at level 24: the cells of a zoom level are prefixes of that key, so the
+points of any tile are one contiguous slice (two binary searches) and the points of each
+of its cluster cells are contiguous runs inside it. A tile's clusters are then a few
+vectorised reductions over its slice (counts, sums, bounds, smallest id, counts per
+category), whatever the zoom: per-zoom aggregates without a table per zoom.
+
+It is a materialisation of the database keyed by the data version (``app.journal``: the change
+counter every write of what the public sees moves, from any process): a request that finds
+the version moved rebuilds it in bulk (one read of the public points), under a lock, before
+answering. Every write path is covered by construction; what it costs is a rebuild per
+version, paid by the first map request after a change (see docs/maps.md).
+
+Filters it answers: country and free (columns here). Category, audience and spoken-language
+filters go to the database (``app.maps.clusters``).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy.orm import Session
+
+from app import budget as request_budget
+from app import journal
+from app.geo.sphere import BBox
+from app.journal import repository as journal_repository
+from app.journal.repository import DataVersion
+from app.maps import repository
+from app.maps.cells import Cell
+from app.maps.filters import MapFilters
+from app.maps.grid import CELL_PX, MAX_LAT, TileId
+
+__all__ = ["LEVEL", "GridPoints", "PointGrid", "grid_of", "invalidate"]
+
+LEVEL = 24  # bits per axis of the keys: the 64-px cells of zoom 22
+_CELLS_PER_TILE_BITS = int(math.log2(256 // CELL_PX))  # 2: 4 x 4 cells per tile
+_STATE_ATTR = "point_grid"
+BUILD_ALLOWANCE_S = 300.0
+
+IntArray = npt.NDArray[np.int64]
+KeyArray = npt.NDArray[np.uint64]
+# Points of the index: a slice (a whole tile: views, no copy) or positions in key order.
+Selection = slice | IntArray
+
+
+def _spread(v: KeyArray) -> KeyArray:
+    """Interleave zeros between the low 24 bits of each value."""
+    v = (v | (v << np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
+    v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
+    v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    v = (v | (v << np.uint64(2))) & np.uint64(0x3333333333333333)
+    return (v | (v << np.uint64(1))) & np.uint64(0x5555555555555555)
+
+
+def _compact(v: KeyArray) -> KeyArray:
+    """The inverse of :func:`_spread`: every other bit, from bit 0."""
+    v = v & np.uint64(0x5555555555555555)
+    v = (v | (v >> np.uint64(1))) & np.uint64(0x3333333333333333)
+    v = (v | (v >> np.uint64(2))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    v = (v | (v >> np.uint64(4))) & np.uint64(0x00FF00FF00FF00FF)
+    v = (v | (v >> np.uint64(8))) & np.uint64(0x0000FFFF0000FFFF)
+    return (v | (v >> np.uint64(16))) & np.uint64(0x00000000FFFFFFFF)
+
+
+def _morton(x: int, y: int) -> int:
+    out = 0
+    for bit in range(LEVEL):
+        out |= ((x >> bit) & 1) << (2 * bit) | ((y >> bit) & 1) << (2 * bit + 1)
+    return out
+
+
+def keys_of(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> KeyArray:
+    """The level-24 Morton keys of points, with ``grid.unit_xy``'s operations (so a point's
+    cell at a zoom is ``grid.cell_of``'s)."""
+    lat = np.clip(lat, -MAX_LAT, MAX_LAT)
+    x = np.clip((lon + 180.0) / 360.0, 0.0, 1.0)
+    s = np.sin(np.radians(lat))
+    y = np.clip(0.5 - np.log((1 + s) / (1 - s)) / (4 * math.pi), 0.0, 1.0)
+    top = (1 << LEVEL) - 1
+    col = np.minimum((x * (1 << LEVEL)).astype(np.uint64), np.uint64(top))
+    row = np.minimum((y * (1 << LEVEL)).astype(np.uint64), np.uint64(top))
+    return _spread(col) | (_spread(row) << np.uint64(1))
+
+
+# What a materialisation reflects: the data version and the latest logged change.
+GridVersion = tuple[DataVersion, repository.LatestChange]
+
+
+@dataclass(frozen=True, slots=True)
+class GridPoints:
+    """The public points of one data version, sorted by key."""
+
+    version: GridVersion
+    keys: KeyArray
+    ids: IntArray
+    lat: npt.NDArray[np.float64]
+    lon: npt.NDArray[np.float64]
+    code: npt.NDArray[np.int32]  # index into ``codes`` (main category), -1: none
+    country: npt.NDArray[np.int32]  # index into ``countries``
+    free: npt.NDArray[np.int8]  # 1 free, 0 paid, -1 unknown
+    codes: tuple[str, ...]
+    countries: tuple[str, ...]
+    # Top-level categories (sorted) and, per code index (then -1 for none), its top's index.
+    tops: tuple[str, ...]
+    top_of: IntArray
+
+    @classmethod
+    def build(cls, session: Session, version: GridVersion) -> GridPoints:
+        """Every public point, read in bulk."""
+        return cls._of(session, version, repository.public_points(session), (), ())
+
+    @classmethod
+    def _of(
+        cls,
+        session: Session,
+        version: GridVersion,
+        rows: list[repository.GridRow],
+        codes_before: tuple[str, ...],
+        countries_before: tuple[str, ...],
+        kept: GridPoints | None = None,
+        keep: npt.NDArray[np.bool_] | None = None,
+    ) -> GridPoints:
+        codes = {c: i for i, c in enumerate(codes_before)}
+        countries = {c: i for i, c in enumerate(countries_before)}
+        columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 6
+        ids = np.array(columns[0], dtype=np.int64)
+        lat = np.array(columns[1], dtype=np.float64)
+        lon = np.array(columns[2], dtype=np.float64)
+        code = np.array(
+            [-1 if c is None else codes.setdefault(c, len(codes)) for c in columns[3]],
+            dtype=np.int32,
+        )
+        country = np.array(
+            [countries.setdefault(c, len(countries)) for c in columns[4]], dtype=np.int32
+        )
+        free = np.array([-1 if f is None else int(f) for f in columns[5]], dtype=np.int8)
+        keys = keys_of(lat, lon)
+        if kept is not None and keep is not None:
+            keys = np.concatenate((kept.keys[keep], keys))
+            ids = np.concatenate((kept.ids[keep], ids))
+            lat = np.concatenate((kept.lat[keep], lat))
+            lon = np.concatenate((kept.lon[keep], lon))
+            code = np.concatenate((kept.code[keep], code))
+            country = np.concatenate((kept.country[keep], country))
+            free = np.concatenate((kept.free[keep], free))
+        order = np.lexsort((ids, keys))
+        parents = repository.top_categories(session)
+        tops = tuple(sorted({parents.get(c, c) for c in codes}))
+        index = {name: i for i, name in enumerate(tops)}
+        top_of = np.array([index[parents.get(c, c)] for c in codes] + [-1], dtype=np.int64)
+        return cls(
+            version=version,
+            keys=keys[order],
+            ids=ids[order],
+            lat=lat[order],
+            lon=lon[order],
+            code=code[order],
+            country=country[order],
+            free=free[order],
+            codes=tuple(codes),
+            countries=tuple(countries),
+            tops=tops,
+            top_of=top_of,
+        )
+
+    def updated(
+        self, session: Session, version: GridVersion, changes: list[tuple[str, str]]
+    ) -> GridPoints | None:
+        """This materialisation with the logged changes applied (the changed points read
+        again), or None when a changed point is no longer stored (a rebuild is needed)."""
+        public_ids = {key for kind, key in changes if kind == "point"}
+        ids, rows = repository.points_by_public_id(session, public_ids)
+        if len(ids) < len(public_ids):
+            return None
+        keep = ~np.isin(self.ids, np.array(ids, dtype=np.int64))
+        return self._of(session, version, rows, self.codes, self.countries, self, keep)
+
+    # Selection -------------------------------------------------------------------------
+
+    def _range(self, z: int, x: int, y: int) -> tuple[int, int]:
+        """The slice of the points inside tile (or cell) ``x, y`` of ``2^z`` per axis."""
+        shift = 2 * (LEVEL - z)
+        start = _morton(x, y) << shift
+        end = (_morton(x, y) + 1) << shift
+        lo = int(np.searchsorted(self.keys, np.uint64(start), side="left"))
+        hi = (
+            len(self.keys)
+            if end >= 1 << (2 * LEVEL)
+            else int(np.searchsorted(self.keys, np.uint64(end), side="left"))
+        )
+        return lo, hi
+
+    def _mask(self, positions: IntArray, filters: MapFilters) -> IntArray:
+        if filters.countries:
+            wanted = [i for i, c in enumerate(self.countries) if c in filters.countries]
+            positions = positions[np.isin(self.country[positions], wanted)]
+        if filters.free is not None:
+            positions = positions[self.free[positions] == int(filters.free)]
+        return positions
+
+    def in_tile(self, tile: TileId, filters: MapFilters) -> Selection:
+        """The points whose cell lies in ``tile``, passing ``filters``."""
+        lo, hi = self._range(tile.z, tile.x, tile.y)
+        if not (filters.countries or filters.free is not None):
+            return slice(lo, hi)
+        return self._mask(np.arange(lo, hi, dtype=np.int64), filters)
+
+    def count(self, selection: Selection) -> int:
+        return len(self.ids[selection])
+
+    def in_box(self, box: BBox, zoom: int, filters: MapFilters) -> IntArray:
+        """Positions of the points inside ``box`` (edges included, either side of the
+        antimeridian), passing ``filters``, in key order."""
+        chunks: list[IntArray] = []
+        for part in box.parts():
+            z = max(0, min(zoom, 22))
+            while True:
+                x0, y0 = _tile_xy(part.max_lat, part.min_lon, z)
+                x1, y1 = _tile_xy(part.min_lat, part.max_lon, z)
+                if z == 0 or (x1 - x0 + 1) * (y1 - y0 + 1) <= 64:
+                    break
+                z -= 1
+            for tx in range(x0, x1 + 1):
+                for ty in range(y0, y1 + 1):
+                    lo, hi = self._range(z, tx, ty)
+                    if hi <= lo:
+                        continue
+                    found = np.arange(lo, hi, dtype=np.int64)
+                    lat, lon = self.lat[found], self.lon[found]
+                    inside = (
+                        (lat >= part.min_lat)
+                        & (lat <= part.max_lat)
+                        & (lon >= part.min_lon)
+                        & (lon <= part.max_lon)
+                    )
+                    chunks.append(found[inside])
+        if not chunks:
+            return np.empty(0, dtype=np.int64)
+        # Parts never overlap; a sorted union keeps runs of one cell contiguous.
+        positions = np.unique(np.concatenate(chunks))
+        return self._mask(positions, filters)
+
+    # Grouping --------------------------------------------------------------------------
+
+    def cells(self, positions: Selection, zoom: int) -> dict[tuple[int, int], Cell]:
+        """The selected points (in key order) per grid cell of ``zoom``."""
+        if not self.count(positions):
+            return {}
+        level = zoom + _CELLS_PER_TILE_BITS
+        prefix = self.keys[positions] >> np.uint64(2 * (LEVEL - level))
+        starts = np.flatnonzero(np.concatenate(([True], prefix[1:] != prefix[:-1])))
+        counts = np.diff(np.append(starts, len(prefix)))
+        lat, lon = self.lat[positions], self.lon[positions]
+        lat_sum = np.add.reduceat(lat, starts)
+        lon_sum = np.add.reduceat(lon, starts)
+        min_lat, max_lat = np.minimum.reduceat(lat, starts), np.maximum.reduceat(lat, starts)
+        min_lon, max_lon = np.minimum.reduceat(lon, starts), np.maximum.reduceat(lon, starts)
+        first = np.minimum.reduceat(self.ids[positions], starts)
+        # Counts per top-level category of each point's main category.
+        names = self.tops
+        top = self.top_of[self.code[positions]]  # code -1 picks the trailing -1
+        segment = np.repeat(np.arange(len(starts)), counts)
+        has = top >= 0
+        per_category = np.bincount(
+            segment[has] * max(len(names), 1) + top[has],
+            minlength=len(starts) * max(len(names), 1),
+        ).reshape(len(starts), max(len(names), 1))
+        heads = prefix[starts]
+        cols, rows = _compact(heads), _compact(heads >> np.uint64(1))
+        out: dict[tuple[int, int], Cell] = {}
+        for i in range(len(starts)):
+            row_counts = per_category[i]
+            out[(int(cols[i]), int(rows[i]))] = Cell(
+                count=int(counts[i]),
+                lat_sum=float(lat_sum[i]),
+                lon_sum=float(lon_sum[i]),
+                min_lat=float(min_lat[i]),
+                max_lat=float(max_lat[i]),
+                min_lon=float(min_lon[i]),
+                max_lon=float(max_lon[i]),
+                first=int(first[i]),
+                categories=Counter(
+                    {names[k]: int(row_counts[k]) for k in np.flatnonzero(row_counts)}
+                ),
+            )
+        return out
+
+    def points(self, positions: Selection) -> list[tuple[int, float, float]]:
+        """(id, lat, lon) of the selected points."""
+        return list(
+            zip(
+                self.ids[positions].tolist(),
+                self.lat[positions].tolist(),
+                self.lon[positions].tolist(),
+                strict=True,
+            )
+        )
+
+
+def _tile_xy(lat: float, lon: float, z: int) -> tuple[int, int]:
+    keys = keys_of(np.array([lat]), np.array([lon]))
+    shift = np.uint64(2 * (LEVEL - z))
+    head = keys >> shift
+    return int(_compact(head)[0]), int(_compact(head >> np.uint64(1))[0])
+
+
+class PointGrid:
+    """The app's grid index: the points of the current data version. When the version
+    moves, the changes logged since (``sync_change``) are applied (the points they name
+    are read again); a rebuild in bulk when that log cannot tell (another epoch, changes
+    pruned, a rolled-back history, a point deleted from the table, or too many changes).
+    One refresh at a time; requests meanwhile wait for it."""
+
+    def __init__(self, max_changes: int = 20_000) -> None:
+        self._lock = threading.Lock()
+        self._points: GridPoints | None = None
+        self.max_changes = max_changes
+        self.builds = 0
+        self.updates = 0
+
+    def current(self, session: Session) -> GridPoints | None:
+        """The index at the session's data version, or None while another request is
+        refreshing it (the caller then counts in the database: a request never waits for
+        another's rebuild)."""
+        version = (journal.data_version(session), repository.latest_change(session))
+        found = self._points
+        if found is not None and found.version == version:
+            return found
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            found = self._points
+            if found is None or found.version != version:
+                found = self._points = self._refresh(session, found, version)
+            return found
+        finally:
+            self._lock.release()
+
+    def _refresh(
+        self, session: Session, found: GridPoints | None, version: GridVersion
+    ) -> GridPoints:
+        if found is not None:
+            (epoch, seq), (change_id, change_time) = found.version
+            (new_epoch, new_seq), _ = version
+            counter = journal_repository.counter(session)
+            usable = (
+                new_epoch == epoch
+                and new_seq >= seq
+                and counter.horizon <= seq
+                and (change_id == 0 or repository.change_at(session, change_id) == change_time)
+            )
+            if usable:
+                changes = repository.changes_between(session, seq, new_seq)
+                if len(changes) <= self.max_changes:
+                    updated = found.updated(session, version, changes)
+                    if updated is not None:
+                        self.updates += 1
+                        return updated
+        self.builds += 1
+        # A rebuild reads every public point (seconds at a million): it is exempt from the
+        # request's time budget (app.budget), once, rather than stopped and started again
+        # by every request; other map requests meanwhile count in the database.
+        budget = request_budget.current()
+        if budget is not None:
+            budget.extend(BUILD_ALLOWANCE_S)
+        return GridPoints.build(session, version)
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._points = None
+
+
+def grid_of(state: Any) -> PointGrid:
+    """The grid index of an app (``app.state``), created on first use."""
+    grid: PointGrid | None = getattr(state, _STATE_ATTR, None)
+    if grid is None:
+        grid = PointGrid()
+        setattr(state, _STATE_ATTR, grid)
+    return grid
+
+
+def invalidate(state: Any) -> None:
+    """Forget an app's index (tests that roll the database back behind the app's back)."""
+    grid: PointGrid | None = getattr(state, _STATE_ATTR, None)
+    if grid is not None:
+        grid.invalidate()
