@@ -49,6 +49,7 @@ LAYERS: dict[str, int] = {
     "schema": 0,
     "bulk_reads": 0,
     "journal": 0,
+    "versioned_cache": 0,
     "geo": 0,
     # 1 reference and identity: who acts, and the reference data points refer to.
     "access": 1,

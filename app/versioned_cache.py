@@ -22,8 +22,9 @@ import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import event, text
 from sqlalchemy.orm import Session
+
+from app import journal
 
 __all__ = ["DataVersion", "VersionedCache", "data_version", "invalidate_all"]
 
@@ -31,27 +32,14 @@ V = TypeVar("V")
 # (the database's URL, the counter's epoch, its value)
 DataVersion = tuple[str, str, int]
 
-_VERSION = text("SELECT epoch, value FROM change_counter WHERE id = 1")
-_MEMO = "rumbo.versioned_cache.version"
 _ALL: weakref.WeakSet[VersionedCache[Any]] = weakref.WeakSet()
 
 
 def data_version(session: Session) -> DataVersion:
-    """The data version seen by ``session``'s transaction (read once per transaction)."""
-    found: DataVersion | None = session.info.get(_MEMO)
-    if found is None:
-        row = session.execute(_VERSION).one()
-        url = session.get_bind().engine.url.render_as_string(hide_password=True)
-        found = session.info[_MEMO] = (url, str(row[0]), int(row[1]))
-    return found
-
-
-def _forget(session: Session, *_args: object) -> None:
-    session.info.pop(_MEMO, None)
-
-
-# A session lives on after its transaction: the next one reads the version again.
-event.listen(Session, "after_transaction_end", _forget)
+    """The data version seen by ``session``'s transaction: the journal's (read once per
+    transaction, forgotten when it ends by the journal's listeners), with the database."""
+    epoch, value = journal.data_version(session)
+    return session.get_bind().engine.url.render_as_string(hide_password=True), epoch, value
 
 
 def invalidate_all() -> None:

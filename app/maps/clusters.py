@@ -1,6 +1,6 @@
 """Grid clusters of the points in a viewport, for apps that draw maps without tiles.
 
-Points are counted per web-mercator cell of the zoom level (``app.maps.grid``): a cell with
+Points are counted per web-mercator cell of the zoom level (``app.geo.tilegrid``): a cell with
 several points is a cluster (count, centroid, bounds, counts per top-level category), a
 cell with one is that point (its summary, as ``/v1/points?view=summary`` gives it). Counts
 are exact: the clusters' counts and the lone points add up to every point in the box that
@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from app.errors import ValidationProblem
 from app.geo.sphere import BBox
+from app.geo.tilegrid import cell_of, cells_per_axis, row_edges
 from app.i18n.negotiation import LanguagePreference
 from app.maps import repository
 from app.maps.cells import Cell
 from app.maps.filters import MapFilters
-from app.maps.grid import cell_of, cells_per_axis, row_edges
 from app.public_points.rendering import RenderCache, finish
 from app.public_points.service import renderings_of
 from app.tasks import service as tasks_service

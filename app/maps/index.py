@@ -34,12 +34,12 @@ from sqlalchemy.orm import Session
 from app import budget as request_budget
 from app import journal
 from app.geo.sphere import BBox
+from app.geo.tilegrid import CELL_PX, MAX_LAT, TileId
 from app.journal import repository as journal_repository
 from app.journal.repository import DataVersion
 from app.maps import repository
 from app.maps.cells import Cell
 from app.maps.filters import MapFilters
-from app.maps.grid import CELL_PX, MAX_LAT, TileId
 
 __all__ = ["LEVEL", "GridPoints", "PointGrid", "grid_of", "invalidate"]
 

@@ -12,10 +12,10 @@ from starlette.responses import Response
 
 from app.errors import FieldError, NotFound, ValidationProblem
 from app.geo.params import parse_bbox
+from app.geo.tilegrid import MAX_LAT, MAX_ZOOM, TileId
 from app.i18n.content import body_languages
 from app.maps.clusters import clusters_body
 from app.maps.filters import MapFiltersDep
-from app.maps.grid import MAX_LAT, MAX_ZOOM, TileId
 from app.maps.index import grid_of
 from app.maps.tiles import MAX_TILE_POINTS, TileOut, data_version, render_tile, tile_etag
 from app.maps.tiles import MEDIA_TYPE as MVT_MEDIA_TYPE

@@ -3,7 +3,7 @@
 A tile has a ``points`` layer (public id, name in the request's language, main category,
 status, warnings; no ``open_now``, which changes with the clock while tiles are cached).
 A tile holding more than ``MAX_TILE_POINTS`` points groups them per 64-pixel cell
-(``app.maps.grid``), the same cells as ``/v1/points/clusters``: cells of one point stay in
+(``app.geo.tilegrid``), the same cells as ``/v1/points/clusters``: cells of one point stay in
 ``points``, the others go to a ``clusters`` layer (count, counts per top-level category,
 the cluster's bounds), so no tile holds more than ``MAX_TILE_POINTS`` features.
 
@@ -28,13 +28,13 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.geo.tilegrid import TileId, unit_xy
 from app.i18n.negotiation import LanguagePreference
 from app.journal import repository as journal_repository
 from app.maps import repository
 from app.maps.cells import Cell
 from app.maps.clusters import cluster_points
 from app.maps.filters import MapFilters
-from app.maps.grid import TileId, unit_xy
 from app.public_points.rendering import RenderCache, finish
 from app.public_points.service import renderings_of
 from app.tasks import service as tasks_service

@@ -12,10 +12,10 @@ from starlette.responses import Response
 
 from app.db import reads_primary
 from app.http_cache import version_etag
-from app.maps.hints import viewport_link
 from app.public_points import item as point_item
 from app.public_points import service
 from app.public_points.dependencies import PointQueryDep
+from app.public_points.hints import viewport_link
 from app.public_points.reads import content_headers, in_thread, renderings
 from app.public_points.rendering import dump
 from app.public_points.schemas import (

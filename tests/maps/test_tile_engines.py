@@ -10,14 +10,14 @@ import random
 
 import mapbox_vector_tile
 import pytest
-from app.service_points.rendering import RenderCache
 from sqlalchemy import select
 
+from app.geo.tilegrid import TileId
 from app.i18n.negotiation import negotiate
 from app.maps.filters import MapFilters
-from app.maps.grid import TileId
 from app.maps.index import PointGrid
 from app.maps.tiles import encode, encode_postgis, tile_features
+from app.public_points.rendering import RenderCache
 from app.service_points.models import ServicePoint
 from tests.factories import make_organization, make_point
 from tests.service_points.helpers import ISOLATED_COUNTRY, add_points, scratch

@@ -7,7 +7,7 @@ import math
 from urllib.parse import urlencode
 
 from app.geo.sphere import BBox
-from app.maps.grid import MAX_ZOOM
+from app.geo.tilegrid import MAX_ZOOM
 
 __all__ = ["WIDE_VIEWPORT_DEG", "viewport_link", "zoom_for"]
 
