@@ -38,6 +38,7 @@ from app.maps.router import router as maps_router
 from app.metrics import HttpMetrics, track_pool
 from app.metrics import router as metrics_router
 from app.observability import AccessLog, configure_logging
+from app.documents.route import install as install_documents
 from app.openapi import document_problems
 from app.request_id import RequestId
 from app.responses import CompactJSONResponse
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Every /v1 GET refuses query parameters its route does not declare (HSDS aside).
         strict = [Depends(reject_unknown_query)] if router.prefix.startswith("/v1") else []
         app.include_router(router, dependencies=strict)
+    install_documents(app)  # read model (#15): the stored documents' hot path for /v1/points
     install_console(app)  # /console: server-rendered staff pages and their static files
     app.include_router(metrics_router)  # 404 unless RUMBO_METRICS_TOKEN is set
     install_docs(app)  # /docs: Swagger UI from local files, under a strict CSP

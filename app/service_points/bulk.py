@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
+from app.documents import building as documents
 from app.errors import Conflict
 from app.service_points import bulk_repository
 from app.service_points.bulk_repository import Loaded
@@ -70,8 +71,11 @@ class BulkWriter:
             return
         tracking.take_seq(self.session)
         now = utcnow()
-        self._insert([i for i in items if isinstance(i, NewPoint)], now)
-        self._update([i for i in items if isinstance(i, PointChange)], now)
+        new_ids = self._insert([i for i in items if isinstance(i, NewPoint)], now)
+        changes = [i for i in items if isinstance(i, PointChange)]
+        self._update(changes, now)
+        # Read model (issue #15): the batch's documents, in one pass.
+        documents.refresh(self.session, point_ids=[*new_ids, *(i.point.id for i in changes)])
         rows = list(_change_rows(items))
         # A new point is written once; a changed one may be changed again by a later batch.
         tracking.log_changes(
@@ -87,9 +91,9 @@ class BulkWriter:
             "updated_at": now,
         }
 
-    def _insert(self, items: Sequence[NewPoint], now: dt.datetime) -> None:
+    def _insert(self, items: Sequence[NewPoint], now: dt.datetime) -> list[int]:
         if not items:
-            return
+            return []
         ids = bulk_repository.new_ids(self.session, len(items))
         bulk_repository.insert_points(
             self.session,
@@ -112,6 +116,7 @@ class BulkWriter:
                 rows[relation].extend(_list_rows(relation, point_id, getattr(item.state, relation)))
         for relation, values in rows.items():
             bulk_repository.insert_children(self.session, relation, values)
+        return list(ids)
 
     def _update(self, items: Sequence[PointChange], now: dt.datetime) -> None:
         if not items:

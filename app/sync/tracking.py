@@ -33,6 +33,7 @@ from app.countries.models import (
     CountrySectionTranslation,
 )
 from app.db import utcnow
+from app.documents import building as documents
 from app.feedback.models import FeedbackTag, FeedbackTagTranslation
 from app.organizations.models import Organization
 from app.service_areas.models import AreaService, AreaServiceTranslation
@@ -283,6 +284,14 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         logged.update(fresh)
     if organizations:
         repository.log_points_where(connection, seq=seq, at=now, organization_ids=organizations)
+    # Read model (issue #15): the stored documents of what this flush touched, every time
+    # (not only what is logged for the first time in the transaction).
+    documents.refresh(
+        session,
+        point_ids=[p.id for batch in batches for p in batch.points],
+        public_ids=[r.key for batch in batches for r in batch.rows if r.kind == "point"],
+        organization_ids=organizations,
+    )
 
 
 def _forget(session: Session, *_args: object) -> None:
