@@ -21,6 +21,7 @@ from app.countries import location
 from app.countries.router import router as countries_router
 from app.countries.staff_router import router as staff_countries_router
 from app.db import Database
+from app.documents.route import install as install_documents
 from app.errors import install_error_handlers
 from app.exchange.router import router as exchange_router
 from app.feedback.moderation_router import router as moderation_router
@@ -38,7 +39,6 @@ from app.maps.router import router as maps_router
 from app.metrics import HttpMetrics, track_pool
 from app.metrics import router as metrics_router
 from app.observability import AccessLog, configure_logging
-from app.documents.route import install as install_documents
 from app.openapi import document_problems
 from app.request_id import RequestId
 from app.responses import CompactJSONResponse

@@ -18,9 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, delete, insert, or_, select
+from sqlalchemy import Connection, Table, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.documents.models import DocumentSetting, PointDocument
@@ -44,13 +44,15 @@ __all__ = [
 ]
 
 VIEWS: tuple[PointView, ...] = ("full", "summary")
+K = TypeVar("K", int, str)
 _MARK = b',"lang_fallback":'
 _BATCH = 500
 _DEFAULT_SETTING = "default_language"
 _INFO_DEFAULT = "rumbo.documents.default_language"
-_doc = PointDocument.__table__
-_sp = ServicePoint.__table__
-_tr = ServicePointTranslation.__table__
+_doc: Table = PointDocument.__table__  # type: ignore[assignment]
+_setting: Table = DocumentSetting.__table__  # type: ignore[assignment]
+_sp: Table = ServicePoint.__table__  # type: ignore[assignment]
+_tr: Table = ServicePointTranslation.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +164,8 @@ def _default_language(session: Session) -> str:
 
 
 def _set_default(connection: Connection, value: str) -> None:
-    table = DocumentSetting.__table__
-    connection.execute(delete(table).where(table.c.name == _DEFAULT_SETTING))
-    connection.execute(insert(table).values(name=_DEFAULT_SETTING, value=value))
+    connection.execute(delete(_setting).where(_setting.c.name == _DEFAULT_SETTING))
+    connection.execute(insert(_setting).values(name=_DEFAULT_SETTING, value=value))
 
 
 def _tags(connection: Connection) -> list[str]:
@@ -173,7 +174,7 @@ def _tags(connection: Connection) -> list[str]:
     return list(connection.execute(select(Language.tag)).scalars())
 
 
-def _chunks(ids: Sequence[int], size: int = _BATCH) -> Iterator[list[int]]:
+def _chunks(ids: Sequence[K], size: int = _BATCH) -> Iterator[list[K]]:
     for start in range(0, len(ids), size):
         yield list(ids[start : start + size])
 
@@ -194,7 +195,7 @@ def refresh(
     if public_ids:
         for chunk in _chunks(sorted(set(public_ids))):
             connection.execute(delete(_doc).where(_doc.c.public_id.in_(chunk)))
-    ids = set(point_ids)
+    ids: set[int] = set(point_ids)
     if organization_ids:
         owners = sorted(organization_ids)
         ids.update(

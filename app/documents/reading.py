@@ -40,17 +40,26 @@ _COLUMNS = (
     "EXISTS (SELECT 1 FROM verification_task t WHERE t.status = 'open' "
     "AND t.point_id = d.point_id)"
 )
+
+
+def _select(where: str) -> str:
+    """A statement over the documents (constant text: values are bound parameters)."""
+    return " ".join(("SELECT", _COLUMNS, "FROM point_document d", where))
+
+
 _BY_IDS = {
-    "sqlite": f"SELECT {_COLUMNS} FROM point_document d "
-    "WHERE d.point_id IN (SELECT value FROM json_each(?)) AND d.view = ? AND d.lang IN ('', ?)",
-    "postgresql": f"SELECT {_COLUMNS} FROM point_document d "
-    "WHERE d.point_id = ANY(%(ids)s) AND d.view = %(view)s AND d.lang IN ('', %(lang)s)",
+    "sqlite": _select(
+        "WHERE d.point_id IN (SELECT value FROM json_each(?)) AND d.view = ? AND d.lang IN ('', ?)"
+    ),
+    "postgresql": _select(
+        "WHERE d.point_id = ANY(%(ids)s) AND d.view = %(view)s AND d.lang IN ('', %(lang)s)"
+    ),
 }
 _BY_PUBLIC_ID = {
-    "sqlite": f"SELECT {_COLUMNS} FROM point_document d "
-    "WHERE d.public_id = ? AND d.view = 'full' AND d.lang IN ('', ?)",
-    "postgresql": f"SELECT {_COLUMNS} FROM point_document d "
-    "WHERE d.public_id = %(public_id)s AND d.view = 'full' AND d.lang IN ('', %(lang)s)",
+    "sqlite": _select("WHERE d.public_id = ? AND d.view = 'full' AND d.lang IN ('', ?)"),
+    "postgresql": _select(
+        "WHERE d.public_id = %(public_id)s AND d.view = 'full' AND d.lang IN ('', %(lang)s)"
+    ),
 }
 
 
@@ -89,7 +98,14 @@ def _documents(rows: Sequence[Any]) -> dict[int, Document]:
                 bytes(row[4]),
                 bytes(row[5]),
                 bool(row[6]),
-                *row[7:15],
+                row[7],
+                row[8],
+                row[9],
+                row[10],
+                row[11],
+                row[12],
+                row[13],
+                row[14],
                 bool(row[15]),
             )
     return out
@@ -115,9 +131,7 @@ def by_public_id(session: Session, public_id: str, *, key: str) -> Document | No
     """The stored full document of the point with this public id, or None."""
     connection = session.connection()
     dialect = connection.dialect.name
-    params: Any = (
-        (public_id, key) if dialect == "sqlite" else {"public_id": public_id, "lang": key}
-    )
+    params: Any = (public_id, key) if dialect == "sqlite" else {"public_id": public_id, "lang": key}
     found = _documents(connection.exec_driver_sql(_BY_PUBLIC_ID[dialect], params).fetchall())
     return next(iter(found.values()), None)
 

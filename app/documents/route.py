@@ -209,7 +209,8 @@ def _built_as_configured(request: Request, session: Any) -> bool:
     if found is None or now - found[0] > _BUILT_TTL_S:
         found = (now, built_default_language(session.connection()))
         state.documents_built = found
-    return found[1] == state.settings.default_language
+    wanted: str = state.settings.default_language
+    return found[1] == wanted
 
 
 def _readers(request: Request) -> anyio.CapacityLimiter:
@@ -244,7 +245,7 @@ def _usable(scope: Scope) -> bool:
 
 
 def _enabled(request: Request) -> bool:
-    return not getattr(request.app.state, "documents_disabled", False)
+    return getattr(request.app.state, "documents_disabled", False) is not True
 
 
 async def _search(request: Request) -> Response | None:
@@ -311,9 +312,7 @@ async def _detail(request: Request) -> Response | None:
         with database.reader(primary=primary)() as session:
             if not _built_as_configured(request, session):
                 return None
-            return search.get_item(
-                session, public_id, pref=pref, key=key, stale_after=stale_after
-            )
+            return search.get_item(session, public_id, pref=pref, key=key, stale_after=stale_after)
 
     request.state.language = pref
     item = await _in_thread(request, run)

@@ -38,7 +38,8 @@ def search_page(
 ) -> PageOut | None:
     """One page of public points (``near``, ``bbox``, text or all by id; no ``open_now``
     and no ``route``: those take the rendering path)."""
-    assert not query.open_now and query.route is None
+    assert not query.open_now
+    assert query.route is None
     categories = (
         taxonomy_service.expand_categories(session, query.categories, parameter="category")
         if query.categories
