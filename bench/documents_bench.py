@@ -61,16 +61,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--label", default="run")
+    parser.add_argument("--label", default="latest")
+    parser.add_argument(
+        "--paths", nargs="+", default=["off", "on"], help="the hot path off (before) and on"
+    )
     args = parser.parse_args(argv)
     path, _report = load.load_sqlite(args.size)
     url = load.sqlite_url(path)
     samples = sample_points(url, 2000)
     scenarios = _variants(build_scenarios(samples, {"/v1/sync"}))
-    out: dict[str, Any] = {"label": args.label, "size": args.size, "workers": args.workers}
+    out: dict[str, Any] = {"size": args.size, "workers": args.workers}
+    for mode in args.paths:
+        print(f"hot path {mode}", flush=True)
+        out[mode] = _measure(url, scenarios, mode, args)
+    target = RESULTS / f"documents-{args.label}.json"
+    target.write_text(json.dumps(out, indent=1) + "\n")
+    print(f"written {target}")
+    return 0
+
+
+def _measure(
+    url: str, scenarios: list[Scenario], mode: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        server = Server(url, log_path=workdir / "server.log", workers=args.workers)
+        server = Server(
+            url,
+            log_path=workdir / "server.log",
+            workers=args.workers,
+            extra_env={"RUMBO_DOCUMENTS_HOT_PATH": mode},
+        )
         server.start()
         try:
             for scenario in scenarios:
@@ -96,10 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(scenario.name, json.dumps(row), flush=True)
         finally:
             server.stop()
-    target = RESULTS / f"documents-{args.label}.json"
-    target.write_text(json.dumps(out, indent=1) + "\n")
-    print(f"written {target}")
-    return 0
+    return out
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -366,3 +367,6 @@ def install(app: FastAPI) -> None:
     any other ``add_middleware``: it must be the innermost, inside ETags, compression,
     budgets and the access log)."""
     app.add_middleware(DocumentsHotPath)
+    # A switch for side-by-side measurements (bench/documents_bench.py) and for operators:
+    # RUMBO_DOCUMENTS_HOT_PATH=off serves every request through the rendering path.
+    app.state.documents_disabled = os.environ.get("RUMBO_DOCUMENTS_HOT_PATH", "on") == "off"
