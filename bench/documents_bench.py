@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import load
+from bench import load, profile
 from bench.run import RESULTS
 from bench.scenarios import Scenario, build_scenarios, sample_points
 from bench.server import Server
@@ -115,6 +115,21 @@ def _measure(
                 }
                 out[scenario.name] = row
                 print(scenario.name, json.dumps(row), flush=True)
+            if mode == "on":
+                nearest = next(s for s in scenarios if s.name == "nearest")
+                found = profile.profile_scenario(
+                    server.pid,
+                    server.base_url,
+                    nearest,
+                    workdir,
+                    seconds=args.seconds,
+                    connections=args.connections,
+                )
+                if found is not None:
+                    out["profile_nearest"] = found.as_dict()
+                    for row in found.components:
+                        print("  ", json.dumps(row), flush=True)
+                    print("   hottest:", json.dumps(found.hottest[:8]), flush=True)
         finally:
             server.stop()
     return out

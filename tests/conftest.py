@@ -27,6 +27,7 @@ from app import schema
 from app import seed as seed_module
 from app.alerts import coverage as alerts_coverage
 from app.db import Database, normalise_url
+from app.documents import areas as documents_areas
 from app.main import create_app
 from app.service_areas import coverage as areas_coverage
 from app.settings import Settings
@@ -212,6 +213,7 @@ def connection(app: FastAPI) -> Iterator[object]:
         app.state.languages.invalidate()
         alerts_coverage.invalidate()  # the rollback undid alerts behind the app's back
         areas_coverage.invalidate()  # and area services (the data version went back)
+        documents_areas.invalidate()  # and their renderings for near-me pages (#15)
 
 
 @pytest.fixture

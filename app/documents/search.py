@@ -13,6 +13,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from app.documents.areas import area_services_near
 from app.documents.reading import Splicer, by_public_id, documents_for, splice
 from app.geo.base import Candidate, NearestCursor, SearchBackend
 from app.i18n.content import body_languages
@@ -113,7 +114,7 @@ def search_page(
         now,
     )
     areas = (
-        points_service._area_services(session, query, categories, pref) or None
+        area_services_near(session, query, categories, pref) or None
         if query.near is not None and not query.cursor
         else None
     )

@@ -88,12 +88,16 @@ def test_searches_equal_the_rendering_path(client: TestClient, served: list[str]
         {"limit": 100, "free": "true"},
     ]
     views = ({}, {"view": "summary"}, {"view": "full"})
+    with_areas = 0
     for lang in [None, *_languages(client)]:
         for query in queries:
             for view in views:
                 params = {**query, **view, **({"lang": lang} if lang else {})}
-                assert_same(client, "/v1/points", params)
-    assert served and "none" not in served
+                body = assert_same(client, "/v1/points", params).json()
+                with_areas += bool(body.get("area_services"))
+    assert served
+    assert "none" not in served
+    assert with_areas  # the area services of near-me pages are compared too
 
 
 def test_accept_language_and_next_pages_equal_the_rendering_path(
