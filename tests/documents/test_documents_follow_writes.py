@@ -318,8 +318,8 @@ def test_documents_follow_every_write(app: Any, connection: Connection) -> None:
     run_state_machine_as_test(
         lambda: Writes(connection, backend),
         settings=settings(
-            max_examples=5,
-            stateful_step_count=8,
+            max_examples=8,
+            stateful_step_count=10,
             deadline=None,
             suppress_health_check=list(HealthCheck),
         ),
