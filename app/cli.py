@@ -8,6 +8,7 @@ import typer
 
 from app.accounts.cli import api_key_cli, create_admin, create_org
 from app.backups.cli import backup, restore
+from app.documents.cli import documents_cli, ensure_built
 from app.exchange.cli import export_file, import_file
 from app.settings import Settings, get_settings
 from app.signing.cli import keys_cli
@@ -24,6 +25,7 @@ cli.command("import")(import_file)
 cli.command("export")(export_file)
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(sync_cli, name="sync")
+cli.add_typer(documents_cli, name="documents")
 cli.command("backup")(backup)
 cli.command("restore")(restore)
 
@@ -40,8 +42,11 @@ def migrate() -> None:
     """Bring the database at RUMBO_DATABASE_URL to the latest schema."""
     from app import schema  # Alembic: loaded only by the command that needs it
 
-    schema.upgrade(get_settings().database_url)
+    settings = get_settings()
+    schema.upgrade(settings.database_url)
     typer.echo("database at the latest migration")
+    if ensure_built(settings.database_url, settings.default_language):  # read model (#15)
+        typer.echo("point documents rebuilt")
 
 
 @cli.command("check-database")
@@ -80,6 +85,7 @@ def seed(
                 return
             result = seed_module.load_all(session)
         typer.echo(f"seed loaded: {result}")
+        ensure_built(get_settings().database_url, get_settings().default_language)  # #15
     finally:
         database.dispose()
 

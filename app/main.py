@@ -21,6 +21,7 @@ from app.console.mount import install_console
 from app.countries import location
 from app.countries.router import router as countries_router
 from app.db import Database
+from app.documents.route import install as install_documents
 from app.errors import install_error_handlers
 from app.exchange.router import router as exchange_router
 from app.feedback.moderation_router import router as moderation_router
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Every /v1 GET refuses query parameters its route does not declare (HSDS aside).
         strict = [Depends(reject_unknown_query)] if router.prefix.startswith("/v1") else []
         app.include_router(router, dependencies=strict)
+    install_documents(app)  # read model (#15): the stored documents' hot path for /v1/points
     install_console(app)  # /console: server-rendered staff pages and their static files
     app.include_router(metrics_router)  # 404 unless RUMBO_METRICS_TOKEN is set
     install_docs(app)  # /docs: Swagger UI from local files, under a strict CSP

@@ -5,6 +5,7 @@ from app.accounts.models import ApiKey, Membership, RefreshToken, StaffUser
 from app.alerts import models as alerts_models  # noqa: F401  (registers tables)
 from app.audit.models import AuditEvent
 from app.countries import models as countries_models  # noqa: F401  (registers tables)
+from app.documents import models as documents_models  # noqa: F401  (registers tables)
 from app.exchange import models as exchange_models  # noqa: F401  (index for imports)
 from app.feedback import models as feedback_models  # noqa: F401  (registers tables)
 from app.journal import models as journal_models  # noqa: F401  (registers tables)

@@ -37,8 +37,10 @@ from sqlalchemy.engine import make_url
 from app import schema
 from app import seed as seed_module
 from app.db import Database, normalise_url
+from app.documents.cli import ensure_built
 from app.geo.text import normalise_text
 from app.organizations.models import Organization
+from app.settings import Settings
 from app.taxonomy.models import Category, CategoryTranslation
 from bench.data import GENERATOR_VERSION, organisations
 from bench.rows import POINT_COLUMNS, TRANSLATION_COLUMNS, batches, rows
@@ -183,6 +185,7 @@ def load_sqlite(
         # service_point), so the cache survives new branches of the schema.
         schema.upgrade(sqlite_url(path))
         report.cached, report.seconds = True, recorded
+        _documents(sqlite_url(path), report)
         return path, report
     path.parent.mkdir(parents=True, exist_ok=True)
     sidecar.unlink(missing_ok=True)
@@ -243,8 +246,15 @@ def load_sqlite(
             raise RuntimeError(f"bench database failed quick_check: {problems}")
     finally:
         conn.close()
+    _documents(sqlite_url(path), report)
     _remember(sidecar, wanted, report)
     return path, report
+
+
+def _documents(url: str, report: LoadReport) -> None:
+    """The stored point documents (issue #15), built as ``rumbo migrate`` builds them."""
+    with _timed(report, "documents"):
+        ensure_built(url, Settings.model_fields["default_language"].default)
 
 
 def _sqlite_insert(
@@ -303,6 +313,7 @@ def load_postgres(url: str, count: int, *, seed: int = 2026) -> LoadReport:
     if recorded is not None and _pg_count(url) >= count:
         schema.upgrade(url)
         report.cached, report.seconds = True, recorded
+        _documents(url, report)
         return report
     VAR.mkdir(parents=True, exist_ok=True)
     sidecar.unlink(missing_ok=True)
@@ -347,6 +358,7 @@ def load_postgres(url: str, count: int, *, seed: int = 2026) -> LoadReport:
         conn.commit()
     with _timed(report, "analyze"), psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+    _documents(url, report)
     _remember(sidecar, wanted, report)
     return report
 

@@ -30,6 +30,7 @@ __all__ = ["Profile", "find_py_spy", "profile_scenario", "summarise"]
 RATE_HZ = 100
 # Rumbo's modules, by what they do on the read path (first match wins).
 COMPONENTS: tuple[tuple[str, str], ...] = (
+    ("app/documents/", "read model (stored documents: parse, read, splice)"),
     ("app/geo/", "search query (app/geo: R*Tree/FTS5 or PostGIS, exact ranking)"),
     ("app/service_points/records.py", "loading the page's rows and texts (records)"),
     ("app/public_points/repository.py", "loading the page's rows and texts (records)"),

@@ -27,6 +27,7 @@ from app import schema, versioned_cache
 from app import seed as seed_module
 from app.alerts import coverage as alerts_coverage
 from app.db import Database, normalise_url
+from app.documents import areas as documents_areas
 from app.main import create_app
 from app.maps import index as maps_index
 from app.service_areas import coverage as areas_coverage
@@ -223,6 +224,7 @@ def connection(app: FastAPI) -> Iterator[object]:
         areas_coverage.invalidate()  # and area services (the data version went back)
         versioned_cache.invalidate_all()  # and what the taxonomy and countries cached
         maps_index.invalidate(app.state)  # and the map's grid index
+        documents_areas.invalidate()  # and their renderings for near-me pages (#15)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ with the category words loaded once; time zones were found when the states were 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,12 @@ from app.service_points.bulk_repository import Loaded
 from app.service_points.state import CategoryTexts, PointState, point_columns, search_document
 
 __all__ = ["BulkWriter", "NewPoint", "PointChange"]
+
+# Called with the session and the ids of the points each batch wrote, in its transaction.
+# Filled by whoever installs the write listeners (``app.sync.tracking.install``: the app,
+# the command line, the test harness), never at import.
+BatchHook = Callable[[Session, list[int]], None]
+BATCH_HOOKS: list[BatchHook] = []
 
 LISTS = ("categories", "audiences", "spoken_languages")
 
@@ -71,8 +77,13 @@ class BulkWriter:
             return
         journal.take_seq(self.session)
         now = utcnow()
-        self._insert([i for i in items if isinstance(i, NewPoint)], now)
-        self._update([i for i in items if isinstance(i, PointChange)], now)
+        new_ids = self._insert([i for i in items if isinstance(i, NewPoint)], now)
+        changes = [i for i in items if isinstance(i, PointChange)]
+        self._update(changes, now)
+        # What keeps derived data current (the read model's documents): one call per batch.
+        written = [*new_ids, *(i.point.id for i in changes)]
+        for hook in BATCH_HOOKS:
+            hook(self.session, written)
         rows = list(_change_rows(items))
         # A new point is written once; a changed one may be changed again by a later batch.
         journal.record(
@@ -88,9 +99,9 @@ class BulkWriter:
             "updated_at": now,
         }
 
-    def _insert(self, items: Sequence[NewPoint], now: dt.datetime) -> None:
+    def _insert(self, items: Sequence[NewPoint], now: dt.datetime) -> list[int]:
         if not items:
-            return
+            return []
         ids = bulk_repository.new_ids(self.session, len(items))
         bulk_repository.insert_points(
             self.session,
@@ -113,6 +124,7 @@ class BulkWriter:
                 rows[relation].extend(_list_rows(relation, point_id, getattr(item.state, relation)))
         for relation, values in rows.items():
             bulk_repository.insert_children(self.session, relation, values)
+        return list(ids)
 
     def _update(self, items: Sequence[PointChange], now: dt.datetime) -> None:
         if not items:

@@ -35,6 +35,8 @@ from app.countries.models import (
     CountrySectionSource,
     CountrySectionTranslation,
 )
+from app.documents import building as documents
+from app.documents import hooks as documents_hooks
 from app.feedback.models import FeedbackTag, FeedbackTagTranslation
 from app.journal import ChangeRow
 from app.journal.session import INFO_PREFIX
@@ -245,6 +247,14 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     renamed = repository.points_changed_where(organization_ids=organizations)
     if renamed is not None:
         journal.record_selected(session, renamed)
+    # Read model (issue #15): the stored documents of what this flush touched, every time
+    # (not only what is logged for the first time in the transaction).
+    documents.refresh(
+        session,
+        point_ids=[p.id for batch in batches for p in batch.points],
+        public_ids=[r.key for batch in batches for r in batch.rows if r.kind == "point"],
+        organization_ids=organizations,
+    )
 
 
 def _bulk_statement(state: ORMExecuteState) -> None:
@@ -267,6 +277,7 @@ def install(target: Any = Session) -> None:
     """Log every ORM write of synced data through sessions of ``target`` (the ``Session``
     class: every session of the process), with the journal's own listeners. Idempotent."""
     journal.install(target)
+    documents_hooks.install(target)
     for name, fn in _LISTENERS:
         if not event.contains(target, name, fn):
             event.listen(target, name, fn)
@@ -283,4 +294,5 @@ def uninstall(target: Any = Session) -> None:
     for name, fn in _LISTENERS:
         if event.contains(target, name, fn):
             event.remove(target, name, fn)
+    documents_hooks.uninstall(target)
     journal.uninstall(target)

@@ -1,0 +1,239 @@
+"""Reading the stored documents: one indexed statement for a page's points, then splicing.
+
+What a stored document leaves open is filled in here, from stored values and the request:
+``lang_fallback`` (from the language served and the request's preference), ``distance_m``
+(from the search), ``open_now`` (the point's hours at the instant, memoised per minute),
+``verification.stale`` (from the stored ``fresh_since`` and the server's threshold), the
+warnings of open verification tasks (an ``EXISTS`` in the same statement; their texts only
+for the few flagged points) and the ids of the active alerts covering the point.
+
+The statement is plain SQL written once per engine, the page's ids one parameter (a JSON
+array on SQLite, an array on PostgreSQL), so nothing is compiled per request; rows come
+back as tuples, never ORM objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from app.alerts.coverage import active_set
+from app.i18n.negotiation import LanguagePreference
+from app.public_points.rendering import PointView, dump, open_at
+from app.service_points.precision import LocationPrecision, distance_range, shown_distance
+from app.tasks import service as tasks_service
+
+__all__ = ["Document", "Splicer", "by_public_id", "documents_for", "splice"]
+
+APPROXIMATE = LocationPrecision.approximate.value
+
+_COLUMNS = (
+    "d.point_id, d.lang, d.served, d.head, d.tail, d.verification, d.published, "
+    "d.opening_hours, d.timezone, d.country, d.fresh_since_us, d.location_precision, "
+    "d.lat, d.lon, d.version, "
+    "EXISTS (SELECT 1 FROM verification_task t WHERE t.status = 'open' "
+    "AND t.point_id = d.point_id)"
+)
+
+
+def _select(where: str) -> str:
+    """A statement over the documents (constant text: values are bound parameters)."""
+    return " ".join(("SELECT", _COLUMNS, "FROM point_document d", where))
+
+
+_BY_IDS = {
+    "sqlite": _select(
+        "WHERE d.point_id IN (SELECT value FROM json_each(?)) AND d.view = ? AND d.lang IN ('', ?)"
+    ),
+    "postgresql": _select(
+        "WHERE d.point_id = ANY(%(ids)s) AND d.view = %(view)s AND d.lang IN ('', %(lang)s)"
+    ),
+}
+_BY_PUBLIC_ID = {
+    "sqlite": _select("WHERE d.public_id = ? AND d.view = 'full' AND d.lang IN ('', ?)"),
+    "postgresql": _select(
+        "WHERE d.public_id = %(public_id)s AND d.view = 'full' AND d.lang IN ('', %(lang)s)"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One stored document as read (the columns of ``_COLUMNS``, in order)."""
+
+    point_id: int
+    lang: str
+    served: str
+    head: bytes
+    tail: bytes
+    verification: bytes
+    published: bool
+    opening_hours: str | None
+    timezone: str | None
+    country: str
+    fresh_since_us: int | None
+    location_precision: str
+    lat: float | None
+    lon: float | None
+    version: int
+    open_task: bool
+
+
+def _documents(rows: Sequence[Any]) -> dict[int, Document]:
+    """One document per point: the language's own row where there is one."""
+    out: dict[int, Document] = {}
+    for row in rows:
+        if row[1] or row[0] not in out:
+            out[row[0]] = Document(
+                row[0],
+                row[1],
+                row[2],
+                bytes(row[3]),
+                bytes(row[4]),
+                bytes(row[5]),
+                bool(row[6]),
+                row[7],
+                row[8],
+                row[9],
+                row[10],
+                row[11],
+                row[12],
+                row[13],
+                row[14],
+                bool(row[15]),
+            )
+    return out
+
+
+def documents_for(
+    session: Session, ids: Sequence[int], *, view: PointView, key: str
+) -> dict[int, Document]:
+    """The stored documents of ``ids`` in ``view`` for language key ``key`` (one statement)."""
+    if not ids:
+        return {}
+    connection = session.connection()
+    dialect = connection.dialect.name
+    params: Any = (
+        (orjson.dumps(list(ids)).decode(), view, key)
+        if dialect == "sqlite"
+        else {"ids": list(ids), "view": view, "lang": key}
+    )
+    return _documents(connection.exec_driver_sql(_BY_IDS[dialect], params).fetchall())
+
+
+def by_public_id(session: Session, public_id: str, *, key: str) -> Document | None:
+    """The stored full document of the point with this public id, or None."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    params: Any = (public_id, key) if dialect == "sqlite" else {"public_id": public_id, "lang": key}
+    found = _documents(connection.exec_driver_sql(_BY_PUBLIC_ID[dialect], params).fetchall())
+    return next(iter(found.values()), None)
+
+
+def _epoch_us(stamp: dt.datetime) -> int:
+    delta = stamp - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+_TRUE_FALSE = {True: b"true", False: b"false"}
+
+
+@dataclass(slots=True)
+class Splicer:
+    """What one request splices into every document it serves."""
+
+    pref: LanguagePreference
+    at: dt.datetime
+    now_us: int
+    stale_after_us: int
+
+    @classmethod
+    def of(
+        cls,
+        pref: LanguagePreference,
+        *,
+        at: dt.datetime,
+        now: dt.datetime,
+        stale_after: dt.timedelta,
+    ) -> Splicer:
+        return cls(pref, at, _epoch_us(now), stale_after // dt.timedelta(microseconds=1))
+
+    def body(
+        self,
+        doc: Document,
+        *,
+        distance_m: float | None,
+        warnings: list[str] | None = None,
+        warning_texts: list[dict[str, str]] | None = None,
+        alerts: list[str] | None = None,
+    ) -> bytes:
+        """The JSON of one point, byte for byte what ``rendering.finish`` gives for the
+        same point, request and instant."""
+        published = doc.published
+        parts = [doc.head, _TRUE_FALSE[self.pref.is_fallback(doc.served)], doc.tail]
+        if distance_m is not None:
+            precision = doc.location_precision
+            parts.append(b',"distance_m":%d' % round(shown_distance(distance_m, precision)))
+            if precision == APPROXIMATE:
+                low, high = distance_range(distance_m)
+                parts.append(b',"distance_range_m":[%d,%d]' % (low, high))
+        opened = (
+            open_at(doc.opening_hours, doc.timezone, doc.country, self.at) if published else False
+        )
+        if opened is not None:
+            parts.append(b',"open_now":' + _TRUE_FALSE[opened])
+        fresh = doc.fresh_since_us
+        stale = published and (fresh is None or self.now_us - fresh > self.stale_after_us)
+        parts.append(b',"verification":' + doc.verification)
+        parts.append(b',"stale":' if len(doc.verification) > 1 else b'"stale":')
+        parts.append(_TRUE_FALSE[stale] + b"}")
+        if warnings:
+            parts.append(b',"warnings":' + dump(warnings))
+            if warning_texts:
+                parts.append(b',"warning_texts":' + dump(warning_texts))
+        if alerts:
+            parts.append(b',"alerts":' + dump(alerts))
+        parts.append(b"}")
+        return b"".join(parts)
+
+
+def splice(
+    session: Session,
+    docs: Sequence[Document],
+    distances: Sequence[float | None],
+    splicer: Splicer,
+    now: dt.datetime,
+) -> list[bytes]:
+    """The JSON of each document with its distance, warnings and alerts."""
+    flagged = [d.point_id for d in docs if d.open_task]
+    warnings = tasks_service.warnings_for(session, flagged) if flagged else {}
+    current = active_set(session, now) if docs else None
+    if current:
+        nowhere = math.nan  # a hidden point: only alerts of its whole country cover it
+        covering = current.covering_many(
+            [nowhere if d.lat is None else d.lat for d in docs],
+            [nowhere if d.lon is None else d.lon for d in docs],
+            [d.country for d in docs],
+        )
+    else:
+        covering = [[] for _ in docs]
+    chain = splicer.pref.chain
+    out = []
+    for doc, distance, alerts in zip(docs, distances, covering, strict=True):
+        codes = warnings.get(doc.point_id)
+        out.append(
+            splicer.body(
+                doc,
+                distance_m=distance,
+                warnings=codes,
+                warning_texts=tasks_service.warning_texts(codes, chain) if codes else None,
+                alerts=alerts,
+            )
+        )
+    return out

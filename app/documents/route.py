@@ -1,0 +1,370 @@
+"""The hot path in front of ``GET /v1/points`` and ``GET /v1/points/{id}``.
+
+:func:`install` wraps the two routes' ASGI apps: a request the stored documents can answer
+is parsed by one function (:func:`parse_query`), searched and spliced in one thread-pool
+call, and answered with the bytes; every other request (an unusual or invalid parameter,
+``open_now``/``at``/``route``, a GeoJSON ``Accept``, several languages in
+``Accept-Language``, documents built with another default language or not built) goes on
+to the route as FastAPI declares it, which answers exactly as before. The routes, their
+parameters and the OpenAPI document are unchanged.
+
+Whatever the hot path answers equals what the route answers (tests/documents): it sets the
+same ``Content-Language``, ``Vary`` and ``Link`` headers and ``request.state.language``,
+and the middleware (ETag and 304, compression, budgets, access log) sees the response as
+it sees the route's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.country_codes import InvalidCountryCode, normalise_country
+from app.db import Database, reads_primary
+from app.documents import search
+from app.documents.building import built_default_language
+from app.errors import FieldError
+from app.geo.params import parse_lat_lon
+from app.geo.sphere import BBox
+from app.geo.text import query_tokens
+from app.http_cache import version_etag
+from app.i18n.negotiation import LanguagePreference, negotiate
+from app.i18n.tags import InvalidLanguageTag, normalise_tag
+from app.metrics import observe_search
+from app.public_points import item as points_item
+from app.public_points.dependencies import PointQuery
+from app.public_points.hints import viewport_link
+from app.public_points.service import PageOut
+from app.responses import GEOJSON_MEDIA_TYPE
+
+__all__ = ["install", "parse_query"]
+
+T = TypeVar("T")
+_log = logging.getLogger(__name__)
+
+# Parameters the hot path reads (each at most once); any other sends the request on.
+_SCALARS = {
+    "near": 64,
+    "radius": 16,
+    "bbox": 128,
+    "q": 200,
+    "limit": 16,
+    "cursor": 512,
+    "view": 16,
+    "free": 8,
+    "lang": 35,
+}
+_LISTS = ("category", "audience", "spoken_language", "country")
+_MAP_FILTERS = ("category", "audience", "spoken_language", "country", "free", "lang")
+_BUILT_TTL_S = 30.0
+
+
+def _int(raw: str) -> int | None:
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
+def _split(values: list[str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+def _bbox(raw: str) -> BBox | None:
+    """A viewport as the route parses it, or None (the route then says what is wrong)."""
+    parts = raw.split(",")
+    if len(parts) != 4:
+        return None
+    try:
+        min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
+    except ValueError:
+        return None
+    values = (min_lon, min_lat, max_lon, max_lat)
+    if not all(v == v and abs(v) != float("inf") for v in values):
+        return None
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        return None
+    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90) or min_lat > max_lat:
+        return None
+    return BBox(min_lon, min_lat, max_lon, max_lat)
+
+
+def parse_query(request: Request) -> PointQuery | None:
+    """The search's parameters from the query string in one pass, or None when the request
+    is anything but a plain, valid search the stored documents answer (the route then
+    parses it as declared, and refuses what it refuses)."""
+    scalars: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        limit = _SCALARS.get(name)
+        if limit is not None:
+            if name in scalars or len(value) > limit:
+                return None
+            scalars[name] = value
+        elif name in _LISTS:
+            lists.setdefault(name, []).append(value)
+        else:
+            return None
+    settings = request.app.state.settings
+    errors: list[FieldError] = []
+    near = scalars.get("near")
+    centre = parse_lat_lon(near, "near", errors) if near is not None else None
+    bbox_raw = scalars.get("bbox")
+    box = _bbox(bbox_raw) if bbox_raw is not None else None
+    if errors or (bbox_raw is not None and (box is None or near is not None)):
+        return None
+    radius = limit = None
+    if "radius" in scalars:
+        radius = _int(scalars["radius"])
+        if radius is None or near is None or not 1 <= radius <= settings.max_radius_m:
+            return None
+    if "limit" in scalars:
+        limit = _int(scalars["limit"])
+        if limit is None or not 1 <= limit <= settings.max_page_size:
+            return None
+    view = scalars.get("view", "full")
+    if view not in ("full", "summary"):
+        return None
+    free_raw = scalars.get("free")
+    if free_raw is not None and free_raw not in ("true", "false"):
+        return None
+    spoken: list[str] = []
+    countries: list[str] = []
+    try:
+        spoken = [normalise_tag(tag) for tag in _split(lists.get("spoken_language", []))]
+        countries = [normalise_country(code) for code in _split(lists.get("country", []))]
+    except (InvalidLanguageTag, InvalidCountryCode):
+        return None
+    q = scalars.get("q")
+    text = q.strip() if q else None
+    if text is not None and not query_tokens(text):
+        return None
+    return PointQuery(
+        near=centre,
+        radius_m=radius or settings.default_radius_m,
+        bbox=box,
+        categories=tuple(_split(lists.get("category", []))),
+        audiences=tuple(_split(lists.get("audience", []))),
+        spoken_languages=tuple(spoken),
+        countries=tuple(countries),
+        open_now=False,
+        at=dt.datetime.now(dt.UTC),
+        free=None if free_raw is None else free_raw == "true",
+        verified_since=None,
+        q=text or None,
+        limit=limit or settings.default_page_size,
+        cursor=scalars.get("cursor"),
+        view="summary" if view == "summary" else "full",
+    )
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope["headers"]:
+        if name == wanted:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _preference(request: Request, lang: str | None) -> tuple[LanguagePreference, str] | None:
+    """The request's languages, as the language dependency resolves them, and the stored
+    documents' key for them: ``""`` for none named, the tag for one enabled language."""
+    supported: frozenset[str] | None = request.app.state.languages.cached()
+    if supported is None:
+        return None
+    tag = None
+    if lang is not None:
+        try:
+            tag = normalise_tag(lang)
+        except InvalidLanguageTag:
+            return None
+    accept = (_header(request.scope, b"accept-language") or "")[:1000] or None
+    pref = negotiate(
+        lang=tag,
+        accept_language=accept,
+        default=request.app.state.settings.default_language,
+        supported=supported,
+    )
+    if not pref.requested:
+        return pref, ""
+    if len(pref.requested) == 1 and pref.requested[0] in supported:
+        return pref, pref.requested[0]
+    return None
+
+
+def _built_as_configured(request: Request, session: Any) -> bool:
+    """Whether the stored documents were built with this server's default language (read
+    again every half minute: ``rumbo documents rebuild`` runs without a restart)."""
+    state = request.app.state
+    found: tuple[float, str | None] | None = getattr(state, "documents_built", None)
+    now = time.monotonic()
+    if found is None or now - found[0] > _BUILT_TTL_S:
+        found = (now, built_default_language(session.connection()))
+        state.documents_built = found
+    wanted: str = state.settings.default_language
+    return found[1] == wanted
+
+
+def _readers(request: Request) -> anyio.CapacityLimiter:
+    """The route's limiter of searches at once (shared with it: one pool of connections)."""
+    limiter: anyio.CapacityLimiter = request.app.state.point_readers  # made by create_app
+    return limiter
+
+
+async def _in_thread(request: Request, call: Callable[[], T]) -> T:
+    return await anyio.to_thread.run_sync(call, limiter=_readers(request))
+
+
+def _stale_after(request: Request) -> dt.timedelta:
+    return dt.timedelta(days=request.app.state.settings.stale_after_days)
+
+
+def _headers(languages: list[str]) -> dict[str, str]:
+    return {
+        "Content-Language": ", ".join(languages),
+        "Vary": "Accept, Accept-Language, Accept-Encoding",
+    }
+
+
+def _usable(scope: Scope) -> bool:
+    if getattr(scope.get("app"), "state", None) is None:
+        return False
+    accept = _header(scope, b"accept")
+    return not (accept and GEOJSON_MEDIA_TYPE in accept)
+
+
+def _enabled(request: Request) -> bool:
+    return getattr(request.app.state, "documents_disabled", False) is not True
+
+
+async def _search(request: Request) -> Response | None:
+    query = parse_query(request)
+    if query is None:
+        return None
+    resolved = _preference(request, request.query_params.get("lang"))
+    if resolved is None:
+        return None
+    pref, key = resolved
+    database: Database = request.app.state.database
+    mode = "near" if query.near else "bbox" if query.bbox else "text" if query.q else "list"
+    stale_after = _stale_after(request)
+    primary = reads_primary(request)
+
+    def run() -> PageOut | None:
+        with (
+            observe_search(mode, database.dialect),
+            database.reader(primary=primary)() as session,
+        ):
+            if not _built_as_configured(request, session):
+                return None
+            return search.search_page(
+                session,
+                request.app.state.search,
+                query,
+                pref=pref,
+                key=key,
+                stale_after=stale_after,
+            )
+
+    request.state.language = pref
+    page = await _in_thread(request, run)
+    if page is None:
+        return None
+    headers = _headers(page.languages)
+    if query.bbox is not None:
+        filters = [(k, v) for k, v in request.query_params.multi_items() if k in _MAP_FILTERS]
+        hint = viewport_link(query.bbox, filters)
+        if hint:
+            headers["Link"] = hint
+    return Response(page.body(), media_type="application/json", headers=headers)
+
+
+async def _detail(request: Request) -> Response | None:
+    public_id = request.url.path[len(_DETAIL_PREFIX) :]
+    params = request.query_params
+    if not public_id or len(public_id) > 36:
+        return None
+    if any(name != "lang" for name in params) or len(params.getlist("lang")) > 1:
+        return None
+    lang = params.get("lang")
+    if lang is not None and len(lang) > 35:
+        return None
+    resolved = _preference(request, lang)
+    if resolved is None:
+        return None
+    pref, key = resolved
+    database: Database = request.app.state.database
+    stale_after = _stale_after(request)
+    primary = reads_primary(request)
+
+    def run() -> points_item.PointItem | None:
+        with database.reader(primary=primary)() as session:
+            if not _built_as_configured(request, session):
+                return None
+            return search.get_item(session, public_id, pref=pref, key=key, stale_after=stale_after)
+
+    request.state.language = pref
+    item = await _in_thread(request, run)
+    if item is None:
+        return None
+    headers = _headers([item.lang])
+    headers["ETag"] = version_etag(item.version, item.body)
+    return Response(item.body, media_type="application/json", headers=headers)
+
+
+class DocumentsHotPath:
+    """The innermost middleware: answers the searches and details the stored documents
+    can answer, hands everything else to the app's router. Any error on the way (a bad
+    cursor, an unknown category, a budget run out) hands the request on too: the route
+    then answers it as it always has, with its own problem."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            serve = _serving(scope["path"])
+            if serve is not None and _usable(scope):
+                request = Request(scope, receive)
+                if _enabled(request):
+                    try:
+                        response = await serve(request)
+                    except Exception:  # the route answers it, with its own problem
+                        _log.debug("hot path handed %s on", scope["path"], exc_info=True)
+                        response = None
+                    if response is not None:
+                        await response(scope, receive, send)
+                        return
+        await self.app(scope, receive, send)
+
+
+_SEARCH_PATH = "/v1/points"
+_DETAIL_PREFIX = "/v1/points/"
+
+
+def _serving(path: str) -> Callable[[Request], Any] | None:
+    if path == _SEARCH_PATH:
+        return _search
+    if path.startswith(_DETAIL_PREFIX) and "/" not in path[len(_DETAIL_PREFIX) :]:
+        return _detail
+    return None
+
+
+def install(app: FastAPI) -> None:
+    """Put the hot path in front of the point search and the point detail (call before
+    any other ``add_middleware``: it must be the innermost, inside ETags, compression,
+    budgets and the access log)."""
+    app.add_middleware(DocumentsHotPath)
+    # A switch for side-by-side measurements (bench/documents_bench.py) and for operators:
+    # RUMBO_DOCUMENTS_HOT_PATH=off serves every request through the rendering path.
+    app.state.documents_disabled = os.environ.get("RUMBO_DOCUMENTS_HOT_PATH", "on") == "off"

@@ -1,0 +1,136 @@
+"""The hot path answers byte for byte what the rendering path answers: same status, body
+and headers, for the seed, every enabled language (and none) and both views.
+
+The rendering path is the route as it was (``app.state.documents_disabled`` turns the hot
+path off); the same request is sent to both, and the hot path must have answered it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.documents import search
+
+NECOCLI = "8.4265,-76.7848"
+PANAMA = "8.98,-79.52"
+TAPACHULA = "14.9,-92.26"
+_HEADERS = ("content-language", "vary", "link", "etag", "content-type")
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the hot path answered (its functions are recorded as they return)."""
+    calls: list[str] = []
+    page, item = search.search_page, search.get_item
+
+    def record_page(*args: Any, **kwargs: Any) -> Any:
+        found = page(*args, **kwargs)
+        calls.append("page" if found is not None else "none")
+        return found
+
+    def record_item(*args: Any, **kwargs: Any) -> Any:
+        found = item(*args, **kwargs)
+        calls.append("item" if found is not None else "none")
+        return found
+
+    monkeypatch.setattr(search, "search_page", record_page)
+    monkeypatch.setattr(search, "get_item", record_item)
+    return calls
+
+
+@contextmanager
+def rendering_path(client: TestClient) -> Iterator[None]:
+    state = client.app.state  # type: ignore[attr-defined]
+    state.documents_disabled = True
+    try:
+        yield
+    finally:
+        state.documents_disabled = False
+
+
+def _shape(response: Any) -> tuple[Any, ...]:
+    return (
+        response.status_code,
+        response.content,
+        tuple(response.headers.get(h) for h in _HEADERS),
+    )
+
+
+def assert_same(
+    client: TestClient, url: str, params: dict[str, Any], headers: dict[str, str] | None = None
+) -> Any:
+    fast = client.get(url, params=params, headers=headers)
+    with rendering_path(client):
+        slow = client.get(url, params=params, headers=headers)
+    assert fast.status_code == 200, fast.text
+    assert _shape(fast) == _shape(slow), (url, params, headers)
+    return fast
+
+
+def _languages(client: TestClient) -> list[str]:
+    return [lang["tag"] for lang in client.get("/v1/languages").json()]
+
+
+def test_searches_equal_the_rendering_path(client: TestClient, served: list[str]) -> None:
+    queries: list[dict[str, Any]] = [
+        {"near": NECOCLI, "limit": 30},
+        {"near": PANAMA, "radius": 50000, "limit": 50},
+        {"near": TAPACHULA, "limit": 10, "category": "health"},
+        {"bbox": "-77.2,7.9,-76.4,8.8", "limit": 40},
+        {"bbox": "-80,5,-70,12", "limit": 20},
+        {"q": "albergue", "limit": 25},
+        {"country": "PA", "limit": 60},
+        {"limit": 100, "free": "true"},
+    ]
+    views = ({}, {"view": "summary"}, {"view": "full"})
+    with_areas = 0
+    for lang in [None, *_languages(client)]:
+        for query in queries:
+            for view in views:
+                params = {**query, **view, **({"lang": lang} if lang else {})}
+                body = assert_same(client, "/v1/points", params).json()
+                with_areas += bool(body.get("area_services"))
+    assert served
+    assert "none" not in served
+    assert with_areas  # the area services of near-me pages are compared too
+
+
+def test_accept_language_and_next_pages_equal_the_rendering_path(
+    client: TestClient, served: list[str]
+) -> None:
+    client.get("/v1/languages")  # the catalogue of enabled languages, loaded
+    for header in ("fr", "en-US", "ht", "ar"):
+        assert_same(client, "/v1/points", {"near": NECOCLI}, {"Accept-Language": header})
+    first = assert_same(client, "/v1/points", {"near": PANAMA, "limit": 5, "lang": "en"})
+    cursor = first.json()["next_cursor"]
+    assert_same(client, "/v1/points", {"near": PANAMA, "limit": 5, "lang": "en", "cursor": cursor})
+    # A language that is not enabled (en-US, ar) is left to the route.
+    assert served.count("page") == 4
+
+
+def test_point_details_equal_the_rendering_path(client: TestClient, served: list[str]) -> None:
+    items = client.get("/v1/points", params={"near": NECOCLI, "limit": 15}).json()["items"]
+    items += client.get("/v1/points", params={"country": "MX", "limit": 15}).json()["items"]
+    for lang in [None, *_languages(client)]:
+        for item in items:
+            assert_same(client, f"/v1/points/{item['id']}", {"lang": lang} if lang else {})
+    assert served.count("item") == len(items) * (len(_languages(client)) + 1)
+
+
+def test_what_the_hot_path_leaves_to_the_route_still_answers(client: TestClient) -> None:
+    # Invalid or unusual requests go on to the route, which answers as before.
+    assert client.get("/v1/points", params={"near": "91,0"}).status_code == 422
+    assert client.get("/v1/points", params={"catgory": "x"}).status_code == 422
+    assert client.get("/v1/points", params={"near": NECOCLI, "radius": "x"}).status_code == 422
+    assert client.get("/v1/points", params={"near": NECOCLI, "cursor": "bad"}).status_code == 422
+    assert client.get("/v1/points", params={"category": "nope"}).status_code == 422
+    assert client.get("/v1/points/00000000-0000-0000-0000-000000000000").status_code == 404
+    both = client.get(
+        "/v1/points", params={"near": NECOCLI}, headers={"Accept-Language": "fr, en;q=0.5"}
+    )
+    assert both.status_code == 200
