@@ -41,7 +41,7 @@ from app.organizations.models import Organization
 from app.public_points import service as points_service
 from app.public_points.dependencies import PointQuery
 from app.public_points.rendering import RenderCache
-from app.service_points import bulk_repository, repository, writing
+from app.service_points import bulk_repository, records, writing
 from app.service_points import state as point_state
 from app.service_points.bulk import BulkWriter, NewPoint, PointChange
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
@@ -80,8 +80,8 @@ def _plain(value: Any) -> Any:
 
 def _fresh(session: Session, ids: list[int], tags: list[str]) -> set[tuple[Any, ...]]:
     columns = [c.name for c in PointDocument.__table__.columns]
-    records = repository.load_records(session, ids)
-    rows = render_rows(records.values(), tags=tags, default="es")
+    loaded = records.load_records(session, ids)
+    rows = render_rows(loaded.values(), tags=tags, default="es")
     return {tuple(row[c] for c in columns) for row in rows}
 
 

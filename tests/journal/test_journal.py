@@ -77,7 +77,8 @@ def test_installing_twice_registers_each_listener_once() -> None:
         print(len(once))
         """
     )
-    assert out == "5"  # three flush listeners, and the journal's two transaction listeners
+    # three flush listeners, the journal's two transaction listeners, the documents' two
+    assert out == "7"
 
 
 @pytest.fixture
