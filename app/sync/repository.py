@@ -94,8 +94,8 @@ def points_changed_where(
         literal("point").label("kind"),
         _sp.c.public_id.label("key"),
         _sp.c.country,
-        _sp.c.lat,
-        _sp.c.lon,
+        _sp.c.public_lat.label("lat"),
+        _sp.c.public_lon.label("lon"),
     ).where(or_(*clauses))
 
 

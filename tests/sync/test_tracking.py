@@ -122,6 +122,28 @@ def test_renaming_an_organisation_logs_its_points_and_other_edits_do_not(db):
     assert {row[2] for row in changes_since(db, before)} == {p.public_id for p in points}
 
 
+def test_a_rename_logs_its_points_at_their_public_place_only(db):
+    """Sync scopes by place: a renamed organisation's approximate or hidden points must not
+    tell their exact coordinates through the change log (it holds the public location)."""
+    org = make_organization(db)
+    places = {}
+    for precision in ("exact", "approximate", "hidden"):
+        point = make_point(
+            db, org, country="AQ", lat=-75.123456, lon=120.654321, location_precision=precision
+        )
+        places[point.public_id] = (point.public_lat, point.public_lon)
+    db.commit()
+    assert places[next(iter(places))] == (-75.123456, 120.654321)
+    assert len(set(places.values())) == 3  # exact, a grid cell's centre, nowhere
+    before = journal_repository.counter(db).value
+    org.name = "Renamed"
+    db.commit()
+    logged = db.execute(
+        select(SyncChange.key, SyncChange.lat, SyncChange.lon).where(SyncChange.seq > before)
+    ).all()
+    assert {key: (lat, lon) for key, lat, lon in logged} == places
+
+
 def test_bulk_statements_are_logged_by_hand(db):
     point = make_point(db, make_organization(db), country="AQ", lat=-75.0, lon=120.0)
     db.commit()
