@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.orm import Session
 
 from app import journal
+from app.journal.session import INFO_PREFIX
 
 __all__ = ["DataVersion", "VersionedCache", "data_version", "invalidate_all"]
 
@@ -32,14 +33,20 @@ V = TypeVar("V")
 # (the database's URL, the counter's epoch, its value)
 DataVersion = tuple[str, str, int]
 
+# Under the journal's prefix: its listeners forget it when the transaction ends.
+_MEMO = INFO_PREFIX + "versioned_cache.version"
 _ALL: weakref.WeakSet[VersionedCache[Any]] = weakref.WeakSet()
 
 
 def data_version(session: Session) -> DataVersion:
     """The data version seen by ``session``'s transaction: the journal's (read once per
     transaction, forgotten when it ends by the journal's listeners), with the database."""
-    epoch, value = journal.data_version(session)
-    return session.get_bind().engine.url.render_as_string(hide_password=True), epoch, value
+    found: DataVersion | None = session.info.get(_MEMO)
+    if found is None:
+        epoch, value = journal.data_version(session)
+        url = session.get_bind().engine.url.render_as_string(hide_password=True)
+        found = session.info[_MEMO] = (url, epoch, value)
+    return found
 
 
 def invalidate_all() -> None:

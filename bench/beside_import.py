@@ -24,9 +24,9 @@ from typing import Any
 
 import httpx
 
-from app.accounts import service as accounts_service
+from app.access.principal import cli_principal
+from app.accounts import keys as account_keys
 from app.accounts.models import Role
-from app.accounts.principal import cli_principal
 from app.db import Database
 from app.organizations.models import Organization
 from bench import load
@@ -47,7 +47,7 @@ def _editor(url: str) -> tuple[str, dict[str, str]]:
             org = Organization(slug=f"beside-{random.getrandbits(32):x}", name="Beside import")
             session.add(org)
             session.flush()
-            _, key = accounts_service.create_api_key(
+            _, key = account_keys.create_api_key(
                 session,
                 actor=cli_principal(),
                 organization_id=org.id,

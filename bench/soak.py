@@ -30,9 +30,9 @@ from typing import Any
 import httpx
 import orjson
 
+from app.access.principal import cli_principal
 from app.accounts import keys as account_keys
 from app.accounts.models import Role
-from app.accounts.principal import cli_principal
 from app.db import Database
 from app.organizations.models import Organization
 from app.signing import keyring

@@ -13,10 +13,10 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from app.access.principal import Principal
 from app.accounts import keys as account_keys
 from app.accounts import staff as accounts_staff
 from app.accounts.models import Role
-from app.accounts.principal import Principal
 from app.accounts.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, StaffUserCreate
 from app.console import repository
 from app.console.forms import messages_of

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
+from app.access.principal import Principal
 from app.accounts.models import Role
-from app.accounts.principal import Principal
 from app.alerts import service as alerts_service
 from app.alerts.inputs import AlertCreate, AlertTranslationInput
 from app.alerts.schemas import StaffAlertRead

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from app.accounts.principal import Principal
+from app.access.principal import Principal
 from app.console.forms import messages_of
 from app.countries import codes as country_codes
 from app.countries import repository as countries_repository

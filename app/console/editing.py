@@ -24,9 +24,9 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from app.access.principal import Principal, authorize
 from app.accounts import repository as accounts_repository
 from app.accounts.models import Role
-from app.accounts.principal import Principal, authorize
 from app.console import forms, hours_text, repository
 from app.console.forms import FormValues
 from app.errors import FieldError, Gone, NotFound, PreconditionFailed, ValidationProblem

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from app.access.principal import Principal
 from app.accounts import repository as accounts_repository
 from app.accounts.models import Role
-from app.accounts.principal import Principal
 from app.console import repository
 from app.console.repository import PointFilters
 from app.db import utcnow

@@ -37,11 +37,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from app.access.principal import Principal
 from app.accounts import repository as accounts_repository
 from app.accounts import security
 from app.accounts import service as accounts_service
 from app.accounts.models import Membership, Role
-from app.accounts.principal import Principal
 from app.db import utcnow
 from app.ratelimit import RateLimiter
 from app.settings import Settings

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from app.accounts.principal import Principal
+from app.access.principal import Principal
 from app.console.forms import messages_of
 from app.errors import Problem
 from app.feedback import moderation

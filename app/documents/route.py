@@ -21,6 +21,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio
@@ -343,6 +344,8 @@ class DocumentsHotPath:
                         _log.debug("hot path handed %s on", scope["path"], exc_info=True)
                         response = None
                     if response is not None:
+                        # What the router would have matched: metrics count by template.
+                        scope["route"] = _TEMPLATES[serve]
                         await response(scope, receive, send)
                         return
         await self.app(scope, receive, send)
@@ -358,6 +361,19 @@ def _serving(path: str) -> Callable[[Request], Any] | None:
     if path.startswith(_DETAIL_PREFIX) and "/" not in path[len(_DETAIL_PREFIX) :]:
         return _detail
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """Stands for the route the hot path answered for (``path`` is its template)."""
+
+    path: str
+
+
+_TEMPLATES: dict[Callable[[Request], Any], _Template] = {
+    _search: _Template(_SEARCH_PATH),
+    _detail: _Template(_DETAIL_PREFIX + "{point_id}"),
+}
 
 
 def install(app: FastAPI) -> None:

@@ -47,7 +47,7 @@ def import_file(
     ] = None,
 ) -> None:
     """Import service points in one transaction: all rows land, or none."""
-    from app.accounts.principal import cli_principal
+    from app.access.principal import cli_principal
     from app.db import Database
     from app.exchange import readers, service
     from app.i18n.tags import normalise_tag

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import StreamingResponse
 
-from app.accounts.principal import Principal
+from app.access.principal import Principal
 from app.bulk_reads import enforce_bulk_read
 from app.country_codes import InvalidCountryCode, normalise_country
 from app.db import Database

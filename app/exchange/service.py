@@ -19,8 +19,8 @@ from typing import IO, Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.access.principal import Principal, authorize
 from app.accounts.models import Role
-from app.accounts.principal import Principal, authorize
 from app.audit import service as audit
 from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from app.exchange import readers, repository, writers

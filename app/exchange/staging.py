@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
+from app.access.principal import Principal
 from app.audit import service as audit
 from app.errors import Conflict
 from app.exchange import areas as area_imports

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from app.access.principal import Principal
 from app.accounts.models import Role
-from app.accounts.principal import Principal
 from app.audit import service as audit
 from app.db import utcnow
 from app.errors import FieldError, Forbidden, NotFound, ValidationProblem

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
+from app.access.principal import Principal
 from app.feedback import repository
 from app.feedback.models import FeedbackTag
 from app.service_points.models import ServicePoint

@@ -22,7 +22,6 @@ from app.i18n.negotiation import LanguagePreference
 
 __all__ = [
     "LANG_FALLBACK",
-    "VARY",
     "body_languages",
     "content_language",
     "declared_languages",
@@ -31,7 +30,6 @@ __all__ = [
     "tag_response",
 ]
 
-VARY = "Accept-Language, Accept-Encoding"
 T = TypeVar("T")
 
 

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from app.access.principal import Principal, authorize
 from app.accounts import repository as accounts_repository
 from app.accounts.models import Role
-from app.accounts.principal import Principal, authorize
 from app.errors import Forbidden, Gone, NotFound, ValidationProblem
 from app.service_points import repository
 from app.service_points.models import ServicePoint

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
+from app.access.principal import Principal
 from app.audit import service as audit
 from app.service_points import state
 from app.service_points.models import ServicePoint

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.access.principal import Principal
 from app.accounts import repository as accounts_repository
-from app.accounts.principal import Principal
 from app.audit import service as audit
 from app.service_points.state import ENTITY
 from app.staff_points.access import READ_ROLES, load

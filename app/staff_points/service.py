@@ -13,8 +13,8 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from app.access.principal import Principal
 from app.accounts import repository as accounts_repository
-from app.accounts.principal import Principal
 from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from app.exchange import checks as duplicate_checks
 from app.i18n.negotiation import LanguagePreference

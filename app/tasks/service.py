@@ -12,8 +12,8 @@ from collections.abc import Collection, Iterable, Sequence
 
 from sqlalchemy.orm import Session
 
+from app.access.principal import Principal, authorize
 from app.accounts.models import Role
-from app.accounts.principal import Principal, authorize
 from app.audit import service as audit
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationProblem

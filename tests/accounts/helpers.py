@@ -25,11 +25,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.access.principal import cli_principal
 from app.accounts import keys as account_keys
 from app.accounts import security
 from app.accounts import service as accounts_service
 from app.accounts.models import ApiKey, Membership, Role, StaffUser
-from app.accounts.principal import cli_principal
 from app.organizations.models import Organization
 from app.settings import Settings
 from tests.factories import make_organization

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app import db as db_module
-from app.accounts.principal import cli_principal
+from app.access.principal import cli_principal
 from app.exchange import service
 from tests.imports.helpers import csv_bytes, editor, points_of, post_import, row
 

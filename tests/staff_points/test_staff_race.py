@@ -13,8 +13,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.access.principal import cli_principal
 from app.accounts.models import Role
-from app.accounts.principal import cli_principal
 from app.errors import PreconditionFailed
 from app.service_points.inputs import ServicePointUpdate
 from app.service_points.repository import by_public_id
