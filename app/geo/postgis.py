@@ -7,6 +7,7 @@ both engines rank and report identically; the index only chooses and orders cand
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,6 +48,35 @@ _TIE_M = 0.01
 MAX_ROUNDS = 32
 
 
+# The envelope of a bounded viewport: its edges along parallels are drawn as great-circle
+# pieces of at most 1 degree of longitude (a great circle between two points of a parallel
+# runs poleward of it by less than 0.002 degrees at that length), and the whole box is
+# widened by ``_ENVELOPE_PAD_DEG``, so every point of the box lies inside the envelope.
+_ENVELOPE_PAD_DEG = 0.01
+_ENVELOPE_STEP_DEG = 1.0
+_BOUNDED_SPAN_DEG = 90.0
+
+
+def _view_kind(box: BBox) -> str:
+    if box.crosses_antimeridian:
+        return "across"
+    if box.max_lon - box.min_lon > _BOUNDED_SPAN_DEG or box.max_lat - box.min_lat > 80.0:
+        return "plain"
+    return "bounded"
+
+
+def _envelope_wkt(box: BBox) -> str:
+    """The polygon (WKT, lon lat) that holds ``box`` on the sphere (see above)."""
+    pad = _ENVELOPE_PAD_DEG
+    south, north = max(-90.0, box.min_lat - pad), min(90.0, box.max_lat + pad)
+    west, east = max(-180.0, box.min_lon - pad), min(180.0, box.max_lon + pad)
+    steps = max(1, math.ceil((east - west) / _ENVELOPE_STEP_DEG))
+    lons = [west + (east - west) * i / steps for i in range(steps + 1)]
+    ring = [(lon, south) for lon in lons] + [(lon, north) for lon in reversed(lons)]
+    ring.append(ring[0])
+    return "POLYGON((" + ",".join(f"{lon!r} {lat!r}" for lon, lat in ring) + "))"
+
+
 class _Statements:
     """The statements of one searched table."""
 
@@ -85,12 +115,19 @@ class _Statements:
         self.in_view_across = lat_in & (
             (lon >= bindparam("west", type_=Float)) | (lon <= bindparam("east", type_=Float))
         )
+        # A box of at most a quarter of the globe also bounds the index scan itself (``&&``
+        # on the geography's GiST index, the envelope a little larger than the box): a
+        # sparse viewport no longer walks every point of the table in distance order.
+        self.in_view_bounded = self.in_view & self.geog.op("&&")(
+            func.ST_GeogFromText(bindparam("envelope"))
+        )
+        views = {"plain": self.in_view, "across": self.in_view_across}
+        views["bounded"] = self.in_view_bounded
+        self.views = views
         self.knn_view = {
-            (after, across): (self.knn_after if after else self.knn).where(
-                self.in_view_across if across else self.in_view
-            )
+            (after, kind): (self.knn_after if after else self.knn).where(clause)
             for after in (False, True)
-            for across in (False, True)
+            for kind, clause in views.items()
         }
 
 
@@ -152,10 +189,9 @@ class PostgisBackend:
             if after is not None:
                 stmt = stmt.where(sql.beyond)
             if inside is not None:
-                across = inside.crosses_antimeridian
-                stmt = stmt.where(sql.in_view_across if across else sql.in_view)
+                stmt = stmt.where(sql.views[_view_kind(inside)])
         elif inside is not None:
-            stmt = sql.knn_view[after is not None, inside.crosses_antimeridian]
+            stmt = sql.knn_view[after is not None, _view_kind(inside)]
         elif after is not None:
             stmt = sql.knn_after
         else:
@@ -166,6 +202,8 @@ class PostgisBackend:
             params.update(
                 south=inside.min_lat, north=inside.max_lat, west=inside.min_lon, east=inside.max_lon
             )
+            if _view_kind(inside) == "bounded":
+                params["envelope"] = _envelope_wkt(inside)
         conn = session.connection()
         batch = limit + 8
         for _ in range(MAX_ROUNDS):
