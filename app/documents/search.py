@@ -15,16 +15,13 @@ from sqlalchemy.orm import Session
 
 from app.documents.areas import area_services_near
 from app.documents.reading import Splicer, by_public_id, documents_for, splice
-from app.geo.base import Candidate, NearestCursor, SearchBackend
+from app.geo.base import SearchBackend
 from app.i18n.content import body_languages
 from app.i18n.negotiation import LanguagePreference
 from app.public_points import service as points_service
 from app.public_points.dependencies import PointQuery
 from app.public_points.item import PointItem
 from app.public_points.service import PageOut
-from app.service_points import repository
-from app.taxonomy import service as taxonomy_service
-from app.web.cursors import decode_cursor, encode_cursor, query_fingerprint
 
 __all__ = ["get_item", "search_page"]
 
@@ -42,65 +39,8 @@ def search_page(
     and no ``route``: those take the rendering path)."""
     assert not query.open_now
     assert query.route is None
-    categories = (
-        taxonomy_service.expand_categories(session, query.categories, parameter="category")
-        if query.categories
-        else set()
-    )
-    if query.audiences:
-        taxonomy_service.validate_audiences(
-            session, query.audiences, location="query", name="audience"
-        )
-    where = repository.filter_clauses(
-        categories=categories,
-        audiences=query.audiences,
-        spoken_languages=query.spoken_languages,
-        countries=query.countries,
-        free=query.free,
-        verified_since=query.verified_since,
-    )
-    spatial = query.near is not None or query.bbox is not None
-    if query.q and spatial:
-        where.append(backend.text_match(query.q))
-    fingerprint = query_fingerprint(query.fingerprint_parts())
-    position = decode_cursor(query.cursor, fingerprint=fingerprint) if query.cursor else {}
-    fetch = query.limit + 1
-    after = (
-        NearestCursor(
-            distance_m=float(position["d"]),
-            id=int(position["i"]),
-            span_m=points_service._span(position),
-        )
-        if position and "d" in position
-        else None
-    )
-    candidates: list[Candidate]
-    if query.near is not None:
-        candidates = backend.nearest(
-            session,
-            lat=query.near[0],
-            lon=query.near[1],
-            radius_m=query.radius_m,
-            limit=fetch,
-            where=where,
-            after=after,
-        )
-    elif query.bbox is not None:
-        candidates = backend.within(session, bbox=query.bbox, limit=fetch, where=where, after=after)
-    else:
-        candidates = points_service._list_all(
-            session, backend, query.q, where, position, fetch, None
-        )
-    page, extra = candidates[: query.limit], candidates[query.limit :]
-    next_cursor = None
-    if extra and page:
-        last = page[-1]
-        payload: dict[str, object] = {"f": fingerprint, "i": last.id}
-        if last.distance_m is not None:
-            payload["d"] = last.distance_m
-            first = page[0].distance_m if page[0].distance_m is not None else last.distance_m
-            payload["s"] = round(last.distance_m - first, 3)
-        next_cursor = encode_cursor(payload)
+    found = points_service.find_page(session, backend, query)
+    page, next_cursor, categories = found.page, found.next_cursor, found.categories
     docs = documents_for(session, [c.id for c in page], view=query.view, key=key)
     if len(docs) != len(page):
         return None

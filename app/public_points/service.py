@@ -118,16 +118,22 @@ def search(
         )
 
 
-def search_points(
+@dataclass(frozen=True, slots=True)
+class FoundPage:
+    page: list[Candidate]
+    next_cursor: str | None
+    categories: set[str]
+
+
+def find_page(
     session: Session,
     backend: SearchBackend,
     query: PointQuery,
     *,
-    pref: LanguagePreference,
-    stale_after: dt.timedelta,
-    cache: RenderCache,
-) -> PageOut:
-    """One page of public points matching ``query``, nearest first when ``near`` is given."""
+    post_filter: PostFilter | None = None,
+) -> FoundPage:
+    """The candidates of one page of ``query`` (filters, cursor, the search backend) and the
+    cursor of the next: shared by the rendering path and the stored documents' hot path."""
     categories = (
         taxonomy_service.expand_categories(session, query.categories, parameter="category")
         if query.categories
@@ -150,7 +156,6 @@ def search_points(
         where.append(backend.text_match(query.q))
     fingerprint = query_fingerprint(query.fingerprint_parts())
     position = decode_cursor(query.cursor, fingerprint=fingerprint) if query.cursor else {}
-    post_filter = _open_filter(session, query.at) if query.open_now else None
     # One extra row tells whether a next page exists.
     fetch = query.limit + 1
     candidates: list[Candidate]
@@ -210,6 +215,22 @@ def search_points(
         if isinstance(last, RouteCandidate):
             payload["a"] = last.along_m
         next_cursor = encode_cursor(payload)
+    return FoundPage(page=page, next_cursor=next_cursor, categories=categories)
+
+
+def search_points(
+    session: Session,
+    backend: SearchBackend,
+    query: PointQuery,
+    *,
+    pref: LanguagePreference,
+    stale_after: dt.timedelta,
+    cache: RenderCache,
+) -> PageOut:
+    """One page of public points matching ``query``, nearest first when ``near`` is given."""
+    post_filter = _open_filter(session, query.at) if query.open_now else None
+    found = find_page(session, backend, query, post_filter=post_filter)
+    page, next_cursor, categories = found.page, found.next_cursor, found.categories
     rendered, flagged = renderings_of(
         session, [c.id for c in page], pref=pref, cache=cache, view=query.view
     )
