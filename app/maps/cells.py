@@ -46,7 +46,11 @@ class Cell:
             self.categories[top] += count
 
     def centre(self) -> tuple[float, float]:
-        return self.lat_sum / self.count, self.lon_sum / self.count
+        """The mean position, kept inside the bounds (a sum of equal coordinates divided
+        by their count can land a rounding error outside them)."""
+        lat = min(max(self.lat_sum / self.count, self.min_lat), self.max_lat)
+        lon = min(max(self.lon_sum / self.count, self.min_lon), self.max_lon)
+        return lat, lon
 
     def bounds(self) -> list[float]:
         return [self.min_lon, self.min_lat, self.max_lon, self.max_lat]
