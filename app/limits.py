@@ -164,13 +164,27 @@ class RequestLimits:
         return replay
 
 
+_FIND_LIMIT = 256
+
+
 def _find(exc: BaseException, kind: type[PayloadTooLarge]) -> PayloadTooLarge | None:
-    if isinstance(exc, kind):
-        return exc
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            found = _find(inner, kind)
-            if found is not None:
-                return found
-    cause = exc.__cause__ or exc.__context__
-    return _find(cause, kind) if isinstance(cause, BaseException) and cause is not exc else None
+    """The first ``kind`` in ``exc``, its groups and its chain of causes, breadth first.
+
+    Bounded: each exception is looked at once (a chain may loop back on itself, as
+    ``__context__`` does when an exception is re-raised while handling itself) and at
+    most ``_FIND_LIMIT`` are looked at in all."""
+    queue: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while queue and len(seen) < _FIND_LIMIT:
+        current = queue.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kind):
+            return current
+        if isinstance(current, BaseExceptionGroup):
+            queue.extend(current.exceptions)
+        for linked in (current.__cause__, current.__context__):
+            if isinstance(linked, BaseException):
+                queue.append(linked)
+    return None

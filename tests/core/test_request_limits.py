@@ -39,3 +39,22 @@ def test_refusals_before_any_route_speak_the_readers_language(client):
     long_query = client.get("/v1/points", params={"q": "x" * 9000, "lang": "es"})
     assert long_query.status_code == 414
     assert long_query.json()["detail"].startswith("las cadenas de consulta están limitadas a")
+
+
+def test_refusal_found_in_a_looping_exception_chain() -> None:
+    """A chain whose context loops back (an exception re-raised while handling itself)
+    and groups nested in it are searched once each: the search ends, and finds a refusal
+    wherever it sits."""
+    from app.errors import PayloadTooLarge
+    from app.i18n.texts import Text
+    from app.limits import _find
+
+    first, second = RuntimeError("a"), ValueError("b")
+    first.__context__, second.__context__ = second, first
+    assert _find(first, PayloadTooLarge) is None
+
+    refusal = PayloadTooLarge(Text("limits.body", max=1))
+    group = BaseExceptionGroup("g", [KeyError("k"), ExceptionGroup("inner", [refusal])])
+    second.__cause__ = group
+    group.__context__ = first
+    assert _find(first, PayloadTooLarge) is refusal
