@@ -22,6 +22,7 @@ from app.alerts.schemas import (
 )
 from app.i18n.fallback import localise
 from app.i18n.negotiation import LanguagePreference
+from app.web.preconditions import version_etag
 
 __all__ = ["etag_of", "render_public", "snapshot", "staff_view", "state_of"]
 
@@ -78,7 +79,7 @@ def render_public(alert: Alert, pref: LanguagePreference, now: dt.datetime) -> A
 
 
 def etag_of(alert: Alert) -> str:
-    return f'"{alert.public_id}.{alert.version}"'
+    return version_etag(alert.public_id, alert.version)
 
 
 def staff_view(alert: Alert, now: dt.datetime | None = None) -> StaffAlertRead:

@@ -14,6 +14,7 @@ from app.service_areas.schemas import (
     StaffAreaServiceRead,
 )
 from app.service_points.schemas import Contact, OrganizationRef, Source
+from app.web.preconditions import version_etag
 
 __all__ = ["etag_of", "render", "snapshot", "staff_view"]
 
@@ -62,7 +63,7 @@ def render(item: AreaService, pref: LanguagePreference) -> dict[str, Any]:
 
 
 def etag_of(item: AreaService) -> str:
-    return f'"{item.public_id}.{item.version}"'
+    return version_etag(item.public_id, item.version)
 
 
 def staff_view(item: AreaService) -> StaffAreaServiceRead:

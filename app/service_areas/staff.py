@@ -11,13 +11,12 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.access.principal import Principal, authorize
 from app.access.roles import Role
@@ -28,12 +27,9 @@ from app.db import utcnow
 from app.errors import (
     Forbidden,
     NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
     ValidationProblem,
 )
 from app.geo.areas import AreaError, normalise_area
-from app.http_cache import ENCODING_SUFFIXES
 from app.service_areas import repository
 from app.service_areas.inputs import AreaServiceCreate, AreaServiceUpdate
 from app.service_areas.models import (
@@ -41,13 +37,14 @@ from app.service_areas.models import (
     AreaService,
     AreaServiceTranslation,
 )
-from app.service_areas.rendering import etag_of, snapshot, staff_view
+from app.service_areas.rendering import snapshot, staff_view
 from app.service_areas.schemas import (
     StaffAreaServicePage,
     StaffAreaServiceRead,
 )
 from app.service_points.models import ServicePoint
 from app.service_points.writing import code_errors
+from app.web import preconditions
 from app.web.cursors import decode_cursor, encode_cursor
 
 __all__ = [
@@ -66,41 +63,19 @@ EDIT_ROLES = (Role.editor,)
 READ_ROLES = (Role.editor, Role.translator)
 
 
-def _strong_tag(tag: str) -> str:
-    for suffix in ENCODING_SUFFIXES:
-        ending = suffix.decode() + '"'
-        if tag.endswith(ending) and not tag.startswith("W/"):
-            return tag[: -len(ending)] + '"'
-    return tag
-
-
 def _check_if_match(item: AreaService, if_match: str | None) -> None:
-    current = etag_of(item)
-    extra: dict[str, Any] = {
-        "current_etag": current,
-        "current_version": item.version,
-        "headers": {"ETag": current},
-    }
-    tags = [t.strip() for t in (if_match or "").split(",") if t.strip()]
-    if not tags or "*" in tags:
-        raise PreconditionRequired("send If-Match with the ETag of the version you edited", **extra)
-    if current not in {_strong_tag(t) for t in tags}:
-        raise PreconditionFailed(
-            "the area service changed since you read it; read it again and redo your change",
-            **extra,
-        )
+    preconditions.check_if_match(
+        thing="area service", public_id=item.public_id, version=item.version, if_match=if_match
+    )
 
 
-@contextmanager
-def _no_lost_update(session: Session, item: AreaService) -> Iterator[None]:
+def _no_lost_update(session: Session, item: AreaService) -> AbstractContextManager[None]:
     public_id = item.public_id
-    try:
-        yield
-    except StaleDataError:
-        raise PreconditionFailed(
-            "the area service was changed by someone else at the same time; read it again",
-            current_version=repository.committed_version(session, public_id),
-        ) from None
+    return preconditions.no_lost_update(
+        thing="area service",
+        public_id=public_id,
+        committed_version=lambda: repository.committed_version(session, public_id),
+    )
 
 
 def _record(

@@ -108,8 +108,14 @@ def test_changes_need_if_match_are_audited_and_show_at_once(
     url = f"/v1/area-services/{item['id']}"
     change = {"area": {"type": "Countries", "countries": ["CR"]}}
     assert client.patch(url, json=change, headers=staff.headers).status_code == 428
+    # "*" would overwrite whatever is there: refused like no If-Match at all.
+    anything = client.patch(url, json=change, headers={**staff.headers, "If-Match": "*"})
+    assert anything.status_code == 428 and anything.headers["ETag"] == item["etag"]
     stale = {**staff.headers, "If-Match": '"stale"'}
-    assert client.patch(url, json=change, headers=stale).status_code == 412
+    refused = client.patch(url, json=change, headers=stale)
+    assert refused.status_code == 412
+    # The refusal names the version to read again.
+    assert refused.headers["ETag"] == item["etag"] == refused.json()["current_etag"]
     moved = client.patch(url, json=change, headers={**staff.headers, "If-Match": item["etag"]})
     assert moved.status_code == 200, moved.text
     assert moved.json()["countries"] == ["CR"]
