@@ -13,6 +13,7 @@ import csv
 import os
 import re
 import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from app.countries.boundaries import Surface
 from app.countries.location import locate
 from bench.data import generate
 from bench.load import load_sqlite, sqlite_url
-from bench.server import RUMBO
+from bench.server import ROOT, RUMBO
 
 __all__ = ["ImportResult", "run_import", "write_csv"]
 
@@ -115,9 +116,13 @@ def write_csv(path: Path, rows: int, *, seed: int = 4242) -> Path:
     return path
 
 
-def run_import(csv_path: Path, work_dir: Path, *, database_url: str | None = None) -> ImportResult:
+def run_import(
+    csv_path: Path, work_dir: Path, *, database_url: str | None = None, documents: bool = True
+) -> ImportResult:
     """Import ``csv_path`` with ``rumbo import`` into a fresh database (SQLite in
-    ``work_dir`` unless ``database_url`` names an empty, migrated and seeded one)."""
+    ``work_dir`` unless ``database_url`` names an empty, migrated and seeded one).
+    ``documents=False``: the baseline without the read model's documents
+    (``bench/without_documents.py``)."""
     if database_url is None:
         db_path = work_dir / f"import-{csv_path.stem}.db"
         for suffix in ("", "-wal", "-shm", ".json"):
@@ -125,7 +130,11 @@ def run_import(csv_path: Path, work_dir: Path, *, database_url: str | None = Non
         load_sqlite(0, path=db_path)
         database_url = sqlite_url(db_path)
     env = {**os.environ, "RUMBO_DATABASE_URL": database_url, "RUMBO_LOG_LEVEL": "WARNING"}
-    command = [str(RUMBO), "import", str(csv_path), "--organization", "bench-org-00"]
+    program = [str(RUMBO)]
+    if not documents:
+        program = [sys.executable, "-m", "bench.without_documents"]
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    command = [*program, "import", str(csv_path), "--organization", "bench-org-00"]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert process.stdout is not None
