@@ -412,8 +412,8 @@ def markdown(report: dict[str, Any]) -> str:
                 else ""
             ),
             "",
-            "| Rows | seconds | rows/s | peak RSS MiB | file MiB | exit | merge lock s |",
-            "|---|---|---|---|---|---|---|",
+            "| Rows | seconds | rows/s | CPU s | peak RSS MiB | file MiB | exit | merge lock s |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for rows, r in imports.items():
             for label, found in (("no documents", baseline.get(rows)), ("", r)):
@@ -427,7 +427,8 @@ def markdown(report: dict[str, Any]) -> str:
 def _import_line(rows: str, r: dict[str, Any], label: str) -> str:
     return (
         f"| {int(rows):,}{f' ({label})' if label else ''} | {r['seconds']} "
-        f"| {_fmt(r['rows_per_second'])} | {r['peak_rss_mib']} | {r['file_mib']} "
+        f"| {_fmt(r['rows_per_second'])} | {r.get('cpu_seconds', '-')} | {r['peak_rss_mib']} "
+        f"| {r['file_mib']} "
         f"| {r['exit_code']} | {r.get('merge_lock_seconds', '-')} |"
     )
 
