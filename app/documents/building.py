@@ -15,7 +15,8 @@ differ from the one for a request naming no language (see :mod:`app.documents.mo
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, delete, insert, or_, select
@@ -190,9 +191,11 @@ def _organizations(connection: Connection, ids: Collection[str]) -> dict[str, Or
 # The insert of document rows as the driver runs it, per dialect: the bytes go to the
 # driver as they are (SQLAlchemy's binary processing costs more than the insert itself).
 _INSERTS: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+_ROWS_PER_STATEMENT = 2000
 
 
-def _insert(connection: Connection, rows: Iterator[dict[str, Any]]) -> None:
+def _insert(connection: Connection, rendered: Iterable[dict[str, Any]]) -> None:
+    rows = iter(rendered)
     dialect = connection.dialect
     found = _INSERTS.get(dialect.name)
     if found is None:
@@ -200,10 +203,9 @@ def _insert(connection: Connection, rows: Iterator[dict[str, Any]]) -> None:
         names = tuple(compiled.positiontup or ()) if compiled.positional else None
         found = _INSERTS[dialect.name] = (compiled.string, names)
     sql, names = found
-    params: list[Any] = (
-        [tuple(row[n] for n in names) for row in rows] if names is not None else list(rows)
-    )
-    if params:
+    # A few thousand rows per statement: a batch's rows are never all in memory at once.
+    while chunk := list(islice(rows, _ROWS_PER_STATEMENT)):
+        params = [tuple(row[n] for n in names) for row in chunk] if names is not None else chunk
         connection.exec_driver_sql(sql, params)
 
 
