@@ -397,26 +397,40 @@ def markdown(report: dict[str, Any]) -> str:
     lines += _fault_lines(report.get("faults") or {})
     imports = report.get("import") or {}
     if imports:
+        baseline = report.get("import_without_documents") or {}
         lines += [
             "",
             "## CSV import (`rumbo import`, all or nothing, real validation)",
             "",
             "Validated and staged without the write lock; other writers wait only for the "
-            "merge (its write transaction, last column).",
+            "merge (its write transaction, last column)."
+            + (
+                " Rows marked *no documents* ran without the read model's batch hook "
+                "(`--import-baseline`, bench/without_documents.py), just before the same file "
+                "with it."
+                if baseline
+                else ""
+            ),
             "",
-            "| Rows | seconds | rows/s | peak RSS MiB | file MiB | exit | merge lock s |",
-            "|---|---|---|---|---|---|---|",
+            "| Rows | seconds | rows/s | CPU s | peak RSS MiB | file MiB | exit | merge lock s |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for rows, r in imports.items():
-            if isinstance(r, dict) and "rows_per_second" in r:
-                lines.append(
-                    f"| {int(rows):,} | {r['seconds']} | {_fmt(r['rows_per_second'])} "
-                    f"| {r['peak_rss_mib']} | {r['file_mib']} | {r['exit_code']} "
-                    f"| {r.get('merge_lock_seconds', '-')} |"
-                )
+            for label, found in (("no documents", baseline.get(rows)), ("", r)):
+                if isinstance(found, dict) and "rows_per_second" in found:
+                    lines.append(_import_line(rows, found, label))
     if report.get("notes"):
         lines += ["", "## Notes", ""] + [f"- {n}" for n in report["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def _import_line(rows: str, r: dict[str, Any], label: str) -> str:
+    return (
+        f"| {int(rows):,}{f' ({label})' if label else ''} | {r['seconds']} "
+        f"| {_fmt(r['rows_per_second'])} | {r.get('cpu_seconds', '-')} | {r['peak_rss_mib']} "
+        f"| {r['file_mib']} "
+        f"| {r['exit_code']} | {r.get('merge_lock_seconds', '-')} |"
+    )
 
 
 def write_report(report: dict[str, Any], directory: Path, stem: str = "latest") -> list[Path]:

@@ -437,6 +437,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--import-rows", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument(
+        "--import-baseline",
+        action="store_true",
+        help="import each file twice: also without the read model's documents "
+        "(bench/without_documents.py), for the cost of keeping them current",
+    )
+    parser.add_argument(
         "--sections",
         nargs="+",
         choices=SECTIONS,
@@ -498,6 +504,15 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(dir=LOGS) as workdir:
             for rows in args.import_rows:
                 csv_path = imports.write_csv(Path(workdir) / f"points-{rows}.csv", rows)
+                if args.import_baseline:
+                    base = imports.run_import(csv_path, Path(workdir), documents=False)
+                    report.setdefault("import_without_documents", {})[str(rows)] = base.as_dict()
+                    _say(
+                        f"== import {rows:,} rows without documents: "
+                        f"{base.rows_per_second:,.0f} rows/s, peak {base.peak_rss_mib} MiB, "
+                        f"exit {base.exit_code}, merge held the write lock "
+                        f"{base.merge_lock_seconds} s"
+                    )
                 result = imports.run_import(csv_path, Path(workdir))
                 report["import"][str(rows)] = result.as_dict()
                 _say(

@@ -15,38 +15,33 @@ differ from the one for a request naming no language (see :mod:`app.documents.mo
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from itertools import islice
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.documents.models import DocumentSetting, PointDocument
-from app.i18n.negotiation import LanguagePreference, negotiate
+from app.documents.rows import render_rows
+from app.i18n.negotiation import negotiate
 from app.languages.models import Language
-from app.public_points.rendering import PointView, Rendered
+from app.organizations.models import Organization
 from app.service_points import records as repository
-from app.service_points.freshness import fresh_since
+from app.service_points.bulk import WrittenBatch
 from app.service_points.models import PointStatus, ServicePoint, ServicePointTranslation
-from app.service_points.records import PointRecord
+from app.service_points.records import OrganizationStamp, record_of_state
 from app.settings import Settings
 
 __all__ = [
-    "VIEWS",
-    "Parts",
     "built_default_language",
-    "parts_of",
     "rebuild",
     "refresh",
+    "refresh_batch",
     "refresh_language",
-    "render_rows",
 ]
 
-VIEWS: tuple[PointView, ...] = ("full", "summary")
 K = TypeVar("K", int, str)
-_MARK = b',"lang_fallback":'
 _BATCH = 500
 _DEFAULT_SETTING = "default_language"
 _INFO_DEFAULT = "rumbo.documents.default_language"
@@ -54,92 +49,6 @@ _doc: Table = PointDocument.__table__  # type: ignore[assignment]
 _setting: Table = DocumentSetting.__table__  # type: ignore[assignment]
 _sp: Table = ServicePoint.__table__  # type: ignore[assignment]
 _tr: Table = ServicePointTranslation.__table__  # type: ignore[assignment]
-
-
-@dataclass(frozen=True, slots=True)
-class Parts:
-    """One rendering cut where the request decides: ``head`` + ``true``/``false`` +
-    ``tail`` is the static shape without its closing brace."""
-
-    head: bytes
-    tail: bytes
-    verification: bytes
-    served: str
-
-
-def parts_of(rendered: Rendered) -> Parts:
-    """Cut a rendering at its ``lang_fallback`` value (the first such key: inside a JSON
-    string a quote is escaped, so the marker cannot occur in a text)."""
-    at = rendered.head.index(_MARK) + len(_MARK)
-    rest = rendered.head[at:]
-    flag = 4 if rest.startswith(b"true") else 5
-    return Parts(rendered.head[:at], rest[flag:], rendered.verification, rendered.lang)
-
-
-def _microseconds(stamp: dt.datetime | None) -> int | None:
-    if stamp is None:
-        return None
-    delta = stamp - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _preferences(
-    tags: Iterable[str], default: str
-) -> tuple[LanguagePreference, list[tuple[str, LanguagePreference, frozenset[str]]]]:
-    """The preference of a request naming no language, and per tag its preference and the
-    languages it reads before the default ones (a point with none of them renders as for
-    no language, but for ``lang_fallback``, which is spliced at read time)."""
-    base = negotiate(lang=None, accept_language=None, default=default, supported=())
-    keyed = []
-    for tag in sorted(set(tags)):
-        pref = negotiate(lang=tag, accept_language=None, default=default, supported=())
-        keyed.append((tag, pref, frozenset(pref.requested_expanded)))
-    return base, keyed
-
-
-def render_rows(
-    records: Iterable[PointRecord], *, tags: Iterable[str], default: str
-) -> Iterator[dict[str, Any]]:
-    """The document rows of ``records`` (public records: ``repository.load_records``)."""
-    base, keyed = _preferences(tags, default)
-    for record in records:
-        common = {
-            "point_id": record.id,
-            "public_id": record.public_id,
-            "version": record.version,
-            "published": record.status == PointStatus.published.value,
-            "opening_hours": record.opening_hours,
-            "timezone": record.timezone,
-            "country": record.country,
-            "fresh_since_us": _microseconds(
-                fresh_since(record.last_verified_at, record.source_as_of)
-            ),
-            "location_precision": record.location_precision,
-            "lat": record.lat,
-            "lon": record.lon,
-        }
-        have = record.translations.keys()
-        for view in VIEWS:
-            plain = parts_of(Rendered.of(record, base, view))
-            yield _row(common, view, "", plain)
-            for tag, pref, reads in keyed:
-                if reads.isdisjoint(have):
-                    continue
-                parts = parts_of(Rendered.of(record, pref, view))
-                if parts != plain:
-                    yield _row(common, view, tag, parts)
-
-
-def _row(common: dict[str, Any], view: str, lang: str, parts: Parts) -> dict[str, Any]:
-    return {
-        **common,
-        "view": view,
-        "lang": lang,
-        "served": parts.served,
-        "head": parts.head,
-        "tail": parts.tail,
-        "verification": parts.verification,
-    }
 
 
 def built_default_language(connection: Connection) -> str | None:
@@ -231,9 +140,73 @@ def _write(session: Session, ids: Sequence[int]) -> None:
         if not shown:
             continue
         records = repository.load_records(session, shown)
-        rows = list(render_rows(records.values(), tags=tags, default=default))
-        if rows:
-            connection.execute(insert(_doc), rows)
+        _insert(connection, render_rows(records.values(), tags=tags, default=default))
+
+
+def refresh_batch(session: Session, batch: WrittenBatch) -> None:
+    """The documents of the points a bulk write batch wrote (an import), from the states it
+    wrote: :func:`refresh` without reading them back, in a few statements per batch."""
+    connection = session.connection()
+    changed = [p.id for p in batch.points if not p.created]
+    for chunk in _chunks(changed):
+        connection.execute(delete(_doc).where(_doc.c.point_id.in_(chunk)))
+    shown = [
+        p
+        for p in batch.points
+        if p.state.status != PointStatus.draft.value and p.state.deleted_at is None
+    ]
+    if not shown:
+        return
+    wanted = {batch.organization_id}
+    wanted.update(v for p in shown if (v := p.state.verified_by_organization_id))
+    stamps = _organizations(connection, wanted)
+    owner = stamps[batch.organization_id]
+    records = (
+        record_of_state(
+            p.id,
+            p.public_id,
+            p.version,
+            p.state,
+            updated_at=batch.updated_at,
+            organization=owner,
+            verified_by=stamps[v] if (v := p.state.verified_by_organization_id) else None,
+        )
+        for p in shown
+    )
+    _insert(
+        connection,
+        render_rows(records, tags=_tags(connection), default=_default_language(session)),
+    )
+
+
+def _organizations(connection: Connection, ids: Collection[str]) -> dict[str, OrganizationStamp]:
+    found = connection.execute(
+        select(
+            Organization.id, Organization.slug, Organization.name, Organization.updated_at
+        ).where(Organization.id.in_(sorted(ids)))
+    )
+    return {row.id: OrganizationStamp(row.slug, row.name, row.updated_at) for row in found}
+
+
+# The insert of document rows as the driver runs it, per dialect: the bytes go to the
+# driver as they are (SQLAlchemy's binary processing costs more than the insert itself).
+_INSERTS: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+_ROWS_PER_STATEMENT = 2000
+
+
+def _insert(connection: Connection, rendered: Iterable[dict[str, Any]]) -> None:
+    rows = iter(rendered)
+    dialect = connection.dialect
+    found = _INSERTS.get(dialect.name)
+    if found is None:
+        compiled = insert(_doc).compile(dialect=dialect)
+        names = tuple(compiled.positiontup or ()) if compiled.positional else None
+        found = _INSERTS[dialect.name] = (compiled.string, names)
+    sql, names = found
+    # A few thousand rows per statement: a batch's rows are never all in memory at once.
+    while chunk := list(islice(rows, _ROWS_PER_STATEMENT)):
+        params = [tuple(row[n] for n in names) for row in chunk] if names is not None else chunk
+        connection.exec_driver_sql(sql, params)
 
 
 def refresh_language(session: Session, tag: str) -> None:

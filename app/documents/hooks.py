@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
-from app.documents.building import refresh, refresh_language
+from app.documents.building import refresh_batch, refresh_language
 from app.languages.models import Language
 from app.service_points import bulk
 
@@ -44,8 +44,8 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
 _LISTENERS = (("before_flush", _before_flush), ("after_flush", _after_flush))
 
 
-def _refresh_batch(session: Session, point_ids: list[int]) -> None:
-    refresh(session, point_ids=point_ids)
+def _refresh_batch(session: Session, batch: bulk.WrittenBatch) -> None:
+    refresh_batch(session, batch)
 
 
 def install(target: Any = Session) -> None:

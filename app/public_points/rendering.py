@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import orjson
 
-from app.i18n.fallback import localise
+from app.i18n.fallback import LocalisedText, localise
 from app.i18n.negotiation import LanguagePreference
 from app.service_points.freshness import is_stale
 from app.service_points.hours import is_open
@@ -37,14 +37,18 @@ from app.service_points.records import OrganizationStamp, PointRecord
 
 __all__ = [
     "COORDINATE_DECIMALS",
+    "NAME_ONLY",
     "PointView",
     "RenderCache",
     "Rendered",
     "dump",
     "finish",
+    "full_frame",
     "open_at",
     "render_static",
     "render_summary",
+    "summary_frame",
+    "texts_of",
 ]
 
 _PUBLISHED = PointStatus.published.value
@@ -74,6 +78,10 @@ def _seconds(stamp: dt.datetime) -> dt.datetime:
     return stamp.replace(microsecond=0)
 
 
+NAME_ONLY = TRANSLATABLE_FIELDS[:1]
+_SOURCE = ("title", "url", "publisher")
+
+
 def render_static(record: PointRecord, pref: LanguagePreference) -> dict[str, Any]:
     """The parts of a point's public shape that depend only on the record and languages.
 
@@ -83,21 +91,35 @@ def render_static(record: PointRecord, pref: LanguagePreference) -> dict[str, An
     text = localise(
         record.translations, TRANSLATABLE_FIELDS, pref.chain_for(record.original_language)
     )
-    served = text.lang or record.original_language
+    before, after = full_frame(record)
+    out = {**before, **texts_of(record, text)}
+    out["lang_fallback"] = pref.is_fallback(out["lang"])
+    if text.field_lang:
+        out["field_lang"] = text.field_lang
+    out.update(after)
+    return out
+
+
+def texts_of(record: PointRecord, text: LocalisedText) -> dict[str, Any]:
+    """The texts and ``lang`` of either view (a summary's ``text`` holds the name alone):
+    what a language preference decides, but for ``lang_fallback`` and ``field_lang``."""
     values = text.values
-    out: dict[str, Any] = {"id": record.public_id}
-    if record.external_id is not None:
-        out["external_id"] = record.external_id
-    out["name"] = values.get("name", "")
+    out: dict[str, Any] = {"name": values.get("name", "")}
     for name in TRANSLATABLE_FIELDS[1:]:
         value = values.get(name)
         if value is not None:
             out[name] = value
-    out["lang"] = served
-    out["lang_fallback"] = pref.is_fallback(served)
-    if text.field_lang:
-        out["field_lang"] = text.field_lang
-    out["languages_available"] = text.available
+    out["lang"] = text.lang or record.original_language
+    return out
+
+
+def full_frame(record: PointRecord) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The full shape's fields before its texts and after ``field_lang``: the same for
+    every language preference (the read model renders them once per point)."""
+    before: dict[str, Any] = {"id": record.public_id}
+    if record.external_id is not None:
+        before["external_id"] = record.external_id
+    out: dict[str, Any] = {"languages_available": sorted(record.translations)}
     location = _location(record)
     if location is not None:
         out["location"] = location
@@ -127,14 +149,10 @@ def render_static(record: PointRecord, pref: LanguagePreference) -> dict[str, An
         out["free"] = record.free
     out["status"] = PointStatus(record.status).value
     out["organization"] = _org(record.organization)
-    source: dict[str, Any] = {}
-    for key, value in (
-        ("title", record.source_title),
-        ("url", record.source_url),
-        ("publisher", record.source_publisher),
-    ):
-        if value is not None:
-            source[key] = value
+    named = (record.source_title, record.source_url, record.source_publisher)
+    source: dict[str, Any] = {
+        key: value for key, value in zip(_SOURCE, named, strict=True) if value is not None
+    }
     if record.source_as_of is not None:
         source["as_of"] = record.source_as_of
     source["sample"] = record.is_sample
@@ -146,31 +164,31 @@ def render_static(record: PointRecord, pref: LanguagePreference) -> dict[str, An
         verification["verified_by"] = _org(record.verified_by)
     out["verification"] = verification
     out["updated_at"] = _seconds(record.updated_at)
-    return out
-
-
-_NAME_ONLY = TRANSLATABLE_FIELDS[:1]
+    return before, out
 
 
 def render_summary(record: PointRecord, pref: LanguagePreference) -> dict[str, Any]:
     """The static part of the summary (``ServicePointSummary`` without ``distance_m``,
     ``open_now``, ``verification`` and ``warnings``, which :func:`finish` adds): the values
     :func:`render_static` gives the same fields."""
-    text = localise(record.translations, _NAME_ONLY, pref.chain_for(record.original_language))
-    served = text.lang or record.original_language
-    out: dict[str, Any] = {
-        "id": record.public_id,
-        "name": text.values.get("name", ""),
-        "lang": served,
-        "lang_fallback": pref.is_fallback(served),
-    }
+    text = localise(record.translations, NAME_ONLY, pref.chain_for(record.original_language))
+    before, after = summary_frame(record)
+    out = {**before, **texts_of(record, text)}
+    out["lang_fallback"] = pref.is_fallback(out["lang"])
+    out.update(after)
+    return out
+
+
+def summary_frame(record: PointRecord) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The summary's fields before its name and after ``lang_fallback``."""
+    out: dict[str, Any] = {}
     location = _location(record)
     if location is not None:
         out["location"] = location
     out["location_precision"] = record.location_precision
     out["categories"] = list(record.categories)
     out["status"] = PointStatus(record.status).value
-    return out
+    return {"id": record.public_id}, out
 
 
 @lru_cache(maxsize=16_384)

@@ -37,12 +37,34 @@ from app.service_points import bulk_repository
 from app.service_points.bulk_repository import Loaded
 from app.service_points.state import CategoryTexts, PointState, point_columns, search_document
 
-__all__ = ["BulkWriter", "NewPoint", "PointChange"]
+__all__ = ["BATCH_HOOKS", "BulkWriter", "NewPoint", "PointChange", "Written", "WrittenBatch"]
 
-# Called with the session and the ids of the points each batch wrote, in its transaction.
-# Filled by whoever installs the write listeners (``app.sync.tracking.install``: the app,
-# the command line, the test harness), never at import.
-BatchHook = Callable[[Session, list[int]], None]
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A point as a batch wrote it: its id, public id, new version and state."""
+
+    id: int
+    public_id: str
+    version: int
+    state: PointState
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenBatch:
+    """What one batch wrote, for what keeps derived data current (:data:`BATCH_HOOKS`): the
+    points of ``organization_id``, each as written, all stamped ``updated_at``."""
+
+    organization_id: str
+    updated_at: dt.datetime
+    points: list[Written]
+
+
+# Called with the session and what each batch wrote, in its transaction. Filled by whoever
+# installs the write listeners (``app.sync.tracking.install``: the app, the command line,
+# the test harness), never at import.
+BatchHook = Callable[[Session, WrittenBatch], None]
 BATCH_HOOKS: list[BatchHook] = []
 
 LISTS = ("categories", "audiences", "spoken_languages")
@@ -80,10 +102,12 @@ class BulkWriter:
         new_ids = self._insert([i for i in items if isinstance(i, NewPoint)], now)
         changes = [i for i in items if isinstance(i, PointChange)]
         self._update(changes, now)
-        # What keeps derived data current (the read model's documents): one call per batch.
-        written = [*new_ids, *(i.point.id for i in changes)]
-        for hook in BATCH_HOOKS:
-            hook(self.session, written)
+        # What keeps derived data current (the read model's documents): one call per batch,
+        # with the states just written (nothing to read back).
+        if BATCH_HOOKS:
+            batch = WrittenBatch(self.organization_id, now, _written(items, new_ids))
+            for hook in BATCH_HOOKS:
+                hook(self.session, batch)
         rows = list(_change_rows(items))
         # A new point is written once; a changed one may be changed again by a later batch.
         journal.record(
@@ -156,6 +180,16 @@ class BulkWriter:
             bulk_repository.delete_children(self.session, relation, point_ids)
         for relation, values in rows.items():
             bulk_repository.insert_children(self.session, relation, values)
+
+
+def _written(items: Sequence[NewPoint | PointChange], new_ids: Sequence[int]) -> list[Written]:
+    ids = iter(new_ids)
+    return [
+        Written(next(ids), i.public_id, 1, i.state, True)
+        if isinstance(i, NewPoint)
+        else Written(i.point.id, i.point.public_id, i.point.version + 1, i.after, False)
+        for i in items
+    ]
 
 
 def _text_rows(

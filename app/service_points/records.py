@@ -37,7 +37,8 @@ from app.service_points.models import (
     ServicePointLanguage,
     ServicePointTranslation,
 )
-from app.service_points.precision import LocationPrecision
+from app.service_points.precision import LocationPrecision, public_location
+from app.service_points.state import PointState
 
 __all__ = [
     "PLAIN_FIELDS",
@@ -49,6 +50,7 @@ __all__ = [
     "load_records",
     "load_rows",
     "record_of",
+    "record_of_state",
     "rows_statement",
 ]
 
@@ -295,4 +297,49 @@ def record_of(point: ServicePoint) -> PointRecord:
         categories=point.category_codes,
         audiences=[a.audience_code for a in point.audiences],
         spoken_languages=[lang.lang for lang in point.spoken_languages],
+    )
+
+
+# The record's fields a state holds under the same name (the rest: ids, stamps, the place).
+_OWN = ("id", "public_id", "version", "lat", "lon")
+_STATE_FIELDS = tuple(name for name in PLAIN_FIELDS if name not in _OWN)
+
+
+def record_of_state(
+    point_id: int,
+    public_id: str,
+    version: int,
+    state: PointState,
+    *,
+    updated_at: dt.datetime,
+    organization: OrganizationStamp,
+    verified_by: OrganizationStamp | None,
+) -> PointRecord:
+    """The public record of a point as a bulk write just wrote it, from its state: what
+    :func:`load_records` would read back (the public location, no street address unless
+    exact, audiences and spoken languages by code), without reading it."""
+    shown = public_location(state.lat, state.lon, state.location_precision)
+    lat, lon = shown if shown is not None else (None, None)
+    hide_address = state.location_precision != _EXACT
+    return PointRecord(
+        id=point_id,
+        public_id=public_id,
+        version=version,
+        lat=lat,
+        lon=lon,
+        **{name: getattr(state, name) for name in _STATE_FIELDS},
+        last_verified_at=state.last_verified_at,
+        updated_at=updated_at,
+        organization=organization,
+        verified_by=verified_by,
+        translations={
+            lang: {
+                name: None if hide_address and name == "address" else texts.get(name)
+                for name in TRANSLATABLE_FIELDS
+            }
+            for lang, texts in state.translations.items()
+        },
+        categories=list(state.categories),
+        audiences=sorted(state.audiences),
+        spoken_languages=sorted(state.spoken_languages),
     )

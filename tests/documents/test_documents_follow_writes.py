@@ -31,8 +31,6 @@ from hypothesis.stateful import (
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from app.documents.building import render_rows
-from app.documents.models import PointDocument
 from app.documents.search import search_page
 from app.geo.base import SearchBackend
 from app.i18n.negotiation import negotiate
@@ -41,13 +39,14 @@ from app.organizations.models import Organization
 from app.public_points import service as points_service
 from app.public_points.dependencies import PointQuery
 from app.public_points.rendering import RenderCache
-from app.service_points import bulk_repository, records, writing
+from app.service_points import bulk_repository, writing
 from app.service_points import state as point_state
 from app.service_points.bulk import BulkWriter, NewPoint, PointChange
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
 from app.service_points.models import PointStatus, ServicePoint
 from app.tasks.models import VerificationTask
 from app.taxonomy.models import CategoryTranslation
+from tests.documents.reference import fresh, stored
 from tests.factories import make_organization, point_payload
 
 COUNTRY = "AQ"
@@ -66,23 +65,6 @@ def _aq_ids(session: Session) -> list[int]:
             .order_by(ServicePoint.id)
         )
     )
-
-
-def _stored(session: Session, ids: list[int]) -> set[tuple[Any, ...]]:
-    table = PointDocument.__table__
-    rows = session.connection().execute(select(table).where(table.c.point_id.in_(ids)))
-    return {tuple(_plain(v) for v in row) for row in rows}
-
-
-def _plain(value: Any) -> Any:
-    return bytes(value) if isinstance(value, memoryview) else value
-
-
-def _fresh(session: Session, ids: list[int], tags: list[str]) -> set[tuple[Any, ...]]:
-    columns = [c.name for c in PointDocument.__table__.columns]
-    loaded = records.load_records(session, ids)
-    rows = render_rows(loaded.values(), tags=tags, default="es")
-    return {tuple(row[c] for c in columns) for row in rows}
 
 
 class Writes(RuleBasedStateMachine):
@@ -269,7 +251,7 @@ class Writes(RuleBasedStateMachine):
         self.session.flush()
         ids = _aq_ids(self.session)
         tags = list(self.session.scalars(select(Language.tag)))
-        assert _stored(self.session, ids) == _fresh(self.session, ids, tags)
+        assert stored(self.session, ids) == fresh(self.session, ids, tags)
         now = dt.datetime.now(dt.UTC)
         stale_after = dt.timedelta(days=365) - self.passed
         for tag in [None, *tags]:
