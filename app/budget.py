@@ -40,8 +40,10 @@ __all__ = [
     "BudgetPlan",
     "RequestBudget",
     "current",
+    "guard",
     "install",
     "is_budget_error",
+    "local_timeout",
     "overrun",
     "within_budget",
 ]
@@ -229,6 +231,35 @@ def _before_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         armed.deadline = budget.deadline
 
 
+def guard(info: dict[Any, Any]) -> None:
+    """What :func:`_before_execute` does, for a statement sent on a DB-API cursor directly
+    (``app/raw_reads.py``): refused past the deadline, else SQLite's handler armed with it
+    (``info``: the pooled connection's). The pool disarms it when the connection returns."""
+    budget = _current.get()
+    if budget is None:
+        return
+    if budget.expired():
+        raise BudgetExceeded(budget.seconds)
+    armed = info.get(_ARMED)
+    if armed is not None:
+        armed.deadline = budget.deadline
+
+
+_TIMEOUT_MS = "rumbo_budget_timeout_ms"
+
+
+def local_timeout(info: dict[Any, Any]) -> str | None:
+    """On PostgreSQL, the ``SET LOCAL statement_timeout`` that a transaction begun on a
+    DB-API cursor directly needs, as :func:`_postgres_begin` sends it: None when the
+    request's budget is the connection's default (``info``: the pooled connection's)."""
+    default_ms = info.get(_TIMEOUT_MS)
+    if default_ms is None:
+        return None
+    budget = _current.get()
+    wanted = _milliseconds(budget.seconds) if budget is not None else 0
+    return None if wanted == default_ms else f"SET LOCAL statement_timeout = {int(wanted)}"
+
+
 def _sqlite_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
     armed = record.info[_ARMED] = _Armed()
     dbapi_connection.set_progress_handler(armed.check, PROGRESS_STEPS)
@@ -251,8 +282,9 @@ def _disarm_reset(dbapi_connection: Any, record: ConnectionPoolEntry, _state: An
 
 
 def _postgres_connect(default_ms: int) -> Any:
-    def connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    def connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         # A session default, so a request with the default budget needs no round trip.
+        record.info[_TIMEOUT_MS] = default_ms
         autocommit = dbapi_connection.autocommit
         dbapi_connection.autocommit = True
         try:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.alerts.coverage import active_set
 from app.i18n.negotiation import LanguagePreference
 from app.public_points.rendering import PointView, dump, open_at
+from app.raw_reads import reads_of
 from app.service_points.precision import LocationPrecision, distance_range, shown_distance
 from app.tasks import service as tasks_service
 
@@ -117,22 +118,22 @@ def documents_for(
     """The stored documents of ``ids`` in ``view`` for language key ``key`` (one statement)."""
     if not ids:
         return {}
-    connection = session.connection()
-    dialect = connection.dialect.name
+    reads = reads_of(session)
+    dialect = reads.dialect
     params: Any = (
         (orjson.dumps(list(ids)).decode(), view, key)
         if dialect == "sqlite"
         else {"ids": list(ids), "view": view, "lang": key}
     )
-    return _documents(connection.exec_driver_sql(_BY_IDS[dialect], params).fetchall())
+    return _documents(reads.rows(_BY_IDS[dialect], params))
 
 
 def by_public_id(session: Session, public_id: str, *, key: str) -> Document | None:
     """The stored full document of the point with this public id, or None."""
-    connection = session.connection()
-    dialect = connection.dialect.name
+    reads = reads_of(session)
+    dialect = reads.dialect
     params: Any = (public_id, key) if dialect == "sqlite" else {"public_id": public_id, "lang": key}
-    found = _documents(connection.exec_driver_sql(_BY_PUBLIC_ID[dialect], params).fetchall())
+    found = _documents(reads.rows(_BY_PUBLIC_ID[dialect], params))
     return next(iter(found.values()), None)
 
 

@@ -13,9 +13,11 @@ from typing import Any
 
 import geoalchemy2  # noqa: F401  (registers PostGIS types, e.g. for reflection)
 from sqlalchemy import ColumnClause, ColumnElement, Float, bindparam, column, func, select
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.exc import InternalError
 from sqlalchemy.orm import Session
 
+from app.geo.compiled import Compiled
 from app.geo.corridor import walk_corridor
 from app.geo.results import (
     AlongCursor,
@@ -30,6 +32,7 @@ from app.geo.ring import ring_clause, ring_params
 from app.geo.route import Piece, Route
 from app.geo.sphere import BBox, haversine_m
 from app.geo.text import query_tokens
+from app.raw_reads import is_lean, reads_of
 
 __all__ = ["PostgisBackend"]
 
@@ -129,6 +132,12 @@ class _Statements:
             for after in (False, True)
             for kind, clause in views.items()
         }
+        # The same, compiled once for a lean session's cursor (app/raw_reads.py).
+        dialect = psycopg_dialect()  # type: ignore[no-untyped-call]
+        self.compiled: dict[int, Compiled] = {
+            id(stmt): Compiled(stmt, dialect)
+            for stmt in (self.knn, self.knn_after, *self.knn_view.values())
+        }
 
 
 class PostgisBackend:
@@ -204,20 +213,27 @@ class PostgisBackend:
             )
             if _view_kind(inside) == "bounded":
                 params["envelope"] = _envelope_wkt(inside)
-        conn = session.connection()
+        # A lean session reads through its cursor, with no savepoint: a failed scan fails
+        # the request's hot path, and the route answers it (with the savepoint below).
+        compiled = sql.compiled.get(id(stmt)) if is_lean(session) else None
+        conn = None if compiled is not None else session.connection()
         batch = limit + 8
         for _ in range(MAX_ROUNDS):
             try:
-                # A savepoint, so a failed KNN scan does not abort the caller's transaction.
-                with conn.begin_nested():
-                    rows = conn.execute(stmt, {**params, "n": batch}).all()
+                if compiled is not None:
+                    rows = compiled.rows(reads_of(session), {**params, "n": batch})
+                else:
+                    assert conn is not None
+                    # A savepoint, so a failed KNN scan does not abort the caller's transaction.
+                    with conn.begin_nested():
+                        rows = list(conn.execute(stmt, {**params, "n": batch}).all())
             except InternalError as exc:
                 # PostGIS's geography KNN can fail with "index returned tuples in wrong
                 # order" (seen on small clusters around one spot): rank every point within
                 # the radius exactly instead.
                 if "wrong order" not in str(exc):
                     raise
-                rows = self._within_radius(conn, lat, lon, radius_m, where)
+                rows = self._within_radius(session.connection(), lat, lon, radius_m, where)
                 batch = len(rows) + 1
             scored = sorted((haversine_m(lat, lon, plat, plon), pid) for pid, plat, plon in rows)
             farthest = scored[-1][0] if scored else 0.0

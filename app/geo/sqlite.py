@@ -31,9 +31,11 @@ from sqlalchemy import (
     table,
     true,
 )
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from app.geo.compiled import Compiled
 from app.geo.corridor import walk_corridor
 from app.geo.results import (
     AlongCursor,
@@ -48,6 +50,7 @@ from app.geo.ring import ring_clause, ring_params
 from app.geo.route import Piece, Route
 from app.geo.sphere import EARTH_RADIUS_M, MARGIN_DEG, BBox, boxes_around, haversine_m
 from app.geo.text import query_tokens
+from app.raw_reads import reads_of
 
 __all__ = ["SqliteBackend"]
 
@@ -152,6 +155,19 @@ class _Statements:
             .order_by(self.fts.c.rowid)
             .limit(bindparam("n"))
         )
+        # The unfiltered statements (nearly every request), compiled once for the cursor.
+        dialect = sqlite_dialect.dialect()
+        self.compiled: dict[int, Compiled] = {
+            id(stmt): Compiled(stmt, dialect)
+            for stmt in (self.box, self.count, self.box_beyond, self.count_beyond)
+        }
+
+    def run(self, session: Session, stmt: Select[Any], params: dict[str, Any]) -> list[Any]:
+        """Every row of ``stmt``: through the cursor when it is one compiled above."""
+        compiled = self.compiled.get(id(stmt))
+        if compiled is not None:
+            return compiled.rows(reads_of(session), params)
+        return list(session.connection().execute(stmt, params).all())
 
     def filtered(self, stmt: Select[Any], where: Sequence[ColumnElement[bool]]) -> Select[Any]:
         if not where:
@@ -214,11 +230,11 @@ class SqliteBackend:
         only chooses *where* to look next; it never stops the ring from growing past it
         (the bug that spun for ever when fewer than ``limit`` points lay beyond a crowd).
         """
-        conn = session.connection()
         floor = after.distance_m if after else 0.0
         # Past a cursor without SQLite's math functions, the box holds the pages before
         # too, and a count cannot tell them apart: no counting then.
-        beyond = floor > 0.0 and self._math(conn)
+        beyond = floor > 0.0 and self._math(session)
+        run = self._sql.run
         may_count = floor == 0.0 or beyond
         count = self._sql.count_query(where, beyond=beyond)
         fetch = self._sql.filtered(self._sql.box_beyond if beyond else self._sql.box, where)
@@ -249,7 +265,7 @@ class SqliteBackend:
             ):
                 counts += 1
                 crowd = sum(
-                    conn.execute(count, {**_params(b), **ring, "cap": DENSE_CAP + 1}).scalar_one()
+                    run(session, count, {**_params(b), **ring, "cap": DENSE_CAP + 1})[0][0]
                     for b in boxes
                 )
                 if crowd > DENSE_CAP:
@@ -259,7 +275,7 @@ class SqliteBackend:
                     if shrunk * 1.1 < width:
                         width = shrunk
                         continue
-            rows = [row for b in boxes for row in conn.execute(fetch, {**_params(b), **ring})]
+            rows = [row for b in boxes for row in run(session, fetch, {**_params(b), **ring})]
             density = len(rows) / area if area else None
             scored = []
             for pid, plat, plon in rows:
@@ -285,9 +301,9 @@ class SqliteBackend:
             width = min(reach, max(lower, grown))
         raise SearchDidNotEnd(f"nearest search still going after {MAX_ROUNDS} rounds")
 
-    def _math(self, conn: Connection) -> bool:
+    def _math(self, session: Session) -> bool:
         if self._has_math is None:
-            self._has_math = _has_math(conn)
+            self._has_math = _has_math(session.connection())
         return self._has_math
 
     def within(
@@ -316,8 +332,8 @@ class SqliteBackend:
         after: AlongCursor | None = None,
         post_filter: PostFilter | None = None,
     ) -> list[RouteCandidate]:
-        conn = session.connection()
         fetch = self._sql.filtered(self._sql.box, where)
+        run = self._sql.run
 
         def candidates(pieces: Sequence[Piece]) -> list[tuple[int, float, float]]:
             # Each piece's circle (midpoint, half its length + the corridor) in the R*Tree.
@@ -325,7 +341,7 @@ class SqliteBackend:
                 (pid, plat, plon)
                 for piece in pieces
                 for box in boxes_around(*piece.mid, piece.half_m + corridor_m)
-                for pid, plat, plon in conn.execute(fetch, _params(box))
+                for pid, plat, plon in run(session, fetch, _params(box))
             ]
 
         return walk_corridor(
@@ -354,4 +370,4 @@ class SqliteBackend:
     ) -> list[int]:
         stmt = self._sql.text_ids.where(*where) if where else self._sql.text_ids
         params = {"match": _match_expression(query), "after": after_id or -1, "n": limit}
-        return list(session.connection().execute(stmt, params).scalars())
+        return [row[0] for row in self._sql.run(session, stmt, params)]

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Select, Table, delete, func, insert, literal,
 from sqlalchemy.orm import Session
 
 from app.journal.models import ChangeCounter, SyncChange
+from app.raw_reads import is_lean, reads_of
 
 __all__ = [
     "ChangeRow",
@@ -106,11 +107,17 @@ def counter(session: Session) -> Counter:
     return Counter(value=int(row.value), epoch=row.epoch, horizon=int(row.horizon))
 
 
+_DATA_VERSION = select(_counter.c.epoch, _counter.c.value).where(_counter.c.id == 1)
+# The same, as constant SQL for a DB-API cursor (app/raw_reads.py).
+DATA_VERSION_SQL = "SELECT epoch, value FROM change_counter WHERE id = 1"
+
+
 def data_version(session: Session) -> DataVersion:
     """The database's epoch and change counter: one primary-key lookup that changes with
     every committed write of journalled data, from any process. In-process caches of such
     data key on it (never on a timer)."""
-    row = session.execute(
-        select(_counter.c.epoch, _counter.c.value).where(_counter.c.id == 1)
-    ).one()
+    if is_lean(session):
+        ((epoch, value),) = reads_of(session).rows(DATA_VERSION_SQL, ())
+        return str(epoch), int(value)
+    row = session.execute(_DATA_VERSION).one()
     return str(row.epoch), int(row.value)
