@@ -16,7 +16,7 @@ from sqlalchemy import ColumnClause, ColumnElement, Float, bindparam, column, fu
 from sqlalchemy.exc import InternalError
 from sqlalchemy.orm import Session
 
-from app.geo.corridor import walk_corridor
+from app.geo.corridor import Candidates, walk_corridor
 from app.geo.results import (
     AlongCursor,
     Candidate,
@@ -301,11 +301,15 @@ class PostgisBackend:
             *where,
         )
 
-        def candidates(pieces: Sequence[Piece]) -> list[tuple[int, float, float]]:
+        def candidates(pieces: Sequence[Piece]) -> Candidates:
             # The pieces as one line of great-circle arcs (geography), tested exactly.
             ends = [pieces[0].start] + [p.end for p in pieces]
             line = "LINESTRING(" + ",".join(f"{lon!r} {lat!r}" for lat, lon in ends) + ")"
-            return [(r[0], r[1], r[2]) for r in conn.execute(stmt, {"line": line})]
+            rows = conn.execute(stmt, {"line": line}).all()
+            if not rows:
+                return (), (), ()
+            ids, lats, lons = zip(*rows, strict=True)
+            return ids, lats, lons
 
         return walk_corridor(
             route, corridor_m, limit=limit, fetch=candidates, after=after, post_filter=post_filter

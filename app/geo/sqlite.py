@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.geo.corridor import walk_corridor
+from app.geo.corridor import Candidates, walk_corridor
 from app.geo.results import (
     AlongCursor,
     Candidate,
@@ -99,6 +99,14 @@ def _area_m2(box: BBox) -> float:
     south, north = math.radians(box.min_lat), math.radians(box.max_lat)
     width = math.radians((box.max_lon - box.min_lon) % 360.0 or 360.0)
     return EARTH_RADIUS_M**2 * width * abs(math.sin(north) - math.sin(south))
+
+
+def _columns(rows: list[tuple[int, float, float]]) -> Candidates:
+    """(ids, lats, lons) columns of fetched rows."""
+    if not rows:
+        return (), (), ()
+    ids, lats, lons = zip(*rows, strict=True)
+    return ids, lats, lons
 
 
 def _match_expression(query: str) -> str:
@@ -317,20 +325,33 @@ class SqliteBackend:
         post_filter: PostFilter | None = None,
     ) -> list[RouteCandidate]:
         conn = session.connection()
-        fetch = self._sql.filtered(self._sql.box, where)
+        compiled = self._sql.filtered(self._sql.box, where).compile(dialect=conn.dialect)
+        state = compiled.construct_expanded_state({"south": 0, "north": 0, "west": 0, "east": 0})
+        sql, names, fixed = state.statement, state.positiontup or [], state.parameters
+        # Straight from the driver: thousands of rows near a town, without a result object
+        # each (the statement is compiled once per request, filters and all).
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
-        def candidates(pieces: Sequence[Piece]) -> list[tuple[int, float, float]]:
+        def candidates(pieces: Sequence[Piece]) -> Candidates:
             # Each piece's circle (midpoint, half its length + the corridor) in the R*Tree.
-            return [
-                (pid, plat, plon)
-                for piece in pieces
-                for box in boxes_around(*piece.mid, piece.half_m + corridor_m)
-                for pid, plat, plon in conn.execute(fetch, _params(box))
-            ]
+            rows: list[tuple[int, float, float]] = []
+            for piece in pieces:
+                for box in boxes_around(*piece.mid, piece.half_m + corridor_m):
+                    values = {**fixed, **_params(box)}
+                    rows.extend(cursor.execute(sql, [values[n] for n in names]).fetchall())
+            return _columns(rows)
 
-        return walk_corridor(
-            route, corridor_m, limit=limit, fetch=candidates, after=after, post_filter=post_filter
-        )
+        try:
+            return walk_corridor(
+                route,
+                corridor_m,
+                limit=limit,
+                fetch=candidates,
+                after=after,
+                post_filter=post_filter,
+            )
+        finally:
+            cursor.close()
 
     def text_match(self, query: str) -> ColumnElement[bool]:
         # Correlated on the rowid: checking a few spatial candidates stays cheap, where an

@@ -247,8 +247,8 @@ class GridPoints:
                     chunks.append(found[inside])
         if not chunks:
             return np.empty(0, dtype=np.int64)
-        # Parts never overlap; a sorted union keeps runs of one cell contiguous.
-        positions = np.unique(np.concatenate(chunks))
+        # Parts and tiles never overlap: sorted, runs of one cell stay contiguous.
+        positions = np.sort(np.concatenate(chunks))
         return self._mask(positions, filters)
 
     # Grouping --------------------------------------------------------------------------
