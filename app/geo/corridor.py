@@ -31,12 +31,22 @@ from app.geo.results import AlongCursor, PostFilter, RouteCandidate
 from app.geo.route import Piece, Route
 from app.geo.sphere import EARTH_RADIUS_M
 
-__all__ = ["AlongCursor", "Candidates", "FetchPieces", "RouteCandidate", "walk_corridor"]
+__all__ = [
+    "AlongCursor",
+    "Candidates",
+    "ExactLocations",
+    "FetchPieces",
+    "RouteCandidate",
+    "walk_corridor",
+]
 
 # (ids, lats, lons) of points: numpy arrays or sequences of equal length.
 Candidates = tuple[Any, Any, Any]
 # Fetches the points that may lie within the corridor of some pieces.
 FetchPieces = Callable[[Sequence[Piece]], Candidates]
+# The exact (lats, lons) of points by id, in the order asked, when a source fetches
+# coarse locations (an index's rounded boxes).
+ExactLocations = Callable[[Sequence[int]], tuple[Any, Any]]
 
 # Pieces read per round: the first round is small (a first page is usually near the
 # start), later ones grow up to this many.
@@ -57,12 +67,15 @@ def _units(lats: Any, lons: Any) -> Any:
     return np.stack([np.cos(p) * np.cos(q), np.cos(p) * np.sin(q), np.sin(p)], axis=-1)
 
 
-def _first_piece(lats: Any, lons: Any, batch: Sequence[Piece], corridor_m: float) -> Any:
+def _first_piece(
+    lats: Any, lons: Any, batch: Sequence[Piece], corridor_m: float, coarse_m: float
+) -> Any:
     """For each point, the index in ``batch`` of the first piece whose circle (midpoint,
     half its length + the corridor, + slack) holds it; ``len(batch)`` when none does."""
     points = _units(lats, lons)
     mids = _units(np.array([p.mid[0] for p in batch]), np.array([p.mid[1] for p in batch]))
-    reach = np.array([(p.half_m + corridor_m + _SLACK_M) / EARTH_RADIUS_M for p in batch])
+    slack = _SLACK_M + coarse_m
+    reach = np.array([(p.half_m + corridor_m + slack) / EARTH_RADIUS_M for p in batch])
     # Inside a circle: the chord to its centre is at most the chord of its radius.
     chord2 = (2 * np.sin(np.minimum(reach, math.pi) / 2)) ** 2
     out = np.full(len(points), len(batch), dtype=np.int64)
@@ -120,8 +133,13 @@ def walk_corridor(
     fetch: FetchPieces,
     after: AlongCursor | None = None,
     post_filter: PostFilter | None = None,
+    exact: ExactLocations | None = None,
+    coarse_m: float = 0.0,
 ) -> list[RouteCandidate]:
-    """Up to ``limit`` points within ``corridor_m`` of ``route``, by (along_m, id)."""
+    """Up to ``limit`` points within ``corridor_m`` of ``route``, by (along_m, id).
+
+    ``fetch`` may give locations up to ``coarse_m`` metres off (their bounds only order
+    the measuring), ``exact`` then gives the exact ones of the points measured."""
     pieces = route.pieces(corridor_m)
     start = 0
     if after is not None:
@@ -151,7 +169,7 @@ def walk_corridor(
                 ids, lats = ids[first], lats[first].astype(float)
                 lons = lons[first].astype(float)
                 seen = np.concatenate((seen, ids))
-                within = _first_piece(lats, lons, batch, corridor_m)
+                within = _first_piece(lats, lons, batch, corridor_m, coarse_m)
                 starts = np.array([p.start_m for p in batch] + [batch[-1].end_m])
                 lower = starts[within]
                 # Nothing lies before the route's start: no slack needed at 0.
@@ -171,6 +189,8 @@ def walk_corridor(
                 break
             ids, lats, lons = pool.take(block)
             block = min(block * 2, _MAX_BLOCK)
+            if exact is not None:
+                lats, lons = exact(ids.tolist())
             along, off = route.measure(lats, lons)
             new = [
                 # Millimetres: the same point compares equal across requests.

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import geoalchemy2  # noqa: F401  (registers PostGIS types, e.g. for reflection)
+import numpy as np
 from sqlalchemy import ColumnClause, ColumnElement, Float, bindparam, column, func, select
 from sqlalchemy.exc import InternalError
 from sqlalchemy.orm import Session
@@ -308,8 +309,8 @@ class PostgisBackend:
             rows = conn.execute(stmt, {"line": line}).all()
             if not rows:
                 return (), (), ()
-            ids, lats, lons = zip(*rows, strict=True)
-            return ids, lats, lons
+            table_ = np.array(rows, dtype=np.float64)  # ids are exact below 2^53
+            return table_[:, 0].astype(np.int64), table_[:, 1], table_[:, 2]
 
         return walk_corridor(
             route, corridor_m, limit=limit, fetch=candidates, after=after, post_filter=post_filter

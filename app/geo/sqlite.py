@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     ColumnClause,
     ColumnElement,
@@ -60,6 +61,9 @@ MIN_RADIUS_M = 1.0
 # the width searched beyond the cursor grows at least this much; a search counts at most
 # MAX_COUNTS times, and runs at most MAX_ROUNDS rounds (the proof says 51).
 GROWTH = 1.5
+# How far (metres) the centre of a point's box in the R*Tree may lie from the point: a
+# 32-bit float is within 2^-23 of a value, 2.4 m at 180 degrees; with margin.
+COARSE_M = 10.0
 MAX_COUNTS = 8
 MAX_ROUNDS = 64
 
@@ -105,8 +109,8 @@ def _columns(rows: list[tuple[int, float, float]]) -> Candidates:
     """(ids, lats, lons) columns of fetched rows."""
     if not rows:
         return (), (), ()
-    ids, lats, lons = zip(*rows, strict=True)
-    return ids, lats, lons
+    table_ = np.array(rows, dtype=np.float64)  # ids are exact in a double below 2^53
+    return table_[:, 0].astype(np.int64), table_[:, 1], table_[:, 2]
 
 
 def _match_expression(query: str) -> str:
@@ -141,6 +145,13 @@ class _Statements:
             & (rtree.c.min_lon <= bindparam("east"))
         )
         self.box = select(rtree.c.id, rtree.c.lat, rtree.c.lon).where(self.in_box)
+        # A point's box in the nodes (32-bit floats, rounded outwards): its location within
+        # COARSE_M, read without a lookup per row.
+        self.coarse = select(
+            rtree.c.id,
+            (rtree.c.min_lat + rtree.c.max_lat) / 2,
+            (rtree.c.min_lon + rtree.c.max_lon) / 2,
+        ).where(self.in_box)
         self.count = select(func.count()).select_from(
             select(rtree.c.id).where(self.in_box).limit(bindparam("cap")).subquery()
         )
@@ -181,6 +192,7 @@ class SqliteBackend:
     def __init__(self, spatial: SpatialTable) -> None:
         self._sql = _Statements(spatial)
         self._has_math: bool | None = None
+        self._exact = f"SELECT lat, lon FROM {spatial.rtree} WHERE id = ?"  # noqa: S608
 
     def nearest(
         self,
@@ -325,7 +337,7 @@ class SqliteBackend:
         post_filter: PostFilter | None = None,
     ) -> list[RouteCandidate]:
         conn = session.connection()
-        compiled = self._sql.filtered(self._sql.box, where).compile(dialect=conn.dialect)
+        compiled = self._sql.filtered(self._sql.coarse, where).compile(dialect=conn.dialect)
         state = compiled.construct_expanded_state({"south": 0, "north": 0, "west": 0, "east": 0})
         sql, names, fixed = state.statement, state.positiontup or [], state.parameters
         # Straight from the driver: thousands of rows near a town, without a result object
@@ -333,13 +345,19 @@ class SqliteBackend:
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
         def candidates(pieces: Sequence[Piece]) -> Candidates:
-            # Each piece's circle (midpoint, half its length + the corridor) in the R*Tree.
+            # Each piece's circle (midpoint, half its length + the corridor) in the R*Tree:
+            # the boxes of its nodes only (32-bit, a few metres at most off), not the exact
+            # coordinates, each a lookup in the R*Tree's rowid table.
             rows: list[tuple[int, float, float]] = []
             for piece in pieces:
                 for box in boxes_around(*piece.mid, piece.half_m + corridor_m):
                     values = {**fixed, **_params(box)}
                     rows.extend(cursor.execute(sql, [values[n] for n in names]).fetchall())
             return _columns(rows)
+
+        def exact(ids: Sequence[int]) -> tuple[list[float], list[float]]:
+            found = [cursor.execute(self._exact, (pid,)).fetchone() for pid in ids]
+            return [row[0] for row in found], [row[1] for row in found]
 
         try:
             return walk_corridor(
@@ -349,6 +367,8 @@ class SqliteBackend:
                 fetch=candidates,
                 after=after,
                 post_filter=post_filter,
+                exact=exact,
+                coarse_m=COARSE_M,
             )
         finally:
             cursor.close()
