@@ -92,7 +92,9 @@ def _corridor_source(
     if query.verified_since is not None:
         return None
     points = grid.current(session)
-    return None if points is None else grid_candidates(points, query.corridor_m, filters)
+    return (
+        None if points is None else grid_candidates(points, query.route, query.corridor_m, filters)
+    )
 
 
 def get_item(

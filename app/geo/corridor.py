@@ -40,8 +40,11 @@ __all__ = [
     "walk_corridor",
 ]
 
-# (ids, lats, lons) of points: numpy arrays or sequences of equal length.
-Candidates = tuple[Any, Any, Any]
+# (ids, lats, lons) of points: numpy arrays or sequences of equal length. A source may add
+# a fourth column, ``ranks``: for each point, the index in the batch of pieces of the first
+# piece whose corridor may hold it (or a smaller one); such a source gives each point once
+# per search.
+Candidates = tuple[Any, ...]
 # Fetches the points that may lie within the corridor of some pieces.
 FetchPieces = Callable[[Sequence[Piece]], Candidates]
 # The exact (lats, lons) of points by id, in the order asked, when a source fetches
@@ -87,42 +90,40 @@ def _first_piece(
 
 
 class _Pool:
-    """Candidates not measured yet, each with a sort key (lower bound's rank, id)."""
+    """Candidates not measured yet, each with a sort key: (rank of the first piece whose
+    corridor may hold it, id). Measured ones keep their place with the largest key."""
 
-    def __init__(self) -> None:
+    _TAKEN = np.iinfo(np.int64).max
+
+    def __init__(self, lower_of_rank: Callable[[int], float]) -> None:
+        self.lower_of_rank = lower_of_rank
         self.keys = np.empty(0, dtype=np.int64)
-        self.lower = np.empty(0)  # lower bound of along_m, metres
         self.ids = np.empty(0, dtype=np.int64)
         self.lats = np.empty(0)
         self.lons = np.empty(0)
+        self.left = 0
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def add(self, ranks: Any, lower: Any, ids: Any, lats: Any, lons: Any) -> None:
+    def add(self, ranks: Any, ids: Any, lats: Any, lons: Any) -> None:
         self.keys = np.concatenate((self.keys, (ranks << _ID_BITS) | ids))
-        self.lower = np.concatenate((self.lower, lower))
         self.ids = np.concatenate((self.ids, ids))
         self.lats = np.concatenate((self.lats, lats))
         self.lons = np.concatenate((self.lons, lons))
+        self.left += len(ids)
 
     def first(self) -> tuple[float, int]:
-        """(lower bound, id) of the candidate that comes first."""
-        i = int(np.argmin(self.keys))
-        return float(self.lower[i]), int(self.ids[i])
+        """(lower bound of along_m, id) of the candidate that comes first."""
+        key = int(np.min(self.keys))
+        return self.lower_of_rank(key >> _ID_BITS), key & ((1 << _ID_BITS) - 1)
 
     def take(self, count: int) -> tuple[Any, Any, Any]:
-        """Remove the ``count`` candidates that come first: (ids, lats, lons)."""
-        if count >= len(self.keys):
-            taken = np.ones(len(self.keys), dtype=bool)
+        """The ``count`` candidates that come first, taken out: (ids, lats, lons)."""
+        if count >= self.left:
+            chosen = np.flatnonzero(self.keys != self._TAKEN)
         else:
-            cut = np.partition(self.keys, count - 1)[count - 1]
-            taken = self.keys <= cut
-        out = (self.ids[taken], self.lats[taken], self.lons[taken])
-        kept = ~taken
-        self.keys, self.lower = self.keys[kept], self.lower[kept]
-        self.ids, self.lats, self.lons = self.ids[kept], self.lats[kept], self.lons[kept]
-        return out
+            chosen = np.argpartition(self.keys, count - 1)[:count]
+        self.keys[chosen] = self._TAKEN
+        self.left -= len(chosen)
+        return self.ids[chosen], self.lats[chosen], self.lons[chosen]
 
 
 def walk_corridor(
@@ -146,7 +147,13 @@ def walk_corridor(
         # A metre of slack: along_m is rounded, piece ends are not.
         start = bisect.bisect_left([p.end_m for p in pieces], after.along_m - _SLACK_M)
     seen = np.empty(0, dtype=np.int64)  # every id fetched so far
-    pool = _Pool()
+
+    def lower_of_rank(rank: int) -> float:
+        # Nothing lies before the route's start: no slack needed at 0.
+        start_m = pieces[rank].start_m if rank < len(pieces) else pieces[-1].end_m
+        return max(0.0, start_m - _SLACK_M) if start_m > 0.0 else 0.0
+
+    pool = _Pool(lower_of_rank)
     found: list[tuple[float, int, float]] = []  # (along_m, id, off_route_m), in the corridor
     size = _FIRST_ROUND
     block = _FIRST_BLOCK
@@ -157,35 +164,35 @@ def walk_corridor(
             rank0 = i
             i += len(batch)
             size = min(size * 2, _MAX_ROUND)
-            ids, lats, lons = (np.asarray(c) for c in fetch(batch))
-            ids = ids.astype(np.int64, copy=False)
-            if len(ids):
-                # Each point once: the first time it is fetched (the smallest bound).
+            columns = [np.asarray(c) for c in fetch(batch)]
+            ids = columns[0].astype(np.int64, copy=False)
+            lats, lons = columns[1].astype(float), columns[2].astype(float)
+            if len(columns) == 4:
+                # The source ranked its points and gives each once per search.
+                within = columns[3].astype(np.int64, copy=False)
+            elif len(ids):
+                # Each point once: the first time it is fetched.
                 order = np.argsort(ids, kind="stable")
                 ordered = ids[order]
                 first = order[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
                 if len(seen):
                     first = first[~np.isin(ids[first], seen)]
-                ids, lats = ids[first], lats[first].astype(float)
-                lons = lons[first].astype(float)
+                ids, lats, lons = ids[first], lats[first], lons[first]
                 seen = np.concatenate((seen, ids))
                 within = _first_piece(lats, lons, batch, corridor_m, coarse_m)
-                starts = np.array([p.start_m for p in batch] + [batch[-1].end_m])
-                lower = starts[within]
-                # Nothing lies before the route's start: no slack needed at 0.
-                lower = np.where(lower > 0.0, lower - _SLACK_M, 0.0)
-                pool.add(rank0 + within, lower, ids, lats, lons)
+            if len(ids):
+                pool.add(rank0 + within, ids, lats, lons)
         frontier = pieces[i - 1].end_m - _SLACK_M if i < len(pieces) else math.inf
         while True:
             ready = [f for f in found if f[0] < frontier]
             if len(ready) >= limit:
                 last = ready[limit - 1]
-                if not len(pool) or (last[0], last[1]) < pool.first():
+                if not pool.left or (last[0], last[1]) < pool.first():
                     return [
                         RouteCandidate(id=pid, distance_m=None, along_m=a, off_route_m=o)
                         for a, pid, o in ready[:limit]
                     ]
-            if not len(pool):
+            if not pool.left:
                 break
             ids, lats, lons = pool.take(block)
             block = min(block * 2, _MAX_BLOCK)

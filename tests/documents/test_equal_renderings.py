@@ -123,12 +123,13 @@ def test_pages_along_a_route_equal_the_rendering_path(
     client: TestClient, served: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Without filters other than country and free, the candidates come from the grid index.
-    from_grid: list[float] = []
+    from_grid: list[Any] = []
     source = search.grid_candidates
 
-    def record(points: Any, corridor_m: float, filters: Any) -> Any:
-        from_grid.append(corridor_m)
-        return source(points, corridor_m, filters)
+    def record(*args: Any) -> Any:
+        found = source(*args)
+        from_grid.append(found)
+        return found
 
     monkeypatch.setattr(search, "grid_candidates", record)
     for extra in ({}, {"country": "PA"}, {"spoken_language": "es"}):
@@ -144,6 +145,7 @@ def test_pages_along_a_route_equal_the_rendering_path(
     assert served
     assert "none" not in served
     assert len(from_grid) >= 5  # the pages without a filter and with country
+    assert None not in from_grid
 
 
 def test_point_details_equal_the_rendering_path(client: TestClient, served: list[str]) -> None:
