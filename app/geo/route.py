@@ -103,6 +103,7 @@ class Route:
         self._n = normal / np.linalg.norm(normal, axis=-1)[:, None]
         self._t = np.cross(self._n, self._a)  # unit tangent at each segment's start
         self.starts = np.concatenate([[0.0], np.cumsum(self.lengths)[:-1]])  # radians
+        self._pieces: dict[float, list[Piece]] = {}
 
     @property
     def length_m(self) -> float:
@@ -143,7 +144,14 @@ class Route:
         return along, off
 
     def pieces(self, corridor_m: float) -> list[Piece]:
-        """The route cut into stretches of about ``max(2 * corridor_m, 2 km)``, in order."""
+        """The route cut into stretches of about ``max(2 * corridor_m, 2 km)``, in order
+        (computed once per corridor width)."""
+        found = self._pieces.get(corridor_m)
+        if found is None:
+            found = self._pieces[corridor_m] = self._cut(corridor_m)
+        return found
+
+    def _cut(self, corridor_m: float) -> list[Piece]:
         target = max(2.0 * corridor_m, MIN_PIECE_M) / EARTH_RADIUS_M
         counts = np.maximum(1, np.ceil(self.lengths / target)).astype(np.int64)
         seg = np.repeat(np.arange(len(counts)), counts)
