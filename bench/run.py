@@ -53,7 +53,8 @@ KEYS = LOGS / "keys"
 # What a run measures (--sections): the scenarios of every data set, issue #15's
 # side-by-side (minimal endpoints, 2 workers), issue #16's crowd of slow clients and
 # writers beside a large import, and the CSV import.
-SECTIONS = ("http", "side", "crowd", "beside", "import")
+# ``maps`` alone: the map rows (in process, and through the server between two ceilings).
+SECTIONS = ("http", "side", "crowd", "beside", "import", "maps")
 # The load is generated on the same machine: one wrk thread, like the anchors.
 THREADS = 1
 # Scenarios profiled with py-spy after the measured runs: those with ratio targets.
@@ -256,7 +257,11 @@ def bench_engine(
     warmed = load.prewarm(database_url)
     _say(f"  prewarmed the database in {warmed} s")
     samples = sample_points(database_url, args.samples)
-    query_alone = inprocess.time_queries(database_url, samples, runs=args.query_runs)
+    everything = "http" in args.sections
+    maps_only = "maps" in args.sections and not everything
+    query_alone = (
+        [] if maps_only else inprocess.time_queries(database_url, samples, runs=args.query_runs)
+    )
     for timing in query_alone:
         _say(f"  query alone: {timing.name}: median {timing.median_us} us, p99 {timing.p99_us} us")
     run: dict[str, Any] = {
@@ -267,8 +272,7 @@ def bench_engine(
     }
     env = _server_env()
     log_path = LOGS / f"server-{engine}-{points}.log"
-    everything = "http" in args.sections
-    if everything:
+    if everything or maps_only:
         # Map endpoints in process (server time, sizes), before the server takes the CPU.
         run["maps"] = maps_bench.measure(database_url, args.maps_runs)
         for name, figures in run["maps"].items():
@@ -280,7 +284,10 @@ def bench_engine(
         run["server_memory_mib"] = {"start": server.memory_mib()}
         paths = set(httpx.get(f"{server.base_url}/openapi.json", timeout=30).json()["paths"])
         scenarios = build_scenarios(samples, paths) + maps_bench.scenarios(paths)
-        if not everything:
+        if maps_only:
+            map_names = {s.name for s in maps_bench.scenarios(paths)}
+            scenarios = [s for s in scenarios if s.name == "ceiling" or s.name in map_names]
+        elif not everything:
             # The side-by-side alone: the ceiling and nearest-20 it is compared with.
             scenarios = [s for s in scenarios if s.name in ("ceiling", "nearest")]
         with tempfile.TemporaryDirectory() as workdir:
@@ -487,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [],
         "notes": [],
     }
-    engines_measured = {"http", "side"} & set(args.sections)
+    engines_measured = {"http", "side", "maps"} & set(args.sections)
     for points in args.sizes if engines_measured else []:
         path, load_report = load.load_sqlite(points)
         report["runs"].append(

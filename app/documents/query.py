@@ -14,10 +14,11 @@ from starlette.requests import Request
 from app.country_codes import InvalidCountryCode, normalise_country
 from app.errors import FieldError
 from app.geo.params import parse_lat_lon
+from app.geo.route import MAX_CORRIDOR_M, RouteError, parse_route
 from app.geo.sphere import BBox
 from app.geo.text import query_tokens
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
-from app.public_points.dependencies import PointQuery
+from app.public_points.dependencies import DEFAULT_CORRIDOR_M, PointQuery
 
 __all__ = ["lean_query", "parse_query"]
 
@@ -32,6 +33,8 @@ _SCALARS = {
     "view": 16,
     "free": 8,
     "lang": 35,
+    "route": 8_000,
+    "corridor": 16,
 }
 _LISTS = ("category", "audience", "spoken_language", "country")
 
@@ -90,6 +93,21 @@ def parse_query(request: Request) -> PointQuery | None:
     box = _bbox(bbox_raw) if bbox_raw is not None else None
     if errors or (bbox_raw is not None and (box is None or near is not None)):
         return None
+    route_raw = scalars.get("route")
+    route = None
+    if route_raw is not None:
+        if near is not None or bbox_raw is not None:
+            return None
+        try:
+            route = parse_route(route_raw)
+        except RouteError:
+            return None
+    corridor = DEFAULT_CORRIDOR_M
+    if "corridor" in scalars:
+        found = _int(scalars["corridor"])
+        if found is None or route is None or not 1 <= found <= MAX_CORRIDOR_M:
+            return None
+        corridor = found
     radius = limit = None
     if "radius" in scalars:
         radius = _int(scalars["radius"])
@@ -132,6 +150,8 @@ def parse_query(request: Request) -> PointQuery | None:
         limit=limit or settings.default_page_size,
         cursor=scalars.get("cursor"),
         view="summary" if view == "summary" else "full",
+        route=route,
+        corridor_m=corridor,
     )
 
 

@@ -170,6 +170,7 @@ class Splicer:
         doc: Document,
         *,
         distance_m: float | None,
+        along: tuple[float, float] | None = None,
         warnings: list[str] | None = None,
         warning_texts: list[dict[str, str]] | None = None,
         alerts: list[str] | None = None,
@@ -184,6 +185,8 @@ class Splicer:
             if precision == APPROXIMATE:
                 low, high = distance_range(distance_m)
                 parts.append(b',"distance_range_m":[%d,%d]' % (low, high))
+        if along is not None:
+            parts.append(b',"along_m":%d,"off_route_m":%d' % (round(along[0]), round(along[1])))
         opened = (
             open_at(doc.opening_hours, doc.timezone, doc.country, self.at) if published else False
         )
@@ -210,8 +213,10 @@ def splice(
     distances: Sequence[float | None],
     splicer: Splicer,
     now: dt.datetime,
+    alongs: Sequence[tuple[float, float]] | None = None,
 ) -> list[bytes]:
-    """The JSON of each document with its distance, warnings and alerts."""
+    """The JSON of each document with its distance (or measures along a route), warnings
+    and alerts."""
     flagged = [d.point_id for d in docs if d.open_task]
     warnings = tasks_service.warnings_for(session, flagged) if flagged else {}
     current = active_set(session, now) if docs else None
@@ -226,12 +231,13 @@ def splice(
         covering = [[] for _ in docs]
     chain = splicer.pref.chain
     out = []
-    for doc, distance, alerts in zip(docs, distances, covering, strict=True):
+    for index, (doc, distance, alerts) in enumerate(zip(docs, distances, covering, strict=True)):
         codes = warnings.get(doc.point_id)
         out.append(
             splicer.body(
                 doc,
                 distance_m=distance,
+                along=alongs[index] if alongs is not None else None,
                 warnings=codes,
                 warning_texts=tasks_service.warning_texts(codes, chain) if codes else None,
                 alerts=alerts,

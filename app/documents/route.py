@@ -3,7 +3,7 @@
 :func:`install` wraps the two routes' ASGI apps: a request the stored documents can answer
 is parsed by one function (:func:`parse_query`), searched and spliced in one thread-pool
 call, and answered with the bytes; every other request (an unusual or invalid parameter,
-``open_now``/``at``/``route``, a GeoJSON ``Accept``, several languages in
+``open_now``/``at``, a GeoJSON ``Accept``, several languages in
 ``Accept-Language``, documents built with another default language or not built) goes on
 to the route as FastAPI declares it, which answers exactly as before. The routes, their
 parameters and the OpenAPI document are unchanged.
@@ -40,6 +40,7 @@ from app.documents.query import lean_query, parse_query
 from app.http_cache import version_etag
 from app.i18n.negotiation import LanguagePreference, negotiate
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
+from app.maps.index import grid_of
 from app.metrics import observe_search
 from app.public_points import item as points_item
 from app.public_points.hints import viewport_link
@@ -149,7 +150,18 @@ async def _search(request: Request) -> Response | None:
         return None
     pref, key = resolved
     database: Database = request.app.state.database
-    mode = "near" if query.near else "bbox" if query.bbox else "text" if query.q else "list"
+    mode = (
+        "near"
+        if query.near
+        else "bbox"
+        if query.bbox
+        else "route"
+        if query.route
+        else "text"
+        if query.q
+        else "list"
+    )
+    grid = grid_of(request.app.state) if query.route is not None else None
     stale_after = _stale_after(request)
     primary = reads_primary(request)
 
@@ -171,6 +183,7 @@ async def _search(request: Request) -> Response | None:
                 pref=pref,
                 key=key,
                 stale_after=stale_after,
+                grid=grid,
             )
 
     request.state.language = pref

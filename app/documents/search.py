@@ -16,8 +16,12 @@ from sqlalchemy.orm import Session
 from app.documents.areas import area_services_near
 from app.documents.reading import Splicer, by_public_id, documents_for, splice
 from app.geo.base import SearchBackend
+from app.geo.corridor import FetchPieces, RouteCandidate
 from app.i18n.content import body_languages
 from app.i18n.negotiation import LanguagePreference
+from app.maps.corridor import grid_candidates
+from app.maps.filters import MapFilters
+from app.maps.index import PointGrid
 from app.public_points import service as points_service
 from app.public_points.dependencies import PointQuery
 from app.public_points.item import PointItem
@@ -34,12 +38,16 @@ def search_page(
     pref: LanguagePreference,
     key: str,
     stale_after: dt.timedelta,
+    grid: PointGrid | None = None,
 ) -> PageOut | None:
-    """One page of public points (``near``, ``bbox``, text or all by id; no ``open_now``
-    and no ``route``: those take the rendering path)."""
+    """One page of public points (``near``, ``bbox``, ``route``, text or all by id; no
+    ``open_now``: that takes the rendering path). A ``route`` search with no filter but
+    country and free finds its candidates in the grid index (``grid``), when it is at the
+    session's data version."""
     assert not query.open_now
-    assert query.route is None
-    found = points_service.find_page(session, backend, query)
+    found = points_service.find_page(
+        session, backend, query, corridor_source=_corridor_source(session, query, grid)
+    )
     page, next_cursor, categories = found.page, found.next_cursor, found.categories
     docs = documents_for(session, [c.id for c in page], view=query.view, key=key)
     if len(docs) != len(page):
@@ -53,6 +61,9 @@ def search_page(
         [c.distance_m if query.near is not None else None for c in page],
         splicer,
         now,
+        alongs=[(c.along_m, c.off_route_m) for c in page if isinstance(c, RouteCandidate)]
+        if query.route is not None
+        else None,
     )
     areas = (
         area_services_near(session, query, categories, pref) or None
@@ -67,6 +78,22 @@ def search_page(
         lang=languages[0],
         languages=languages,
         area_services=areas,
+    )
+
+
+def _corridor_source(
+    session: Session, query: PointQuery, grid: PointGrid | None
+) -> FetchPieces | None:
+    if query.route is None or grid is None:
+        return None
+    filters = MapFilters(countries=query.countries, free=query.free)
+    if query.categories or query.audiences or query.spoken_languages or query.q:
+        return None
+    if query.verified_since is not None:
+        return None
+    points = grid.current(session)
+    return (
+        None if points is None else grid_candidates(points, query.route, query.corridor_m, filters)
     )
 
 

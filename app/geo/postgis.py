@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import geoalchemy2  # noqa: F401  (registers PostGIS types, e.g. for reflection)
+import numpy as np
 from sqlalchemy import ColumnClause, ColumnElement, Float, bindparam, column, func, select
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.exc import InternalError
 from sqlalchemy.orm import Session
 
 from app.geo.compiled import Compiled
-from app.geo.corridor import walk_corridor
+from app.geo.corridor import Candidates, walk_corridor
 from app.geo.results import (
     AlongCursor,
     Candidate,
@@ -317,11 +318,15 @@ class PostgisBackend:
             *where,
         )
 
-        def candidates(pieces: Sequence[Piece]) -> list[tuple[int, float, float]]:
+        def candidates(pieces: Sequence[Piece]) -> Candidates:
             # The pieces as one line of great-circle arcs (geography), tested exactly.
             ends = [pieces[0].start] + [p.end for p in pieces]
             line = "LINESTRING(" + ",".join(f"{lon!r} {lat!r}" for lat, lon in ends) + ")"
-            return [(r[0], r[1], r[2]) for r in conn.execute(stmt, {"line": line})]
+            rows = conn.execute(stmt, {"line": line}).all()
+            if not rows:
+                return (), (), ()
+            table_ = np.array(rows, dtype=np.float64)  # ids are exact below 2^53
+            return table_[:, 0].astype(np.int64), table_[:, 1], table_[:, 2]
 
         return walk_corridor(
             route, corridor_m, limit=limit, fetch=candidates, after=after, post_filter=post_filter

@@ -103,6 +103,7 @@ class Route:
         self._n = normal / np.linalg.norm(normal, axis=-1)[:, None]
         self._t = np.cross(self._n, self._a)  # unit tangent at each segment's start
         self.starts = np.concatenate([[0.0], np.cumsum(self.lengths)[:-1]])  # radians
+        self._pieces: dict[float, list[Piece]] = {}
 
     @property
     def length_m(self) -> float:
@@ -143,33 +144,46 @@ class Route:
         return along, off
 
     def pieces(self, corridor_m: float) -> list[Piece]:
-        """The route cut into stretches of about ``max(2 * corridor_m, 2 km)``, in order."""
+        """The route cut into stretches of about ``max(2 * corridor_m, 2 km)``, in order
+        (computed once per corridor width)."""
+        found = self._pieces.get(corridor_m)
+        if found is None:
+            found = self._pieces[corridor_m] = self._cut(corridor_m)
+        return found
+
+    def _cut(self, corridor_m: float) -> list[Piece]:
         target = max(2.0 * corridor_m, MIN_PIECE_M) / EARTH_RADIUS_M
-        out: list[Piece] = []
-        for j, length in enumerate(self.lengths):
-            length = float(length)
-            n = max(1, math.ceil(length / target))
-            a, b = self._a[j], self._b[j]
+        counts = np.maximum(1, np.ceil(self.lengths / target)).astype(np.int64)
+        seg = np.repeat(np.arange(len(counts)), counts)
+        k = np.arange(len(seg)) - np.repeat(np.cumsum(counts) - counts, counts)
+        n = counts[seg].astype(float)
+        length = self.lengths[seg]
+        a, b = self._a[seg], self._b[seg]
 
-            def at(f: float, a: Any = a, b: Any = b, length: float = length) -> Any:
-                return (math.sin((1 - f) * length) * a + math.sin(f * length) * b) / math.sin(
-                    length
-                )
+        def at(f: Any) -> Any:
+            # The location a fraction ``f`` along each piece's segment (slerp), (lat, lon).
+            v = (np.sin((1 - f) * length)[:, None] * a + np.sin(f * length)[:, None] * b) / (
+                np.sin(length)[:, None]
+            )
+            lat = np.degrees(np.arctan2(v[:, 2], np.hypot(v[:, 0], v[:, 1])))
+            return lat.tolist(), np.degrees(np.arctan2(v[:, 1], v[:, 0])).tolist()
 
-            start = float(self.starts[j])
-            for k in range(n):
-                f0, f1 = k / n, (k + 1) / n
-                out.append(
-                    Piece(
-                        start_m=(start + f0 * length) * EARTH_RADIUS_M,
-                        end_m=(start + f1 * length) * EARTH_RADIUS_M,
-                        start=_lat_lon(at(f0)),
-                        end=_lat_lon(at(f1)),
-                        mid=_lat_lon(at((f0 + f1) / 2)),
-                        half_m=length / n / 2 * EARTH_RADIUS_M,
-                    )
-                )
-        return out
+        f0, f1 = k / n, (k + 1) / n
+        starts = ((self.starts[seg] + f0 * length) * EARTH_RADIUS_M).tolist()
+        ends = ((self.starts[seg] + f1 * length) * EARTH_RADIUS_M).tolist()
+        halves = (length / n / 2 * EARTH_RADIUS_M).tolist()
+        (lat0, lon0), (lat1, lon1), (latm, lonm) = at(f0), at(f1), at((f0 + f1) / 2)
+        return [
+            Piece(
+                start_m=starts[i],
+                end_m=ends[i],
+                start=(lat0[i], lon0[i]),
+                end=(lat1[i], lon1[i]),
+                mid=(latm[i], lonm[i]),
+                half_m=halves[i],
+            )
+            for i in range(len(seg))
+        ]
 
 
 def _decode(raw: str) -> list[tuple[float, float]]:

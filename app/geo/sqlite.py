@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     ColumnClause,
     ColumnElement,
@@ -36,7 +37,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.geo.compiled import Compiled
-from app.geo.corridor import walk_corridor
+from app.geo.corridor import Candidates, walk_corridor
 from app.geo.results import (
     AlongCursor,
     Candidate,
@@ -63,6 +64,9 @@ MIN_RADIUS_M = 1.0
 # the width searched beyond the cursor grows at least this much; a search counts at most
 # MAX_COUNTS times, and runs at most MAX_ROUNDS rounds (the proof says 51).
 GROWTH = 1.5
+# How far (metres) the centre of a point's box in the R*Tree may lie from the point: a
+# 32-bit float is within 2^-23 of a value, 2.4 m at 180 degrees; with margin.
+COARSE_M = 10.0
 MAX_COUNTS = 8
 MAX_ROUNDS = 64
 
@@ -104,6 +108,14 @@ def _area_m2(box: BBox) -> float:
     return EARTH_RADIUS_M**2 * width * abs(math.sin(north) - math.sin(south))
 
 
+def _columns(rows: list[tuple[int, float, float]]) -> Candidates:
+    """(ids, lats, lons) columns of fetched rows."""
+    if not rows:
+        return (), (), ()
+    table_ = np.array(rows, dtype=np.float64)  # ids are exact in a double below 2^53
+    return table_[:, 0].astype(np.int64), table_[:, 1], table_[:, 2]
+
+
 def _match_expression(query: str) -> str:
     # Each word quoted (no FTS syntax can be injected) and matched as a prefix.
     return " AND ".join(f'"{t}"*' for t in query_tokens(query))
@@ -136,6 +148,13 @@ class _Statements:
             & (rtree.c.min_lon <= bindparam("east"))
         )
         self.box = select(rtree.c.id, rtree.c.lat, rtree.c.lon).where(self.in_box)
+        # A point's box in the nodes (32-bit floats, rounded outwards): its location within
+        # COARSE_M, read without a lookup per row.
+        self.coarse = select(
+            rtree.c.id,
+            (rtree.c.min_lat + rtree.c.max_lat) / 2,
+            (rtree.c.min_lon + rtree.c.max_lon) / 2,
+        ).where(self.in_box)
         self.count = select(func.count()).select_from(
             select(rtree.c.id).where(self.in_box).limit(bindparam("cap")).subquery()
         )
@@ -189,6 +208,7 @@ class SqliteBackend:
     def __init__(self, spatial: SpatialTable) -> None:
         self._sql = _Statements(spatial)
         self._has_math: bool | None = None
+        self._exact = f"SELECT lat, lon FROM {spatial.rtree} WHERE id = ?"  # noqa: S608
 
     def nearest(
         self,
@@ -332,21 +352,42 @@ class SqliteBackend:
         after: AlongCursor | None = None,
         post_filter: PostFilter | None = None,
     ) -> list[RouteCandidate]:
-        fetch = self._sql.filtered(self._sql.box, where)
-        run = self._sql.run
+        conn = session.connection()
+        compiled = self._sql.filtered(self._sql.coarse, where).compile(dialect=conn.dialect)
+        state = compiled.construct_expanded_state({"south": 0, "north": 0, "west": 0, "east": 0})
+        sql, names, fixed = state.statement, state.positiontup or [], state.parameters
+        # Straight from the driver: thousands of rows near a town, without a result object
+        # each (the statement is compiled once per request, filters and all).
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
-        def candidates(pieces: Sequence[Piece]) -> list[tuple[int, float, float]]:
-            # Each piece's circle (midpoint, half its length + the corridor) in the R*Tree.
-            return [
-                (pid, plat, plon)
-                for piece in pieces
-                for box in boxes_around(*piece.mid, piece.half_m + corridor_m)
-                for pid, plat, plon in run(session, fetch, _params(box))
-            ]
+        def candidates(pieces: Sequence[Piece]) -> Candidates:
+            # Each piece's circle (midpoint, half its length + the corridor) in the R*Tree:
+            # the boxes of its nodes only (32-bit, a few metres at most off), not the exact
+            # coordinates, each a lookup in the R*Tree's rowid table.
+            rows: list[tuple[int, float, float]] = []
+            for piece in pieces:
+                for box in boxes_around(*piece.mid, piece.half_m + corridor_m):
+                    values = {**fixed, **_params(box)}
+                    rows.extend(cursor.execute(sql, [values[n] for n in names]).fetchall())
+            return _columns(rows)
 
-        return walk_corridor(
-            route, corridor_m, limit=limit, fetch=candidates, after=after, post_filter=post_filter
-        )
+        def exact(ids: Sequence[int]) -> tuple[list[float], list[float]]:
+            found = [cursor.execute(self._exact, (pid,)).fetchone() for pid in ids]
+            return [row[0] for row in found], [row[1] for row in found]
+
+        try:
+            return walk_corridor(
+                route,
+                corridor_m,
+                limit=limit,
+                fetch=candidates,
+                after=after,
+                post_filter=post_filter,
+                exact=exact,
+                coarse_m=COARSE_M,
+            )
+        finally:
+            cursor.close()
 
     def text_match(self, query: str) -> ColumnElement[bool]:
         # Correlated on the rowid: checking a few spatial candidates stays cheap, where an

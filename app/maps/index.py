@@ -188,7 +188,7 @@ class GridPoints:
 
     # Selection -------------------------------------------------------------------------
 
-    def _range(self, z: int, x: int, y: int) -> tuple[int, int]:
+    def tile_range(self, z: int, x: int, y: int) -> tuple[int, int]:
         """The slice of the points inside tile (or cell) ``x, y`` of ``2^z`` per axis."""
         shift = 2 * (LEVEL - z)
         start = _morton(x, y) << shift
@@ -211,7 +211,7 @@ class GridPoints:
 
     def in_tile(self, tile: TileId, filters: MapFilters) -> Selection:
         """The points whose cell lies in ``tile``, passing ``filters``."""
-        lo, hi = self._range(tile.z, tile.x, tile.y)
+        lo, hi = self.tile_range(tile.z, tile.x, tile.y)
         if not (filters.countries or filters.free is not None):
             return slice(lo, hi)
         return self._mask(np.arange(lo, hi, dtype=np.int64), filters)
@@ -233,7 +233,7 @@ class GridPoints:
                 z -= 1
             for tx in range(x0, x1 + 1):
                 for ty in range(y0, y1 + 1):
-                    lo, hi = self._range(z, tx, ty)
+                    lo, hi = self.tile_range(z, tx, ty)
                     if hi <= lo:
                         continue
                     found = np.arange(lo, hi, dtype=np.int64)
@@ -247,8 +247,8 @@ class GridPoints:
                     chunks.append(found[inside])
         if not chunks:
             return np.empty(0, dtype=np.int64)
-        # Parts never overlap; a sorted union keeps runs of one cell contiguous.
-        positions = np.unique(np.concatenate(chunks))
+        # Parts and tiles never overlap: sorted, runs of one cell stay contiguous.
+        positions = np.sort(np.concatenate(chunks))
         return self._mask(positions, filters)
 
     # Grouping --------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.geo.base import Candidate, NearestCursor, PostFilter, SearchBackend
-from app.geo.corridor import AlongCursor, RouteCandidate
+from app.geo.corridor import AlongCursor, FetchPieces, RouteCandidate, walk_corridor
 from app.i18n.content import body_languages
 from app.i18n.negotiation import LanguagePreference
 from app.metrics import observe_search
@@ -131,9 +131,14 @@ def find_page(
     query: PointQuery,
     *,
     post_filter: PostFilter | None = None,
+    corridor_source: FetchPieces | None = None,
 ) -> FoundPage:
     """The candidates of one page of ``query`` (filters, cursor, the search backend) and the
-    cursor of the next: shared by the rendering path and the stored documents' hot path."""
+    cursor of the next: shared by the rendering path and the stored documents' hot path.
+
+    ``corridor_source``: where a ``route`` search finds its candidates instead of the
+    backend (the grid index, which applies the country and free filters itself; the
+    caller passes it only for queries with no other filter)."""
     categories = (
         taxonomy_service.expand_categories(session, query.categories, parameter="category")
         if query.categories
@@ -178,19 +183,38 @@ def find_page(
             post_filter=post_filter,
         )
     elif query.route is not None:
-        candidates = list(
-            backend.along(
-                session,
-                route=query.route,
-                corridor_m=query.corridor_m,
-                limit=fetch,
-                where=where,
-                after=AlongCursor(along_m=float(position["a"]), id=int(position["i"]))
-                if "a" in position
-                else None,
-                post_filter=post_filter,
-            )
+        along_after = (
+            AlongCursor(along_m=float(position["a"]), id=int(position["i"]))
+            if "a" in position
+            else None
         )
+        if corridor_source is not None:
+            # The source applies country and free only: no other filter may be asked.
+            others = (categories, query.audiences, query.spoken_languages, query.q)
+            assert not any(others)
+            assert query.verified_since is None
+            candidates = list(
+                walk_corridor(
+                    query.route,
+                    query.corridor_m,
+                    limit=fetch,
+                    fetch=corridor_source,
+                    after=along_after,
+                    post_filter=post_filter,
+                )
+            )
+        else:
+            candidates = list(
+                backend.along(
+                    session,
+                    route=query.route,
+                    corridor_m=query.corridor_m,
+                    limit=fetch,
+                    where=where,
+                    after=along_after,
+                    post_filter=post_filter,
+                )
+            )
     elif query.bbox is not None:
         candidates = backend.within(
             session,

@@ -19,6 +19,8 @@ from app.documents import search
 NECOCLI = "8.4265,-76.7848"
 PANAMA = "8.98,-79.52"
 TAPACHULA = "14.9,-92.26"
+# Necoclí -> Acandí -> Panama City, lon,lat.
+ROUTE = "-76.7836,8.4265;-77.2786,8.5122;-79.5199,8.9824"
 _HEADERS = ("content-language", "vary", "link", "etag", "content-type")
 
 
@@ -86,6 +88,10 @@ def test_searches_equal_the_rendering_path(client: TestClient, served: list[str]
         {"q": "albergue", "limit": 25},
         {"country": "PA", "limit": 60},
         {"limit": 100, "free": "true"},
+        {"route": ROUTE, "limit": 20},
+        {"route": ROUTE, "corridor": 20000, "category": "health", "limit": 10},
+        {"route": ROUTE, "corridor": 50000, "country": "PA", "limit": 15},
+        {"route": ROUTE, "free": "false", "limit": 15},
     ]
     views = ({}, {"view": "summary"}, {"view": "full"})
     with_areas = 0
@@ -111,6 +117,35 @@ def test_accept_language_and_next_pages_equal_the_rendering_path(
     assert_same(client, "/v1/points", {"near": PANAMA, "limit": 5, "lang": "en", "cursor": cursor})
     # A language that is not enabled (en-US, ar) is left to the route.
     assert served.count("page") == 4
+
+
+def test_pages_along_a_route_equal_the_rendering_path(
+    client: TestClient, served: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without filters other than country and free, the candidates come from the grid index.
+    from_grid: list[Any] = []
+    source = search.grid_candidates
+
+    def record(*args: Any) -> Any:
+        found = source(*args)
+        from_grid.append(found)
+        return found
+
+    monkeypatch.setattr(search, "grid_candidates", record)
+    for extra in ({}, {"country": "PA"}, {"spoken_language": "es"}):
+        params: dict[str, Any] = {"route": ROUTE, "corridor": 50000, "limit": 7, **extra}
+        ids: list[str] = []
+        for _ in range(4):
+            body = assert_same(client, "/v1/points", params).json()
+            ids += [item["id"] for item in body["items"]]
+            if "next_cursor" not in body:
+                break
+            params = {**params, "cursor": body["next_cursor"]}
+        assert len(ids) == len(set(ids)) > 7
+    assert served
+    assert "none" not in served
+    assert len(from_grid) >= 5  # the pages without a filter and with country
+    assert None not in from_grid
 
 
 def test_point_details_equal_the_rendering_path(client: TestClient, served: list[str]) -> None:

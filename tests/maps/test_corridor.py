@@ -74,6 +74,17 @@ def _route_param(route: list[tuple[float, float]]) -> str:
     return ";".join(f"{lon!r},{lat!r}" for lat, lon in route)
 
 
+@pytest.fixture(params=["documents", "rendering"])
+def read_path(request, client):
+    """Both read paths: the stored documents' (candidates from the grid index) and the
+    route's (candidates from the engine's spatial index)."""
+    state = client.app.state
+    before = getattr(state, "documents_disabled", False)
+    state.documents_disabled = request.param == "rendering"
+    yield request.param
+    state.documents_disabled = before
+
+
 starts = st.one_of(
     st.tuples(st.floats(-70, 70), st.floats(-180, 180)),
     # across the antimeridian
@@ -95,7 +106,9 @@ starts = st.one_of(
 )
 # Two points on the route's last vertex, one per page (a page boundary at the very end).
 @example(start=(9.25, 0.0), legs=[(0.0, 2000.0)], corridor=500, offsets=[(1, 0, 0)] * 2, limit=1)
-def test_corridor_matches_brute_force(client, connection, start, legs, corridor, offsets, limit):
+def test_corridor_matches_brute_force(
+    client, connection, read_path, start, legs, corridor, offsets, limit
+):
     route = [start]
     for bearing, length in legs:
         route.append(destination(*route[-1], bearing, length))
