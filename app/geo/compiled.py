@@ -41,10 +41,12 @@ class Compiled:
             name: value for name, value in state.parameters.items() if name not in unbound
         }
 
-    def rows(self, reads: RawReads, params: Mapping[str, Any]) -> list[Any]:
-        defaults = self._defaults
+    def values(self, params: Mapping[str, Any]) -> Any:
+        """The DB-API parameters of one execution: ``params`` and the values baked in."""
         if self._positional:
-            values: Any = tuple(params[n] if n in params else defaults[n] for n in self._names)
-        else:
-            values = {**defaults, **params}
-        return reads.rows(self.sql, values)
+            defaults = self._defaults
+            return tuple(params[n] if n in params else defaults[n] for n in self._names)
+        return {**self._defaults, **params}
+
+    def rows(self, reads: RawReads, params: Mapping[str, Any]) -> list[Any]:
+        return reads.rows(self.sql, self.values(params))

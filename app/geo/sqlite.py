@@ -17,7 +17,6 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 from sqlalchemy import (
     ColumnClause,
     ColumnElement,
@@ -37,7 +36,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.geo.compiled import Compiled
-from app.geo.corridor import Candidates, walk_corridor
 from app.geo.results import (
     AlongCursor,
     Candidate,
@@ -48,7 +46,8 @@ from app.geo.results import (
     SpatialTable,
 )
 from app.geo.ring import ring_clause, ring_params
-from app.geo.route import Piece, Route
+from app.geo.route import Route
+from app.geo.rtree_corridor import along_rtree
 from app.geo.sphere import EARTH_RADIUS_M, MARGIN_DEG, BBox, boxes_around, haversine_m
 from app.geo.text import query_tokens
 from app.raw_reads import reads_of
@@ -106,14 +105,6 @@ def _area_m2(box: BBox) -> float:
     south, north = math.radians(box.min_lat), math.radians(box.max_lat)
     width = math.radians((box.max_lon - box.min_lon) % 360.0 or 360.0)
     return EARTH_RADIUS_M**2 * width * abs(math.sin(north) - math.sin(south))
-
-
-def _columns(rows: list[tuple[int, float, float]]) -> Candidates:
-    """(ids, lats, lons) columns of fetched rows."""
-    if not rows:
-        return (), (), ()
-    table_ = np.array(rows, dtype=np.float64)  # ids are exact in a double below 2^53
-    return table_[:, 0].astype(np.int64), table_[:, 1], table_[:, 2]
 
 
 def _match_expression(query: str) -> str:
@@ -352,42 +343,17 @@ class SqliteBackend:
         after: AlongCursor | None = None,
         post_filter: PostFilter | None = None,
     ) -> list[RouteCandidate]:
-        conn = session.connection()
-        compiled = self._sql.filtered(self._sql.coarse, where).compile(dialect=conn.dialect)
-        state = compiled.construct_expanded_state({"south": 0, "north": 0, "west": 0, "east": 0})
-        sql, names, fixed = state.statement, state.positiontup or [], state.parameters
-        # Straight from the driver: thousands of rows near a town, without a result object
-        # each (the statement is compiled once per request, filters and all).
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-
-        def candidates(pieces: Sequence[Piece]) -> Candidates:
-            # Each piece's circle (midpoint, half its length + the corridor) in the R*Tree:
-            # the boxes of its nodes only (32-bit, a few metres at most off), not the exact
-            # coordinates, each a lookup in the R*Tree's rowid table.
-            rows: list[tuple[int, float, float]] = []
-            for piece in pieces:
-                for box in boxes_around(*piece.mid, piece.half_m + corridor_m):
-                    values = {**fixed, **_params(box)}
-                    rows.extend(cursor.execute(sql, [values[n] for n in names]).fetchall())
-            return _columns(rows)
-
-        def exact(ids: Sequence[int]) -> tuple[list[float], list[float]]:
-            found = [cursor.execute(self._exact, (pid,)).fetchone() for pid in ids]
-            return [row[0] for row in found], [row[1] for row in found]
-
-        try:
-            return walk_corridor(
-                route,
-                corridor_m,
-                limit=limit,
-                fetch=candidates,
-                after=after,
-                post_filter=post_filter,
-                exact=exact,
-                coarse_m=COARSE_M,
-            )
-        finally:
-            cursor.close()
+        return along_rtree(
+            session,
+            self._sql.filtered(self._sql.coarse, where),
+            self._exact,
+            route=route,
+            corridor_m=corridor_m,
+            limit=limit,
+            after=after,
+            post_filter=post_filter,
+            coarse_m=COARSE_M,
+        )
 
     def text_match(self, query: str) -> ColumnElement[bool]:
         # Correlated on the rowid: checking a few spatial candidates stays cheap, where an
