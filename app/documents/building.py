@@ -20,13 +20,14 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, delete, insert, or_, select
+from sqlalchemy import Connection, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.documents.models import DocumentSetting, PointDocument
 from app.i18n.negotiation import LanguagePreference, negotiate
 from app.languages.models import Language
 from app.public_points.rendering import PointView, Rendered
+from app.service_points import opening_weeks
 from app.service_points import records as repository
 from app.service_points.freshness import fresh_since
 from app.service_points.models import PointStatus, ServicePoint, ServicePointTranslation
@@ -40,6 +41,7 @@ __all__ = [
     "parts_of",
     "rebuild",
     "refresh",
+    "refresh_hours",
     "refresh_language",
     "render_rows",
 ]
@@ -98,10 +100,16 @@ def _preferences(
 
 
 def render_rows(
-    records: Iterable[PointRecord], *, tags: Iterable[str], default: str
+    records: Iterable[PointRecord],
+    *,
+    tags: Iterable[str],
+    default: str,
+    horizon: opening_weeks.Horizon | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """The document rows of ``records`` (public records: ``repository.load_records``)."""
+    """The document rows of ``records`` (public records: ``repository.load_records``), their
+    opening hours precomputed over ``horizon`` (default: the weeks from now)."""
     base, keyed = _preferences(tags, default)
+    weeks = horizon or opening_weeks.horizon_at(dt.datetime.now(dt.UTC))
     for record in records:
         common = {
             "point_id": record.id,
@@ -117,6 +125,7 @@ def render_rows(
             "location_precision": record.location_precision,
             "lat": record.lat,
             "lon": record.lon,
+            **_hours(record.opening_hours, record.timezone, record.country, weeks),
         }
         have = record.translations.keys()
         for view in VIEWS:
@@ -128,6 +137,15 @@ def render_rows(
                 parts = parts_of(Rendered.of(record, pref, view))
                 if parts != plain:
                     yield _row(common, view, tag, parts)
+
+
+def _hours(
+    expression: str | None, timezone: str | None, country: str, horizon: opening_weeks.Horizon
+) -> dict[str, Any]:
+    return {
+        "hours": opening_weeks.week_changes(expression, timezone, country, horizon),
+        "hours_until": horizon[1],
+    }
 
 
 def _row(common: dict[str, Any], view: str, lang: str, parts: Parts) -> dict[str, Any]:
@@ -262,3 +280,46 @@ def rebuild(session: Session, *, default_language: str) -> int:
     )
     _write(session, ids)
     return len(ids)
+
+
+def refresh_hours(session: Session, *, now: dt.datetime, within: dt.timedelta) -> int:
+    """Precompute again the opening hours of every point whose horizon ends before ``now +
+    within`` (or was never computed), over the weeks from ``now``; returns how many points.
+    A point written meanwhile keeps what its writer stored: a row is updated only while it
+    still holds the hours it was computed from."""
+    connection = session.connection()
+    horizon = opening_weeks.horizon_at(now)
+    cutoff = opening_weeks.epoch_minute(now + within)
+    due = connection.execute(
+        select(_doc.c.point_id, _doc.c.opening_hours, _doc.c.timezone, _doc.c.country)
+        .where(
+            _doc.c.view == VIEWS[0],
+            _doc.c.lang == "",
+            or_(_doc.c.hours_until.is_(None), _doc.c.hours_until < min(cutoff, horizon[1])),
+        )
+        .order_by(_doc.c.point_id)
+    ).all()
+    statement = (
+        update(_doc)
+        .where(
+            _doc.c.point_id == bindparam("pid"),
+            _doc.c.opening_hours.is_not_distinct_from(bindparam("oh")),
+            _doc.c.timezone.is_not_distinct_from(bindparam("tz")),
+            _doc.c.country == bindparam("cc"),
+        )
+        .values(hours=bindparam("h"), hours_until=bindparam("u"))
+    )
+    for start in range(0, len(due), _BATCH):
+        rows = [
+            {
+                "pid": pid,
+                "oh": expression,
+                "tz": timezone,
+                "cc": country,
+                "h": opening_weeks.week_changes(expression, timezone, country, horizon),
+                "u": horizon[1],
+            }
+            for pid, expression, timezone, country in due[start : start + _BATCH]
+        ]
+        connection.execute(statement, rows)
+    return len(due)

@@ -1,11 +1,13 @@
 """The hot path in front of ``GET /v1/points`` and ``GET /v1/points/{id}``.
 
 :func:`install` wraps the two routes' ASGI apps: a request the stored documents can answer
-is parsed by one function (:func:`parse_query`), searched and spliced in one thread-pool
-call, and answered with the bytes; every other request (an unusual or invalid parameter,
-``open_now``/``at``/``route``, a GeoJSON ``Accept``, several languages in
-``Accept-Language``, documents built with another default language or not built) goes on
-to the route as FastAPI declares it, which answers exactly as before. The routes, their
+is parsed by one function (:func:`app.documents.query.parse_query`), searched and spliced
+in one thread-pool call, and answered with the bytes (``open_now=true`` and ``at``
+included: the documents hold each point's hours precomputed); every other request (an
+unusual or invalid parameter, ``route``, another spelling of ``open_now`` or ``at``, a
+GeoJSON ``Accept``, several languages in ``Accept-Language``, documents built with another
+default language or not built) goes on to the route as FastAPI declares it, which answers
+exactly as before. The routes, their
 parameters and the OpenAPI document are unchanged.
 
 Whatever the hot path answers equals what the route answers (tests/documents): it sets the
@@ -31,143 +33,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.country_codes import InvalidCountryCode, normalise_country
 from app.db import Database, reads_primary
 from app.documents import search
 from app.documents.building import built_default_language
-from app.errors import FieldError
-from app.geo.params import parse_lat_lon
-from app.geo.sphere import BBox
-from app.geo.text import query_tokens
+from app.documents.query import parse_query
 from app.http_cache import version_etag
 from app.i18n.negotiation import LanguagePreference, negotiate
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
 from app.metrics import observe_search
 from app.public_points import item as points_item
-from app.public_points.dependencies import PointQuery
 from app.public_points.hints import viewport_link
 from app.public_points.service import PageOut
 from app.responses import GEOJSON_MEDIA_TYPE
 
-__all__ = ["install", "parse_query"]
+__all__ = ["install"]
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
 
-# Parameters the hot path reads (each at most once); any other sends the request on.
-_SCALARS = {
-    "near": 64,
-    "radius": 16,
-    "bbox": 128,
-    "q": 200,
-    "limit": 16,
-    "cursor": 512,
-    "view": 16,
-    "free": 8,
-    "lang": 35,
-}
-_LISTS = ("category", "audience", "spoken_language", "country")
 _MAP_FILTERS = ("category", "audience", "spoken_language", "country", "free", "lang")
 _BUILT_TTL_S = 30.0
-
-
-def _int(raw: str) -> int | None:
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
-
-
-def _split(values: list[str]) -> list[str]:
-    out: list[str] = []
-    for value in values:
-        out.extend(v.strip() for v in value.split(",") if v.strip())
-    return out
-
-
-def _bbox(raw: str) -> BBox | None:
-    """A viewport as the route parses it, or None (the route then says what is wrong)."""
-    parts = raw.split(",")
-    if len(parts) != 4:
-        return None
-    try:
-        min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
-    except ValueError:
-        return None
-    values = (min_lon, min_lat, max_lon, max_lat)
-    if not all(v == v and abs(v) != float("inf") for v in values):
-        return None
-    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
-        return None
-    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90) or min_lat > max_lat:
-        return None
-    return BBox(min_lon, min_lat, max_lon, max_lat)
-
-
-def parse_query(request: Request) -> PointQuery | None:
-    """The search's parameters from the query string in one pass, or None when the request
-    is anything but a plain, valid search the stored documents answer (the route then
-    parses it as declared, and refuses what it refuses)."""
-    scalars: dict[str, str] = {}
-    lists: dict[str, list[str]] = {}
-    for name, value in request.query_params.multi_items():
-        limit = _SCALARS.get(name)
-        if limit is not None:
-            if name in scalars or len(value) > limit:
-                return None
-            scalars[name] = value
-        elif name in _LISTS:
-            lists.setdefault(name, []).append(value)
-        else:
-            return None
-    settings = request.app.state.settings
-    errors: list[FieldError] = []
-    near = scalars.get("near")
-    centre = parse_lat_lon(near, "near", errors) if near is not None else None
-    bbox_raw = scalars.get("bbox")
-    box = _bbox(bbox_raw) if bbox_raw is not None else None
-    if errors or (bbox_raw is not None and (box is None or near is not None)):
-        return None
-    radius = limit = None
-    if "radius" in scalars:
-        radius = _int(scalars["radius"])
-        if radius is None or near is None or not 1 <= radius <= settings.max_radius_m:
-            return None
-    if "limit" in scalars:
-        limit = _int(scalars["limit"])
-        if limit is None or not 1 <= limit <= settings.max_page_size:
-            return None
-    view = scalars.get("view", "full")
-    if view not in ("full", "summary"):
-        return None
-    free_raw = scalars.get("free")
-    if free_raw is not None and free_raw not in ("true", "false"):
-        return None
-    spoken: list[str] = []
-    countries: list[str] = []
-    try:
-        spoken = [normalise_tag(tag) for tag in _split(lists.get("spoken_language", []))]
-        countries = [normalise_country(code) for code in _split(lists.get("country", []))]
-    except (InvalidLanguageTag, InvalidCountryCode):
-        return None
-    q = scalars.get("q")
-    text = q.strip() if q else None
-    if text is not None and not query_tokens(text):
-        return None
-    return PointQuery(
-        near=centre,
-        radius_m=radius or settings.default_radius_m,
-        bbox=box,
-        categories=tuple(_split(lists.get("category", []))),
-        audiences=tuple(_split(lists.get("audience", []))),
-        spoken_languages=tuple(spoken),
-        countries=tuple(countries),
-        open_now=False,
-        at=dt.datetime.now(dt.UTC),
-        free=None if free_raw is None else free_raw == "true",
-        verified_since=None,
-        q=text or None,
-        limit=limit or settings.default_page_size,
-        cursor=scalars.get("cursor"),
-        view="summary" if view == "summary" else "full",
-    )
 
 
 def _header(scope: Scope, wanted: bytes) -> str | None:

@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from app.documents.areas import area_services_near
-from app.documents.reading import Splicer, by_public_id, documents_for, splice
+from app.documents.reading import Splicer, by_public_id, documents_for, open_filter, splice
 from app.geo.base import SearchBackend
 from app.i18n.content import body_languages
 from app.i18n.negotiation import LanguagePreference
@@ -35,17 +35,18 @@ def search_page(
     key: str,
     stale_after: dt.timedelta,
 ) -> PageOut | None:
-    """One page of public points (``near``, ``bbox``, text or all by id; no ``open_now``
-    and no ``route``: those take the rendering path)."""
-    assert not query.open_now
+    """One page of public points (``near``, ``bbox``, text or all by id, ``open_now`` at
+    ``at``; no ``route``: that takes the rendering path). ``open_now=true`` filters the
+    candidates as the rendering path does, with the stored precomputed hours."""
     assert query.route is None
-    found = points_service.find_page(session, backend, query)
+    now = dt.datetime.now(dt.UTC)
+    splicer = Splicer.of(pref, at=query.at, now=now, stale_after=stale_after)
+    post_filter = open_filter(session, splicer) if query.open_now else None
+    found = points_service.find_page(session, backend, query, post_filter=post_filter)
     page, next_cursor, categories = found.page, found.next_cursor, found.categories
     docs = documents_for(session, [c.id for c in page], view=query.view, key=key)
     if len(docs) != len(page):
         return None
-    now = dt.datetime.now(dt.UTC)
-    splicer = Splicer.of(pref, at=query.at, now=now, stale_after=stale_after)
     shown = [docs[c.id] for c in page]
     items = splice(
         session,
