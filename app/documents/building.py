@@ -282,9 +282,12 @@ def rebuild(session: Session, *, default_language: str) -> int:
     return len(ids)
 
 
-def refresh_hours(session: Session, *, now: dt.datetime, within: dt.timedelta) -> int:
-    """Precompute again the opening hours of every point whose horizon ends before ``now +
-    within`` (or was never computed), over the weeks from ``now``; returns how many points.
+def refresh_hours(
+    session: Session, *, now: dt.datetime, within: dt.timedelta, limit: int | None = None
+) -> int:
+    """Precompute again the opening hours of the points (at most ``limit``) whose horizon
+    ends before ``now + within`` (or was never computed), over the weeks from ``now``;
+    returns how many points.
     A point written meanwhile keeps what its writer stored: a row is updated only while it
     still holds the hours it was computed from."""
     connection = session.connection()
@@ -298,6 +301,7 @@ def refresh_hours(session: Session, *, now: dt.datetime, within: dt.timedelta) -
             or_(_doc.c.hours_until.is_(None), _doc.c.hours_until < min(cutoff, horizon[1])),
         )
         .order_by(_doc.c.point_id)
+        .limit(limit)
     ).all()
     statement = (
         update(_doc)

@@ -24,6 +24,7 @@ __all__ = ["documents_cli", "ensure_built", "extend_hours"]
 
 # A horizon ending within this is moved on (the new one runs to the end of next week).
 _WITHIN = dt.timedelta(days=7)
+_PER_TRANSACTION = 2_000
 
 documents_cli = typer.Typer(help="The stored public documents of points (the read model).")
 
@@ -60,8 +61,15 @@ def ensure_built(database_url: str, default_language: str) -> bool:
 
 
 def _extend(database: Database) -> int:
-    with database.session() as session, session.begin():
-        return refresh_hours(session, now=dt.datetime.now(dt.UTC), within=_WITHIN)
+    """Every horizon due, one transaction per batch (writers wait for one batch at most)."""
+    now = dt.datetime.now(dt.UTC)
+    total = 0
+    while True:
+        with database.session() as session, session.begin():
+            done = refresh_hours(session, now=now, within=_WITHIN, limit=_PER_TRANSACTION)
+        total += done
+        if done < _PER_TRANSACTION:
+            return total
 
 
 def extend_hours(database_url: str) -> int:
