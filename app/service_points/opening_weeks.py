@@ -134,9 +134,7 @@ def _local_changes(
             out[-1] = (out[-1][0], state)  # shorter than a minute: the later state holds
         else:
             out.append((minute, state))
-    if not out or out[0][0] > _ceil_minute(begin):
-        return None
-    return out
+    return out or None
 
 
 def _offset_minutes(zone: ZoneInfo, minute: int) -> int | None:
@@ -210,6 +208,8 @@ def week_changes(
     bounds = [*(s for s, _ in segments[1:]), until]
     for (low, offset), high in zip(segments, bounds, strict=True):
         at = bisect_right(walls, low + offset) - 1
+        if at < 0:  # the library began later than the wall times asked for (cannot be)
+            return None
         points = [(low, local[at][1])]
         for wall, state in local[at + 1 :]:
             if wall >= high + offset:

@@ -123,6 +123,14 @@ def _answer(blob: bytes, until: int, minute: int) -> object:
     offsets=[0],
     near_change=-1,
 )
+@example(  # Havana moves its clocks at midnight: the day of the change begins at 01:00
+    expression="Mo-Su 00:00-24:00; Su 00:00-01:00 off",
+    zone="America/Havana",
+    country="XX",
+    built=dt.datetime(2025, 3, 11, 21, 20, tzinfo=dt.UTC),
+    offsets=[0, 1],
+    near_change=0,
+)
 @example(  # a public holiday: Christmas in Colombia
     expression="Mo-Su 08:00-20:00; PH off",
     zone="America/Bogota",
