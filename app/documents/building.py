@@ -15,18 +15,20 @@ differ from the one for a request naming no language (see :mod:`app.documents.mo
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, delete, insert, or_, select
+from sqlalchemy import Connection, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.documents.models import DocumentSetting, PointDocument
-from app.documents.rows import render_rows
+from app.documents.rows import VIEWS, render_rows
 from app.i18n.negotiation import negotiate
 from app.languages.models import Language
 from app.organizations.models import Organization
+from app.service_points import opening_weeks
 from app.service_points import records as repository
 from app.service_points.bulk import WrittenBatch
 from app.service_points.models import PointStatus, ServicePoint, ServicePointTranslation
@@ -38,6 +40,7 @@ __all__ = [
     "rebuild",
     "refresh",
     "refresh_batch",
+    "refresh_hours",
     "refresh_language",
 ]
 
@@ -235,3 +238,50 @@ def rebuild(session: Session, *, default_language: str) -> int:
     )
     _write(session, ids)
     return len(ids)
+
+
+def refresh_hours(
+    session: Session, *, now: dt.datetime, within: dt.timedelta, limit: int | None = None
+) -> int:
+    """Precompute again the opening hours of the points (at most ``limit``) whose horizon
+    ends before ``now + within`` (or was never computed), over the weeks from ``now``;
+    returns how many points.
+    A point written meanwhile keeps what its writer stored: a row is updated only while it
+    still holds the hours it was computed from."""
+    connection = session.connection()
+    horizon = opening_weeks.horizon_at(now)
+    cutoff = opening_weeks.epoch_minute(now + within)
+    due = connection.execute(
+        select(_doc.c.point_id, _doc.c.opening_hours, _doc.c.timezone, _doc.c.country)
+        .where(
+            _doc.c.view == VIEWS[0],
+            _doc.c.lang == "",
+            or_(_doc.c.hours_until.is_(None), _doc.c.hours_until < min(cutoff, horizon[1])),
+        )
+        .order_by(_doc.c.point_id)
+        .limit(limit)
+    ).all()
+    statement = (
+        update(_doc)
+        .where(
+            _doc.c.point_id == bindparam("pid"),
+            _doc.c.opening_hours.is_not_distinct_from(bindparam("oh")),
+            _doc.c.timezone.is_not_distinct_from(bindparam("tz")),
+            _doc.c.country == bindparam("cc"),
+        )
+        .values(hours=bindparam("h"), hours_until=bindparam("u"))
+    )
+    for start in range(0, len(due), _BATCH):
+        rows = [
+            {
+                "pid": pid,
+                "oh": expression,
+                "tz": timezone,
+                "cc": country,
+                "h": opening_weeks.week_changes(expression, timezone, country, horizon),
+                "u": horizon[1],
+            }
+            for pid, expression, timezone, country in due[start : start + _BATCH]
+        ]
+        connection.execute(statement, rows)
+    return len(due)

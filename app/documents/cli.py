@@ -1,21 +1,30 @@
 """``rumbo documents rebuild``: every stored document again, after a settings change
 (``RUMBO_DEFAULT_LANGUAGE``) or an upgrade; ``rumbo migrate`` and ``rumbo seed`` call
-:func:`ensure_built` so that a database they leave has its documents."""
+:func:`ensure_built` so that a database they leave has its documents.
+
+``rumbo documents refresh-hours``: the precomputed opening hours of every point whose
+horizon ends within a week, over the weeks from now (run it daily or weekly from cron;
+past a horizon ``open_now`` is evaluated from the hours, correct but slower)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import typer
 from sqlalchemy import func, select
 
 from app.db import Database
-from app.documents.building import built_default_language, rebuild
+from app.documents.building import built_default_language, rebuild, refresh_hours
 from app.documents.models import PointDocument
 from app.service_points.models import PointStatus, ServicePoint
 from app.settings import get_settings
 
-__all__ = ["documents_cli", "ensure_built"]
+__all__ = ["documents_cli", "ensure_built", "extend_hours"]
+
+# A horizon ending within this is moved on (the new one runs to the end of next week).
+_WITHIN = dt.timedelta(days=7)
+_PER_TRANSACTION = 2_000
 
 documents_cli = typer.Typer(help="The stored public documents of points (the read model).")
 
@@ -43,9 +52,32 @@ def ensure_built(database_url: str, default_language: str) -> bool:
                 select(func.count(func.distinct(PointDocument.point_id)))
             ).scalar_one()
         if built == default_language and shown == stored:
+            _extend(database)
             return False
         _rebuild(database, default_language)
         return True
+    finally:
+        database.dispose()
+
+
+def _extend(database: Database) -> int:
+    """Every horizon due, one transaction per batch (writers wait for one batch at most)."""
+    now = dt.datetime.now(dt.UTC)
+    total = 0
+    while True:
+        with database.session() as session, session.begin():
+            done = refresh_hours(session, now=now, within=_WITHIN, limit=_PER_TRANSACTION)
+        total += done
+        if done < _PER_TRANSACTION:
+            return total
+
+
+def extend_hours(database_url: str) -> int:
+    """Move on the precomputed opening hours whose horizon ends within a week (or were
+    never computed); returns how many points."""
+    database = Database(database_url)
+    try:
+        return _extend(database)
     finally:
         database.dispose()
 
@@ -61,3 +93,14 @@ def rebuild_command() -> None:
     finally:
         database.dispose()
     typer.echo(f"documents rebuilt for {count} points in {time.perf_counter() - started:.1f} s")
+
+
+@documents_cli.command("refresh-hours")
+def refresh_hours_command() -> None:
+    """Precompute again the opening hours whose horizon ends within a week."""
+    settings = get_settings()
+    started = time.perf_counter()
+    count = extend_hours(settings.database_url)
+    typer.echo(
+        f"opening hours refreshed for {count} points in {time.perf_counter() - started:.1f} s"
+    )

@@ -11,7 +11,10 @@ the end of the static shape (without the closing brace), ``verification`` is the
 verification object without its closing brace. The columns after them are what the read
 needs to splice ``distance_m``, ``open_now``, ``verification.stale`` and the alerts
 covering the point, and to answer ``Content-Language`` (``served``) and the detail's
-``ETag`` (``version``).
+``ETag`` (``version``). ``hours`` and ``hours_until`` are the point's opening hours as the
+instants their state changes, over a horizon of weeks ending at ``hours_until`` (UTC
+minutes; :mod:`app.service_points.opening_weeks`): ``open_now`` is looked up there, and
+evaluated from ``opening_hours`` outside the horizon or where ``hours`` is NULL.
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ class PointDocument(Base):
     # The public location (None when hidden): alerts cover what is shown.
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    hours: Mapped[bytes | None] = mapped_column(LargeBinary)
+    hours_until: Mapped[int | None] = mapped_column(Integer)
 
 
 class DocumentSetting(Base):

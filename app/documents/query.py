@@ -8,6 +8,7 @@ the request as declared, and refuses what it refuses).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from starlette.requests import Request
 
@@ -20,7 +21,7 @@ from app.geo.text import query_tokens
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
 from app.public_points.dependencies import DEFAULT_CORRIDOR_M, PointQuery
 
-__all__ = ["lean_query", "parse_query"]
+__all__ = ["lean_query", "parse_at", "parse_query"]
 
 # Parameters the hot path reads (each at most once); any other sends the request on.
 _SCALARS = {
@@ -35,6 +36,8 @@ _SCALARS = {
     "lang": 35,
     "route": 8_000,
     "corridor": 16,
+    "open_now": 8,
+    "at": 40,
 }
 _LISTS = ("category", "audience", "spoken_language", "country")
 
@@ -48,6 +51,22 @@ def _split(values: list[str]) -> list[str]:
     for value in values:
         out.extend(v.strip() for v in value.split(",") if v.strip())
     return out
+
+
+# ``at`` in the one spelling read here: date, ``T``, time to the minute or the second (and
+# up to six decimals) and an offset; pydantic reads it as the same instant. Anything else
+# (a date alone, an epoch number, ``t``/``z``, ``+0530`` ...) is the route's to parse.
+_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
+
+
+def parse_at(raw: str) -> dt.datetime | None:
+    """``at`` as the route reads it, or None when the route must read it."""
+    if not _AT.fullmatch(raw):
+        return None
+    try:
+        return dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 def _bbox(raw: str) -> BBox | None:
@@ -123,6 +142,15 @@ def parse_query(request: Request) -> PointQuery | None:
     free_raw = scalars.get("free")
     if free_raw is not None and free_raw not in ("true", "false"):
         return None
+    open_raw = scalars.get("open_now")
+    if open_raw is not None and open_raw != "true":
+        return None  # ``false`` is refused (422) by the route, other spellings read there
+    at_raw = scalars.get("at")
+    at = parse_at(at_raw) if at_raw is not None else dt.datetime.now(dt.UTC)
+    if at is None:
+        return None
+    if route is not None and open_raw is not None:
+        return None  # open along a route: the route reads it
     spoken: list[str] = []
     countries: list[str] = []
     try:
@@ -142,8 +170,8 @@ def parse_query(request: Request) -> PointQuery | None:
         audiences=tuple(_split(lists.get("audience", []))),
         spoken_languages=tuple(spoken),
         countries=tuple(countries),
-        open_now=False,
-        at=dt.datetime.now(dt.UTC),
+        open_now=open_raw is not None,
+        at=at,
         free=None if free_raw is None else free_raw == "true",
         verified_since=None,
         q=text or None,
@@ -167,4 +195,5 @@ def lean_query(query: PointQuery) -> bool:
         and not query.countries
         and query.free is None
         and query.verified_since is None
+        and not query.open_now
     )

@@ -2,7 +2,8 @@
 
 What a stored document leaves open is filled in here, from stored values and the request:
 ``lang_fallback`` (from the language served and the request's preference), ``distance_m``
-(from the search), ``open_now`` (the point's hours at the instant, memoised per minute),
+(from the search), ``open_now`` (looked up in the point's precomputed changes of state,
+:mod:`app.service_points.opening_weeks`; evaluated from its hours outside their horizon),
 ``verification.stale`` (from the stored ``fresh_since`` and the server's threshold), the
 warnings of open verification tasks (an ``EXISTS`` in the same statement; their texts only
 for the few flagged points) and the ids of the active alerts covering the point.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,17 +28,18 @@ from app.alerts.coverage import active_set
 from app.i18n.negotiation import LanguagePreference
 from app.public_points.rendering import PointView, dump, open_at
 from app.raw_reads import reads_of
+from app.service_points import opening_weeks, repository
 from app.service_points.precision import LocationPrecision, distance_range, shown_distance
 from app.tasks import service as tasks_service
 
-__all__ = ["Document", "Splicer", "by_public_id", "documents_for", "splice"]
+__all__ = ["Document", "Splicer", "by_public_id", "documents_for", "open_filter", "splice"]
 
 APPROXIMATE = LocationPrecision.approximate.value
 
 _COLUMNS = (
     "d.point_id, d.lang, d.served, d.head, d.tail, d.verification, d.published, "
     "d.opening_hours, d.timezone, d.country, d.fresh_since_us, d.location_precision, "
-    "d.lat, d.lon, d.version, "
+    "d.lat, d.lon, d.version, d.hours, d.hours_until, "
     "EXISTS (SELECT 1 FROM verification_task t WHERE t.status = 'open' "
     "AND t.point_id = d.point_id)"
 )
@@ -83,6 +85,8 @@ class Document:
     lat: float | None
     lon: float | None
     version: int
+    hours: bytes | None
+    hours_until: int | None
     open_task: bool
 
 
@@ -107,7 +111,9 @@ def _documents(rows: Sequence[Any]) -> dict[int, Document]:
                 row[12],
                 row[13],
                 row[14],
-                bool(row[15]),
+                None if row[15] is None else bytes(row[15]),
+                row[16],
+                bool(row[17]),
             )
     return out
 
@@ -153,6 +159,7 @@ class Splicer:
     at: dt.datetime
     now_us: int
     stale_after_us: int
+    minute: int = 0
 
     @classmethod
     def of(
@@ -163,7 +170,21 @@ class Splicer:
         now: dt.datetime,
         stale_after: dt.timedelta,
     ) -> Splicer:
-        return cls(pref, at, _epoch_us(now), stale_after // dt.timedelta(microseconds=1))
+        return cls(
+            pref,
+            at,
+            _epoch_us(now),
+            stale_after // dt.timedelta(microseconds=1),
+            opening_weeks.epoch_minute(at),
+        )
+
+    def open_now(self, doc: Document) -> bool | None:
+        """``open_now`` at the request's instant (false for a point not published)."""
+        if not doc.published:
+            return False
+        return open_at_minute(
+            doc.hours, doc.hours_until, doc.opening_hours, doc.timezone, doc.country, self
+        )
 
     def body(
         self,
@@ -187,9 +208,7 @@ class Splicer:
                 parts.append(b',"distance_range_m":[%d,%d]' % (low, high))
         if along is not None:
             parts.append(b',"along_m":%d,"off_route_m":%d' % (round(along[0]), round(along[1])))
-        opened = (
-            open_at(doc.opening_hours, doc.timezone, doc.country, self.at) if published else False
-        )
+        opened = self.open_now(doc)
         if opened is not None:
             parts.append(b',"open_now":' + _TRUE_FALSE[opened])
         fresh = doc.fresh_since_us
@@ -205,6 +224,68 @@ class Splicer:
             parts.append(b',"alerts":' + dump(alerts))
         parts.append(b"}")
         return b"".join(parts)
+
+
+def open_at_minute(
+    hours: bytes | None,
+    until: int | None,
+    expression: str | None,
+    timezone: str | None,
+    country: str,
+    splicer: Splicer,
+) -> bool | None:
+    """The state of the hours at the splicer's instant: from the precomputed changes
+    within their horizon, else evaluated (``rendering.open_at``)."""
+    if hours is not None and until is not None:
+        state = opening_weeks.state_at(hours, until, splicer.minute)
+        if state != opening_weeks.OUTSIDE:
+            return opening_weeks.ANSWERS[state]
+    return open_at(expression, timezone, country, splicer.at)
+
+
+_OPEN_ROWS = {
+    "sqlite": "SELECT d.point_id, d.hours, d.hours_until, d.opening_hours, d.timezone, "
+    "d.country FROM point_document d WHERE d.point_id IN (SELECT value FROM json_each(?)) "
+    "AND d.view = 'full' AND d.lang = ''",
+    "postgresql": "SELECT d.point_id, d.hours, d.hours_until, d.opening_hours, d.timezone, "
+    "d.country FROM point_document d WHERE d.point_id = ANY(%(ids)s) "
+    "AND d.view = 'full' AND d.lang = ''",
+}
+
+
+def open_filter(session: Session, splicer: Splicer) -> Callable[[Sequence[int]], set[int]]:
+    """The ``open_now=true`` filter of ``app.public_points.service`` (the points whose hours
+    say open at the instant, whatever their status) read from the stored documents; a
+    point without one is evaluated from its hours as the rendering path does."""
+
+    def keep_open(ids: Sequence[int]) -> set[int]:
+        if not ids:
+            return set()
+        connection = session.connection()
+        dialect = connection.dialect.name
+        params: Any = (
+            (orjson.dumps(list(ids)).decode(),) if dialect == "sqlite" else {"ids": list(ids)}
+        )
+        rows = connection.exec_driver_sql(_OPEN_ROWS[dialect], params).fetchall()
+        kept = {
+            row[0]
+            for row in rows
+            if open_at_minute(
+                None if row[1] is None else bytes(row[1]), row[2], row[3], row[4], row[5], splicer
+            )
+        }
+        missing = set(ids).difference(row[0] for row in rows)
+        if missing:
+            kept.update(
+                pid
+                for pid, expression, timezone, country in repository.hours_of(
+                    session, sorted(missing)
+                )
+                if open_at(expression, timezone, country, splicer.at)
+            )
+        return kept
+
+    return keep_open
 
 
 def splice(

@@ -1,11 +1,13 @@
 """The hot path in front of ``GET /v1/points`` and ``GET /v1/points/{id}``.
 
 :func:`install` wraps the two routes' ASGI apps: a request the stored documents can answer
-is parsed by one function (:func:`parse_query`), searched and spliced in one thread-pool
-call, and answered with the bytes; every other request (an unusual or invalid parameter,
-``open_now``/``at``, a GeoJSON ``Accept``, several languages in
-``Accept-Language``, documents built with another default language or not built) goes on
-to the route as FastAPI declares it, which answers exactly as before. The routes, their
+is parsed by one function (:func:`app.documents.query.parse_query`), searched and spliced
+in one thread-pool call, and answered with the bytes (``route``, ``open_now=true`` and ``at``
+included: the documents hold each point's hours precomputed); every other request (an
+unusual or invalid parameter, another spelling of ``open_now`` or ``at``, a
+GeoJSON ``Accept``, several languages in ``Accept-Language``, documents built with another
+default language or not built) goes on to the route as FastAPI declares it, which answers
+exactly as before. The routes, their
 parameters and the OpenAPI document are unchanged.
 
 Whatever the hot path answers equals what the route answers (tests/documents): it sets the

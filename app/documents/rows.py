@@ -29,6 +29,7 @@ from app.public_points.rendering import (
     summary_frame,
     texts_of,
 )
+from app.service_points import opening_weeks
 from app.service_points.freshness import fresh_since
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus
 from app.service_points.records import PointRecord
@@ -108,12 +109,24 @@ def _preferences(
 
 
 def render_rows(
-    records: Iterable[PointRecord], *, tags: Iterable[str], default: str
+    records: Iterable[PointRecord],
+    *,
+    tags: Iterable[str],
+    default: str,
+    horizon: opening_weeks.Horizon | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The document rows of ``records`` (public records: ``records.load_records`` or
-    ``records.record_of_state``), for a request naming no language and each of ``tags``."""
+    ``records.record_of_state``), for a request naming no language and each of ``tags``,
+    their opening hours precomputed over ``horizon`` (default: the weeks from now)."""
     base, keyed = _preferences(tags, default)
+    weeks = horizon or opening_weeks.horizon_at(dt.datetime.now(dt.UTC))
+    # Many points share their hours, zone and country (an import's offices): each
+    # combination is computed once per call.
+    hours: dict[tuple[str | None, str | None, str], bytes | None] = {}
     for record in records:
+        said = (record.opening_hours, record.timezone, record.country)
+        if said not in hours:
+            hours[said] = opening_weeks.week_changes(*said, weeks)
         common = {
             "point_id": record.id,
             "public_id": record.public_id,
@@ -128,6 +141,8 @@ def render_rows(
             "location_precision": record.location_precision,
             "lat": record.lat,
             "lon": record.lon,
+            "hours": hours[said],
+            "hours_until": weeks[1],
         }
         translations = record.translations
         original = record.original_language

@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from app.documents.areas import area_services_near
-from app.documents.reading import Splicer, by_public_id, documents_for, splice
+from app.documents.reading import Splicer, by_public_id, documents_for, open_filter, splice
 from app.geo.base import SearchBackend
 from app.geo.corridor import FetchPieces, RouteCandidate
 from app.i18n.content import body_languages
@@ -40,20 +40,25 @@ def search_page(
     stale_after: dt.timedelta,
     grid: PointGrid | None = None,
 ) -> PageOut | None:
-    """One page of public points (``near``, ``bbox``, ``route``, text or all by id; no
-    ``open_now``: that takes the rendering path). A ``route`` search with no filter but
-    country and free finds its candidates in the grid index (``grid``), when it is at the
-    session's data version."""
-    assert not query.open_now
+    """One page of public points (``near``, ``bbox``, ``route``, text or all by id,
+    ``open_now`` at ``at``). ``open_now=true`` filters the candidates as the rendering path
+    does, with the stored precomputed hours. A ``route`` search with no filter but country
+    and free finds its candidates in the grid index (``grid``), when it is at the session's
+    data version."""
+    now = dt.datetime.now(dt.UTC)
+    splicer = Splicer.of(pref, at=query.at, now=now, stale_after=stale_after)
+    post_filter = open_filter(session, splicer) if query.open_now else None
     found = points_service.find_page(
-        session, backend, query, corridor_source=_corridor_source(session, query, grid)
+        session,
+        backend,
+        query,
+        post_filter=post_filter,
+        corridor_source=_corridor_source(session, query, grid),
     )
     page, next_cursor, categories = found.page, found.next_cursor, found.categories
     docs = documents_for(session, [c.id for c in page], view=query.view, key=key)
     if len(docs) != len(page):
         return None
-    now = dt.datetime.now(dt.UTC)
-    splicer = Splicer.of(pref, at=query.at, now=now, stale_after=stale_after)
     shown = [docs[c.id] for c in page]
     items = splice(
         session,

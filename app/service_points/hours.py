@@ -10,7 +10,7 @@ import opening_hours
 
 from app.countries import zones
 
-__all__ = ["InvalidOpeningHours", "is_open", "parse", "timezone_at"]
+__all__ = ["InvalidOpeningHours", "compiled", "is_open", "parse", "timezone_at"]
 
 
 # The extension raises these, but its type stubs do not declare them.
@@ -43,9 +43,11 @@ def parse(expression: str) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _compiled(
+def compiled(
     expression: str, timezone: str | None, country: str | None
 ) -> opening_hours.OpeningHours:
+    """The expression compiled for a zone and a country's holidays (memoised)."""
+
     def build(holidays_country: str | None) -> opening_hours.OpeningHours:
         return opening_hours.OpeningHours(
             expression,
@@ -70,7 +72,7 @@ def is_open(
     if not expression:
         return None
     try:
-        oh = _compiled(expression, timezone, country)
+        oh = compiled(expression, timezone, country)
     except (_PARSER_ERROR, SyntaxError, ValueError):
         return None
     local = at.astimezone(ZoneInfo(timezone) if timezone else dt.UTC)

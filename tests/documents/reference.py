@@ -22,7 +22,10 @@ from app.service_points.freshness import fresh_since
 from app.service_points.records import PointRecord
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-COLUMNS = [c.name for c in PointDocument.__table__.columns]
+# The precomputed opening hours are checked on their own (against the expression over each
+# row's horizon, tests/documents/test_opening_weeks.py and the state machine).
+HOURS = ("hours", "hours_until")
+COLUMNS = [c.name for c in PointDocument.__table__.columns if c.name not in HOURS]
 
 
 def _microseconds(record: PointRecord) -> int | None:
@@ -77,7 +80,8 @@ def as_set(rows: Iterable[dict[str, Any]]) -> set[tuple[Any, ...]]:
 
 def stored(session: Session, ids: list[int]) -> set[tuple[Any, ...]]:
     table = PointDocument.__table__
-    rows = session.connection().execute(select(table).where(table.c.point_id.in_(ids)))
+    columns = [table.c[name] for name in COLUMNS]
+    rows = session.connection().execute(select(*columns).where(table.c.point_id.in_(ids)))
     return {tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in rows}
 
 

@@ -7,7 +7,10 @@ write API, the console and the staff routes call them; the bulk writer of import
 seed), plus the ORM for what has no function of its own (organisation renames, category
 translations, a verification task opened by feedback, a language added). Time passing is
 simulated: the instant of ``open_now`` moves forward and the staleness threshold back by
-the same amount, which is what waiting does to both.
+the same amount, which is what waiting does to both; past the precomputed hours' horizon
+``open_now`` is evaluated, and the periodic refresh of the hours (``refresh_hours``, at the
+simulated instant) moves the horizon on. Points stand in three Antarctic zones with
+daylight saving time of their own (Troll, McMurdo, Palmer).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from hypothesis.stateful import (
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from app.documents.building import refresh_hours
+from app.documents.models import PointDocument
 from app.documents.search import search_page
 from app.geo.base import SearchBackend
 from app.i18n.negotiation import negotiate
@@ -39,20 +44,35 @@ from app.organizations.models import Organization
 from app.public_points import service as points_service
 from app.public_points.dependencies import PointQuery
 from app.public_points.rendering import RenderCache
-from app.service_points import bulk_repository, writing
+from app.service_points import bulk_repository, opening_weeks, writing
 from app.service_points import state as point_state
 from app.service_points.bulk import BulkWriter, NewPoint, PointChange
 from app.service_points.inputs import ServicePointCreate, ServicePointUpdate, TranslationInput
 from app.service_points.models import PointStatus, ServicePoint
 from app.tasks.models import VerificationTask
 from app.taxonomy.models import CategoryTranslation
+from tests.documents.reference import HOURS as HOUR_COLUMNS
 from tests.documents.reference import fresh, stored
 from tests.factories import make_organization, point_payload
 
 COUNTRY = "AQ"
 LANGS = ("es", "en", "fr", "ht", "pt")
 NAMES = st.sampled_from(["Albergue", "Shelter", "Abri", "Refugio norte", "Kay", "Casa"])
-HOURS = st.sampled_from(["24/7", "Mo-Fr 08:00-17:00", "Mo-Su 09:00-12:00; PH off", None])
+HOURS = st.sampled_from(
+    [
+        "24/7",
+        "Mo-Fr 08:00-17:00",
+        "Mo-Su 09:00-12:00; PH off",
+        "Mo-Su 22:00-03:00",
+        "Sa unknown; Mo-Fr 07:00-19:00",
+        "Mo-Su 01:30-02:30",
+        None,
+    ]
+)
+# Troll (UTC+0/+2, European dates), McMurdo (New Zealand's), Palmer (no change): all AQ.
+PLACES = st.sampled_from([(-75.0, 1.0), (-77.85, 166.67), (-64.8, -64.05)])
+_HOURS = HOUR_COLUMNS
+_WEEKS = opening_weeks.HORIZON_WEEKS * 7 * 24 * 60
 
 
 def _aq_ids(session: Session) -> list[int]:
@@ -65,6 +85,27 @@ def _aq_ids(session: Session) -> list[int]:
             .order_by(ServicePoint.id)
         )
     )
+
+
+def _plain(value: Any) -> Any:
+    return bytes(value) if isinstance(value, memoryview) else value
+
+
+def _hours_hold(session: Session, ids: list[int], now: dt.datetime) -> None:
+    """Each row's precomputed hours are its hours' over its own horizon, which is the
+    current one or a later one."""
+    table = PointDocument.__table__
+    rows = session.connection().execute(
+        select(table.c.opening_hours, table.c.timezone, table.c.country, *table.c[_HOURS]).where(
+            table.c.point_id.in_(ids)
+        )
+    )
+    current = opening_weeks.horizon_at(now)[1]
+    for expression, timezone, country, blob, until in rows:
+        assert until is not None and until >= current
+        horizon = (until - _WEEKS, until)
+        expected = opening_weeks.week_changes(expression, timezone, country, horizon)
+        assert _plain(blob) == expected, (expression, timezone, horizon)
 
 
 class Writes(RuleBasedStateMachine):
@@ -90,16 +131,22 @@ class Writes(RuleBasedStateMachine):
 
     @initialize(target=points)
     def first_point(self) -> str:
-        return self._create("es", ["es", "en"], "24/7", "exact", "Albergue")
+        return self._create("es", ["es", "en"], "24/7", "exact", "Albergue", (-75.0, 1.0))
 
     def _create(
-        self, original: str, langs: list[str], hours: str | None, precision: str, name: str
+        self,
+        original: str,
+        langs: list[str],
+        hours: str | None,
+        precision: str,
+        name: str,
+        place: tuple[float, float],
     ) -> str:
         texts = {lang: {"name": f"{name} {lang}", "description": f"Texto {lang}"} for lang in langs}
         texts.setdefault(original, {"name": f"{name} {original}"})
         payload = point_payload(
-            lat=-75.0 + len(texts) * 0.01,
-            lon=1.0,
+            lat=place[0] + len(texts) * 0.01,
+            lon=place[1],
             country=COUNTRY,
             original_language=original,
             translations=texts,
@@ -116,11 +163,18 @@ class Writes(RuleBasedStateMachine):
         hours=HOURS,
         precision=st.sampled_from(["exact", "approximate", "hidden"]),
         name=NAMES,
+        place=PLACES,
     )
     def create(
-        self, original: str, langs: list[str], hours: str | None, precision: str, name: str
+        self,
+        original: str,
+        langs: list[str],
+        hours: str | None,
+        precision: str,
+        name: str,
+        place: tuple[float, float],
     ) -> str:
-        return self._create(original, langs, hours, precision, name)
+        return self._create(original, langs, hours, precision, name, place)
 
     @rule(
         public_id=points,
@@ -242,9 +296,16 @@ class Writes(RuleBasedStateMachine):
             self.session.add(Language(tag=tag, endonym=tag))
             self.session.flush()
 
-    @rule(hours=st.integers(1, 24 * 400))
+    @rule(hours=st.one_of(st.integers(1, 24 * 400), st.integers(1, 24 * 14)))
     def time_passes(self, hours: int) -> None:
         self.passed += dt.timedelta(hours=hours)
+
+    @rule(days=st.integers(0, 8))
+    def hours_refreshed(self, days: int) -> None:
+        """The periodic refresh of the precomputed hours, run at the simulated instant."""
+        self.session.flush()
+        now = dt.datetime.now(dt.UTC) + self.passed
+        refresh_hours(self.session, now=now, within=dt.timedelta(days=days))
 
     @invariant()
     def documents_equal_a_fresh_rendering(self) -> None:
@@ -253,46 +314,48 @@ class Writes(RuleBasedStateMachine):
         tags = list(self.session.scalars(select(Language.tag)))
         assert stored(self.session, ids) == fresh(self.session, ids, tags)
         now = dt.datetime.now(dt.UTC)
+        _hours_hold(self.session, ids, now)
         stale_after = dt.timedelta(days=365) - self.passed
-        for tag in [None, *tags]:
+        cases = [(tag, view, False) for tag in [None, *tags] for view in ("full", "summary")]
+        cases += [(None, "full", True), (tags[-1], "summary", True)]
+        for tag, view, open_now in cases:
             pref = negotiate(lang=tag, accept_language=None, default="es", supported=tags)
-            for view in ("full", "summary"):
-                query = PointQuery(
-                    near=None,
-                    radius_m=25_000,
-                    bbox=None,
-                    categories=(),
-                    audiences=(),
-                    spoken_languages=(),
-                    countries=(COUNTRY,),
-                    open_now=False,
-                    at=now + self.passed,
-                    free=None,
-                    verified_since=None,
-                    q=None,
-                    limit=200,
-                    cursor=None,
-                    view=view,
-                )
-                old = points_service.search_points(
-                    self.session,
-                    self.backend,
-                    query,
-                    pref=pref,
-                    stale_after=stale_after,
-                    cache=RenderCache(),
-                )
-                new = search_page(
-                    self.session,
-                    self.backend,
-                    query,
-                    pref=pref,
-                    key=tag or "",
-                    stale_after=stale_after,
-                )
-                assert new is not None
-                assert new.body() == old.body(), (tag, view)
-                assert new.languages == old.languages
+            query = PointQuery(
+                near=None,
+                radius_m=25_000,
+                bbox=None,
+                categories=(),
+                audiences=(),
+                spoken_languages=(),
+                countries=(COUNTRY,),
+                open_now=open_now,
+                at=now + self.passed,
+                free=None,
+                verified_since=None,
+                q=None,
+                limit=200,
+                cursor=None,
+                view=view,
+            )
+            old = points_service.search_points(
+                self.session,
+                self.backend,
+                query,
+                pref=pref,
+                stale_after=stale_after,
+                cache=RenderCache(),
+            )
+            new = search_page(
+                self.session,
+                self.backend,
+                query,
+                pref=pref,
+                key=tag or "",
+                stale_after=stale_after,
+            )
+            assert new is not None
+            assert new.body() == old.body(), (tag, view)
+            assert new.languages == old.languages
 
 
 def test_documents_follow_every_write(app: Any, connection: Connection) -> None:

@@ -7,14 +7,20 @@ path off); the same request is sent to both, and the hot path must have answered
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter
+from sqlalchemy import text
 
 from app.documents import search
+from app.documents.query import parse_at
 
 NECOCLI = "8.4265,-76.7848"
 PANAMA = "8.98,-79.52"
@@ -169,3 +175,111 @@ def test_what_the_hot_path_leaves_to_the_route_still_answers(client: TestClient)
         "/v1/points", params={"near": NECOCLI}, headers={"Accept-Language": "fr, en;q=0.5"}
     )
     assert both.status_code == 200
+
+
+def _instants() -> list[str]:
+    """Instants around now, inside the stored horizon and past both its ends, in several
+    spellings of their offset."""
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    hours = [0, 5, 13, 27, 50, 75, 100, 163, 240, 24 * 20, -48, -24 * 9]
+    zones = [dt.UTC, dt.timezone(dt.timedelta(hours=-5)), dt.timezone(dt.timedelta(hours=5.5))]
+    out = []
+    for index, offset in enumerate(hours):
+        at = (now + dt.timedelta(hours=offset, minutes=7 * index)).astimezone(
+            zones[index % len(zones)]
+        )
+        out.append(at.isoformat().replace("+00:00", "Z"))
+    return out
+
+
+def test_open_now_searches_equal_the_rendering_path(client: TestClient, served: list[str]) -> None:
+    queries: list[dict[str, Any]] = [
+        {"near": NECOCLI, "limit": 30},
+        {"near": TAPACHULA, "limit": 10, "category": "health"},
+        {"bbox": "-80,5,-70,12", "limit": 20},
+        {"q": "albergue", "limit": 25},
+        {"country": "MX", "limit": 60},
+        {"limit": 100},
+    ]
+    opened = 0
+    for at in [None, *_instants()]:
+        for query in queries:
+            for extra in ({"open_now": "true"}, {"view": "summary", "open_now": "true"}, {}):
+                if at is None and not extra:
+                    continue
+                params = {**query, **extra, **({"at": at} if at else {})}
+                body = assert_same(client, "/v1/points", params).json()
+                opened += sum(item.get("open_now") is True for item in body["items"])
+    assert opened
+    assert served and "none" not in served
+
+
+def test_open_now_pages_equal_the_rendering_path(client: TestClient, served: list[str]) -> None:
+    longest = 0
+    for at in _instants()[:6]:
+        for start in ({"near": NECOCLI, "radius": 200000, "limit": 2}, {"limit": 4}):
+            params: dict[str, Any] = {**start, "open_now": "true", "at": at, "lang": "en"}
+            pages = 0
+            while True:
+                body = assert_same(client, "/v1/points", params).json()
+                pages += 1
+                if "next_cursor" not in body:
+                    break
+                params["cursor"] = body["next_cursor"]
+            longest = max(longest, pages)
+    assert longest > 2
+    assert "none" not in served
+
+
+def test_open_now_without_precomputed_hours_equals_the_rendering_path(
+    client: TestClient, connection: Any, served: list[str]
+) -> None:
+    # Documents stored before the hours were (or past their horizon): evaluated.
+    client.get("/v1/languages")  # the catalogue of enabled languages, loaded
+    connection.execute(text("UPDATE point_document SET hours = NULL, hours_until = NULL"))
+    for at in _instants()[:4]:
+        assert_same(client, "/v1/points", {"near": NECOCLI, "open_now": "true", "at": at})
+        assert_same(client, "/v1/points", {"country": "MX", "at": at, "limit": 50})
+    assert served.count("page") == 8
+
+
+def test_other_spellings_of_open_now_and_at_go_to_the_route(
+    client: TestClient, served: list[str]
+) -> None:
+    for params, status in [
+        ({"open_now": "false"}, 422),
+        ({"open_now": "1", "near": NECOCLI}, 200),
+        ({"at": "2026-12-08"}, 422),  # no offset
+        ({"at": "2026-12-08t10:00:00z", "near": NECOCLI}, 200),
+        ({"at": "1796000000", "near": NECOCLI}, 200),
+        ({"at": "2026-12-08T25:00:00Z"}, 422),
+    ]:
+        fast = client.get("/v1/points", params=params)
+        with rendering_path(client):
+            slow = client.get("/v1/points", params=params)
+        assert fast.status_code == slow.status_code == status, (params, fast.text)
+        if status == 200:
+            assert _shape(fast) == _shape(slow)
+    assert not served
+
+
+AT_TEXT = st.builds(
+    lambda d, t, sep, sec, frac, off: f"{d}{sep}{t}{sec}{frac}{off}",
+    st.sampled_from(["2026-12-08", "2026-02-29", "2024-02-29", "0001-01-01", "9999-12-31"]),
+    st.sampled_from(["00:00", "23:59", "12:30", "24:00", "10:60", "7:05"]),
+    st.sampled_from(["T", "t", " "]),
+    st.sampled_from(["", ":00", ":59", ":60", ":5"]),
+    st.sampled_from(["", ".5", ".123456", ".1234567"]),
+    st.sampled_from(["Z", "z", "+00:00", "-05:00", "+05:30", "+23:59", "+24:00", "+0530", ""]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=AT_TEXT)
+def test_the_hot_path_reads_at_as_the_route_does(raw: str) -> None:
+    mine = parse_at(raw)
+    if mine is None:
+        return  # the route reads it
+    theirs = TypeAdapter(dt.datetime).validate_python(raw)
+    assert theirs.tzinfo is not None
+    assert mine == theirs and mine.utcoffset() == theirs.utcoffset()

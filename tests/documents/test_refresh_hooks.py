@@ -3,15 +3,17 @@ a fresh rendering would, in the same transaction."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from sqlalchemy import delete, func, select
+from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session
 
-from app.documents.building import built_default_language, rebuild
+from app.documents.building import built_default_language, rebuild, refresh_hours
 from app.documents.models import PointDocument
 from app.languages.models import Language
-from app.service_points import writing
+from app.service_points import opening_weeks, writing
 from app.service_points.bulk import BulkWriter, NewPoint
 from app.service_points.inputs import ServicePointCreate
 from app.service_points.models import PointStatus, ServicePoint
@@ -114,3 +116,39 @@ def test_rebuild_writes_every_document_with_its_default_language(db: Session) ->
     assert built_default_language(db.connection()) == "fr"
     stored = db.scalar(select(func.count(func.distinct(PointDocument.point_id))))
     assert stored == shown
+
+
+def _hours_rows(db: Session, point_id: int) -> set[tuple[bytes | None, int | None]]:
+    table = PointDocument.__table__
+    rows = db.connection().execute(
+        select(table.c.hours, table.c.hours_until).where(table.c.point_id == point_id)
+    )
+    return {(None if h is None else bytes(h), u) for h, u in rows}
+
+
+def test_the_periodic_refresh_moves_the_hours_horizon_on(db: Session) -> None:
+    org = make_organization(db)
+    point = make_point(db, org, opening_hours="Mo-Fr 09:00-17:00; PH off")
+    other = make_point(db, org, opening_hours=None, lat=8.6)
+    now = dt.datetime.now(dt.UTC)
+    current = opening_weeks.horizon_at(now)
+    (stored,) = _hours_rows(db, point.id)
+    assert stored[1] == current[1]
+    expected = opening_weeks.week_changes(point.opening_hours, point.timezone, "CO", current)
+    assert stored[0] == expected is not None
+    # Not due yet: nothing moves.
+    refresh_hours(db, now=now, within=dt.timedelta(days=0))
+    assert _hours_rows(db, point.id) == {stored}
+    # A week and a half later the horizon moves on, and every row of the point with it.
+    later = now + dt.timedelta(days=10)
+    moved = opening_weeks.horizon_at(later)
+    assert refresh_hours(db, now=later, within=dt.timedelta(days=7)) >= 2
+    blob = opening_weeks.week_changes(point.opening_hours, point.timezone, "CO", moved)
+    assert _hours_rows(db, point.id) == {(blob, moved[1])}
+    (unknown,) = _hours_rows(db, other.id)
+    assert unknown[1] == moved[1]
+    # Rows that lost their hours (stored before migration readmodel_0002) get them again.
+    db.execute(sa_update(PointDocument).values(hours=None, hours_until=None))
+    refresh_hours(db, now=now, within=dt.timedelta(days=7), limit=1)
+    assert refresh_hours(db, now=now, within=dt.timedelta(days=7)) >= 1
+    assert _hours_rows(db, point.id) == {stored}
