@@ -68,6 +68,8 @@ GROWTH = 1.5
 COARSE_M = 10.0
 MAX_COUNTS = 8
 MAX_ROUNDS = 64
+# How many cells' widths a backend remembers (about 100 bytes each).
+MAX_CELLS = 50_000
 
 
 def _params(box: BBox) -> dict[str, float]:
@@ -200,6 +202,9 @@ class SqliteBackend:
         self._sql = _Statements(spatial)
         self._has_math: bool | None = None
         self._exact = f"SELECT lat, lon FROM {spatial.rtree} WHERE id = ?"  # noqa: S608
+        # The width that last held a first page around each ~1 km cell: where the next
+        # search there starts (it saves the growth rounds; any width gives exact results).
+        self._widths: dict[tuple[int, int, int], float] = {}
 
     def nearest(
         self,
@@ -256,6 +261,12 @@ class SqliteBackend:
             # within about as much again, so fetch that ring at once (no count needed).
             width = min(width, max(MIN_RADIUS_M, after.span_m * 1.5))
             may_count = False
+        cell = None
+        if after is None and inside is None and not where and post_filter is None:
+            cell = (round(lat * 100), round(lon * 100), limit)
+            known = self._widths.get(cell)
+            if known is not None:
+                width = min(reach, max(MIN_RADIUS_M, known))
         lower = min(reach, MIN_RADIUS_M)  # no width below this is worth a round
         too_dense = math.inf  # smallest width known to hold more than DENSE_CAP points
         density: float | None = None  # points per square metre of box, once measured
@@ -300,6 +311,10 @@ class SqliteBackend:
                 allowed = post_filter([pid for _, pid in scored])
                 scored = [(d, pid) for d, pid in scored if pid in allowed]
             if len(scored) >= limit or width >= reach:
+                if cell is not None:
+                    if len(self._widths) >= MAX_CELLS:
+                        self._widths.clear()
+                    self._widths[cell] = width
                 return [Candidate(id=pid, distance_m=d) for d, pid in scored[:limit]]
             # Progress: the next width is at least GROWTH times this one, whatever follows.
             lower = min(reach, width * GROWTH)
