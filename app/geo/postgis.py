@@ -69,13 +69,21 @@ def _view_kind(box: BBox) -> str:
     return "bounded"
 
 
+def _wrapped(lon: float) -> float:
+    return lon - 360.0 if lon > 180.0 else lon + 360.0 if lon < -180.0 else lon
+
+
 def _envelope_wkt(box: BBox) -> str:
     """The polygon (WKT, lon lat) that holds ``box`` on the sphere (see above)."""
     pad = _ENVELOPE_PAD_DEG
     south, north = max(-90.0, box.min_lat - pad), min(90.0, box.max_lat + pad)
-    west, east = max(-180.0, box.min_lon - pad), min(180.0, box.max_lon + pad)
+    # Not clamped at the antimeridian: a box touching it is widened across it (a longitude
+    # past 180 is written as its equal on the other side; the ring's pieces are short, so
+    # each runs the short way, across). Clamped, a point on the box's edge at -180 lay on
+    # the envelope's edge, where the sphere's arithmetic may leave it out.
+    west, east = box.min_lon - pad, box.max_lon + pad
     steps = max(1, math.ceil((east - west) / _ENVELOPE_STEP_DEG))
-    lons = [west + (east - west) * i / steps for i in range(steps + 1)]
+    lons = [_wrapped(west + (east - west) * i / steps) for i in range(steps + 1)]
     ring = [(lon, south) for lon in lons] + [(lon, north) for lon in reversed(lons)]
     ring.append(ring[0])
     return "POLYGON((" + ",".join(f"{lon!r} {lat!r}" for lon, lat in ring) + "))"

@@ -54,6 +54,30 @@ def test_the_envelope_holds_every_point_of_the_box(db: Any, engine_kind: str, ca
         assert covered, (box, lat, lon)
 
 
+@pytest.mark.parametrize(
+    ("box", "lat", "lon"),
+    [
+        # Found by the property test: a point on a box's edge at the antimeridian.
+        (BBox(min_lon=-180.0, min_lat=0.0, max_lon=-90.0, max_lat=1.0), 0.0, -180.0),
+        (BBox(min_lon=100.0, min_lat=-5.0, max_lon=180.0, max_lat=5.0), 0.0, 180.0),
+        (BBox(min_lon=100.0, min_lat=-5.0, max_lon=180.0, max_lat=5.0), 5.0, 180.0),
+    ],
+)
+def test_the_envelope_holds_points_on_the_antimeridian(
+    db: Any, engine_kind: str, box: BBox, lat: float, lon: float
+) -> None:
+    if engine_kind != "postgres":
+        pytest.skip("the envelope bounds PostGIS's index scan")
+    covered = db.execute(
+        text(
+            "SELECT ST_Covers(ST_GeogFromText(:env), "
+            "geography(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)))"
+        ),
+        {"env": _envelope_wkt(box), "lat": lat, "lon": lon},
+    ).scalar()
+    assert covered
+
+
 def test_wide_and_antimeridian_boxes_are_not_bounded() -> None:
     assert _view_kind(BBox(min_lon=170.0, min_lat=0.0, max_lon=-170.0, max_lat=10.0)) == "across"
     assert _view_kind(BBox(min_lon=-170.0, min_lat=0.0, max_lon=0.0, max_lat=10.0)) == "plain"
