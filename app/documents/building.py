@@ -10,7 +10,8 @@ transaction as the change that made them out of date.
 A point's documents are rendered from the same :class:`~app.service_points.rendering.
 PointRecord` the search renders from (``repository.load_records``: the public location, no
 street address unless exact), for each view and for each language key whose rendering can
-differ from the one for a request naming no language (see :mod:`app.documents.models`).
+differ from the one for a request naming no language (see :mod:`app.documents.models`),
+and its offline record for sync pages and bundles (:data:`OFFLINE_VIEW`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from app.documents.models import DocumentSetting, PointDocument
 from app.i18n.negotiation import LanguagePreference, negotiate
 from app.languages.models import Language
 from app.public_points.rendering import PointView, Rendered
+from app.service_points import offline
 from app.service_points import records as repository
 from app.service_points.freshness import fresh_since
 from app.service_points.models import PointStatus, ServicePoint, ServicePointTranslation
@@ -34,6 +36,7 @@ from app.service_points.records import PointRecord
 from app.settings import Settings
 
 __all__ = [
+    "OFFLINE_VIEW",
     "VIEWS",
     "Parts",
     "built_default_language",
@@ -45,6 +48,8 @@ __all__ = [
 ]
 
 VIEWS: tuple[PointView, ...] = ("full", "summary")
+# The offline record of sync pages and bundles, every language in one row (key ``""``).
+OFFLINE_VIEW = "sync"
 K = TypeVar("K", int, str)
 _MARK = b',"lang_fallback":'
 _BATCH = 500
@@ -128,6 +133,17 @@ def render_rows(
                 parts = parts_of(Rendered.of(record, pref, view))
                 if parts != plain:
                     yield _row(common, view, tag, parts)
+        stored = offline.stored_parts(record)
+        if stored is not None:
+            yield {
+                **common,
+                "view": OFFLINE_VIEW,
+                "lang": "",
+                "served": record.original_language,
+                "head": stored[0],
+                "tail": stored[1],
+                "verification": b"",
+            }
 
 
 def _row(common: dict[str, Any], view: str, lang: str, parts: Parts) -> dict[str, Any]:

@@ -12,6 +12,11 @@ verification object without its closing brace. The columns after them are what t
 needs to splice ``distance_m``, ``open_now``, ``verification.stale`` and the alerts
 covering the point, and to answer ``Content-Language`` (``served``) and the detail's
 ``ETag`` (``version``).
+
+View ``sync`` (key ``""`` only) holds a point's offline record, what sync pages and bundles
+carry, in every language (``app.service_points.offline.stored_parts``): ``head`` is the
+record before its texts, then each language's texts, ``tail`` the rest; ``served`` is its
+original language (which every page carries); ``verification`` is empty.
 """
 
 from __future__ import annotations
