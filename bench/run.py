@@ -257,8 +257,9 @@ def bench_engine(
     warmed = load.prewarm(database_url)
     _say(f"  prewarmed the database in {warmed} s")
     samples = sample_points(database_url, args.samples)
-    everything = "http" in args.sections
-    maps_only = "maps" in args.sections and not everything
+    # A choice of scenarios (--scenarios) measures them alone: no maps, profiles or sizes.
+    everything = "http" in args.sections and not args.scenarios
+    maps_only = "maps" in args.sections and "http" not in args.sections
     query_alone = (
         [] if maps_only else inprocess.time_queries(database_url, samples, runs=args.query_runs)
     )
@@ -284,7 +285,9 @@ def bench_engine(
         run["server_memory_mib"] = {"start": server.memory_mib()}
         paths = set(httpx.get(f"{server.base_url}/openapi.json", timeout=30).json()["paths"])
         scenarios = build_scenarios(samples, paths) + maps_bench.scenarios(paths)
-        if maps_only:
+        if args.scenarios:
+            scenarios = [s for s in scenarios if s.name in ("ceiling", *args.scenarios)]
+        elif maps_only:
             map_names = {s.name for s in maps_bench.scenarios(paths)}
             scenarios = [s for s in scenarios if s.name == "ceiling" or s.name in map_names]
         elif not everything:
@@ -305,6 +308,8 @@ def bench_engine(
             with httpx.Client(base_url=server.base_url, timeout=30) as client:
                 run["bytes"] = sizes.page_sizes(client, sizes.nearest_queries(samples))
         run["server_memory_mib"]["end"] = server.memory_mib()
+    if args.baseline is not None:
+        run["baseline"] = _baseline_runs(args, database_url, engine, points, scenarios, env)
     if everything:
         table = sizes.format_pages(run["bytes"], "nearest 20 around sampled points, lang=es")
         _say("  " + table.replace("\n", "\n  "))
@@ -332,6 +337,34 @@ def bench_engine(
                 say=_say,
             )
     return run
+
+
+def _baseline_runs(
+    args: argparse.Namespace,
+    database_url: str,
+    engine: str,
+    points: int,
+    scenarios: list[Scenario],
+    env: dict[str, str],
+) -> dict[str, Any]:
+    """The same scenarios served by the code of another checkout (``--baseline``: its
+    root on ``PYTHONPATH``), right after, for a before/after from one run."""
+    root = str(args.baseline.resolve())
+    _say(f"  baseline: the code of {root}")
+    log_path = LOGS / f"server-{engine}-{points}-baseline.log"
+    with (
+        Server(database_url, log_path=log_path, extra_env={**env, "PYTHONPATH": root}) as server,
+        tempfile.TemporaryDirectory() as workdir,
+    ):
+        found = _http_runs(
+            server,
+            scenarios,
+            seconds=args.seconds,
+            warmup=args.warmup,
+            connections=args.connections,
+            workdir=Path(workdir),
+        )
+    return {"checkout": root, "http": found}
 
 
 def _server_env() -> dict[str, str]:
@@ -468,6 +501,20 @@ def main(argv: list[str] | None = None) -> int:
         "--prepare-only",
         action="store_true",
         help="generate (or check) the cached data sets of --sizes and stop",
+    )
+    parser.add_argument(
+        "--scenarios",
+        nargs="+",
+        metavar="NAME",
+        help="measure only these HTTP scenarios (and the ceiling), e.g. sync; no maps, "
+        "profiles or page sizes",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="CHECKOUT",
+        help="after each data set's scenarios, serve them again with the code of this "
+        "checkout (e.g. /work/main) for a before/after in one run",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--stem", default="latest")

@@ -24,7 +24,9 @@ __all__ = [
     "EXPIRED_TOMBSTONE_DAYS",
     "active_records",
     "alert_record",
+    "carried_at",
     "expired_ids",
+    "published_records",
     "resolve",
 ]
 
@@ -65,14 +67,27 @@ def _published(session: Session) -> list[Alert]:
     return list(session.scalars(select(Alert).where(Alert.status == AlertStatus.published.value)))
 
 
+def published_records(
+    session: Session, country: str, pick: PickLanguages
+) -> list[tuple[dt.datetime, dict[str, Any]]]:
+    """The country's published alerts as records, most severe first, each with when it
+    expires (what depends on data only: a caller may keep it until the data changes)."""
+    found = [a for a in _published(session) if country in a.countries]
+    found.sort(key=lambda a: order_key(a.severity, a.published_at))
+    return [(a.expires_at, alert_record(a, pick)) for a in found]
+
+
 def active_records(
     session: Session, country: str, pick: PickLanguages, now: dt.datetime | None = None
 ) -> list[dict[str, Any]]:
     """The country's current and scheduled alerts as records, most severe first."""
+    return carried_at(published_records(session, country, pick), now)
+
+
+def carried_at(records: list[tuple[dt.datetime, Any]], now: dt.datetime | None = None) -> list[Any]:
+    """Of :func:`published_records`, those not expired at ``now``."""
     now = now or dt.datetime.now(dt.UTC)
-    found = [a for a in _published(session) if _carried(a, now) and country in a.countries]
-    found.sort(key=lambda a: order_key(a.severity, a.published_at))
-    return [alert_record(a, pick) for a in found]
+    return [record for expires_at, record in records if now < expires_at]
 
 
 def expired_ids(session: Session, country: str, now: dt.datetime | None = None) -> list[str]:

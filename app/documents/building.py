@@ -10,7 +10,8 @@ transaction as the change that made them out of date.
 A point's documents are rendered from the same :class:`~app.service_points.rendering.
 PointRecord` the search renders from (``repository.load_records``: the public location, no
 street address unless exact), for each view and for each language key whose rendering can
-differ from the one for a request naming no language (see :mod:`app.documents.models`).
+differ from the one for a request naming no language (see :mod:`app.documents.models`),
+and its offline record for sync pages and bundles (:data:`OFFLINE_VIEW`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.documents.models import DocumentSetting, PointDocument
-from app.documents.rows import VIEWS, render_rows
+from app.documents.rows import OFFLINE_VIEW, VIEWS, render_rows
 from app.i18n.negotiation import negotiate
 from app.languages.models import Language
 from app.organizations.models import Organization
@@ -36,6 +37,7 @@ from app.service_points.records import OrganizationStamp, record_of_state
 from app.settings import Settings
 
 __all__ = [
+    "OFFLINE_VIEW",
     "built_default_language",
     "rebuild",
     "refresh",

@@ -15,7 +15,7 @@ import typer
 from sqlalchemy import func, select
 
 from app.db import Database
-from app.documents.building import built_default_language, rebuild, refresh_hours
+from app.documents.building import OFFLINE_VIEW, built_default_language, rebuild, refresh_hours
 from app.documents.models import PointDocument
 from app.service_points.models import PointStatus, ServicePoint
 from app.settings import get_settings
@@ -35,8 +35,8 @@ def _rebuild(database: Database, default_language: str) -> int:
 
 
 def ensure_built(database_url: str, default_language: str) -> bool:
-    """Rebuild when the documents were built with another default language or do not
-    cover every point the public may see; returns whether it rebuilt."""
+    """Rebuild when the documents were built with another default language, do not cover
+    every point the public may see, or hold no offline records; returns whether it rebuilt."""
     database = Database(database_url)
     try:
         with database.session() as session:
@@ -51,7 +51,12 @@ def ensure_built(database_url: str, default_language: str) -> bool:
             stored = connection.execute(
                 select(func.count(func.distinct(PointDocument.point_id)))
             ).scalar_one()
-        if built == default_language and shown == stored:
+            offline = connection.execute(
+                select(PointDocument.point_id).where(PointDocument.view == OFFLINE_VIEW).limit(1)
+            ).first()
+        # Not every point has an offline row (``stored_parts``), but a database built before
+        # they were stored has none.
+        if built == default_language and shown == stored and (offline is not None or not shown):
             _extend(database)
             return False
         _rebuild(database, default_language)

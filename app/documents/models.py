@@ -15,6 +15,11 @@ covering the point, and to answer ``Content-Language`` (``served``) and the deta
 instants their state changes, over a horizon of weeks ending at ``hours_until`` (UTC
 minutes; :mod:`app.service_points.opening_weeks`): ``open_now`` is looked up there, and
 evaluated from ``opening_hours`` outside the horizon or where ``hours`` is NULL.
+
+View ``sync`` (key ``""`` only) holds a point's offline record, what sync pages and bundles
+carry, in every language (``app.service_points.offline.stored_parts``): ``head`` is the
+record before its texts, then each language's texts, ``tail`` the rest; ``served`` is its
+original language (which every page carries); ``verification`` is empty.
 """
 
 from __future__ import annotations

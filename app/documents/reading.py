@@ -32,7 +32,15 @@ from app.service_points import opening_weeks, repository
 from app.service_points.precision import LocationPrecision, distance_range, shown_distance
 from app.tasks import service as tasks_service
 
-__all__ = ["Document", "Splicer", "by_public_id", "documents_for", "open_filter", "splice"]
+__all__ = [
+    "Document",
+    "Splicer",
+    "by_public_id",
+    "documents_for",
+    "offline_records",
+    "open_filter",
+    "splice",
+]
 
 APPROXIMATE = LocationPrecision.approximate.value
 
@@ -63,6 +71,14 @@ _BY_PUBLIC_ID = {
     "postgresql": _select(
         "WHERE d.public_id = %(public_id)s AND d.view = 'full' AND d.lang IN ('', %(lang)s)"
     ),
+}
+
+# The stored offline records (view ``sync``: ``app.service_points.offline.stored_parts``).
+_OFFLINE = {
+    "sqlite": "SELECT point_id, served, head, tail FROM point_document WHERE point_id IN "
+    "(SELECT value FROM json_each(?)) AND view = 'sync' AND lang = ''",
+    "postgresql": "SELECT point_id, served, head, tail FROM point_document WHERE "
+    "point_id = ANY(%(ids)s) AND view = 'sync' AND lang = ''",
 }
 
 
@@ -132,6 +148,18 @@ def documents_for(
         else {"ids": list(ids), "view": view, "lang": key}
     )
     return _documents(reads.rows(_BY_IDS[dialect], params))
+
+
+def offline_records(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, bytes, bytes]]:
+    """The stored offline records of ``ids`` that have one: (original language, head, tail)
+    by point id (one statement)."""
+    if not ids:
+        return {}
+    connection = session.connection()
+    dialect = connection.dialect.name
+    params: Any = (orjson.dumps(list(ids)).decode(),) if dialect == "sqlite" else {"ids": list(ids)}
+    rows = connection.exec_driver_sql(_OFFLINE[dialect], params).fetchall()
+    return {row[0]: (row[1], bytes(row[2]), bytes(row[3])) for row in rows}
 
 
 def by_public_id(session: Session, public_id: str, *, key: str) -> Document | None:

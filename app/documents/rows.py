@@ -29,14 +29,16 @@ from app.public_points.rendering import (
     summary_frame,
     texts_of,
 )
-from app.service_points import opening_weeks
+from app.service_points import offline, opening_weeks
 from app.service_points.freshness import fresh_since
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus
 from app.service_points.records import PointRecord
 
-__all__ = ["VIEWS", "Parts", "parts_of", "render_rows"]
+__all__ = ["OFFLINE_VIEW", "VIEWS", "Parts", "parts_of", "render_rows"]
 
 VIEWS: tuple[PointView, ...] = ("full", "summary")
+# The offline record of sync pages and bundles, every language in one row (key ``""``).
+OFFLINE_VIEW = "sync"
 MARK = b',"lang_fallback":'
 _FIELD_LANG = b',"field_lang":'
 _FIELDS = {"full": TRANSLATABLE_FIELDS, "summary": NAME_ONLY}
@@ -172,6 +174,17 @@ def render_rows(
                     parts = found[order] = None if text == plain_text else frame.parts(record, text)
                 if parts is not None:
                     yield {**common, **_columns(view, tag, parts)}
+        stored = offline.stored_parts(record)
+        if stored is not None:
+            yield {
+                **common,
+                "view": OFFLINE_VIEW,
+                "lang": "",
+                "served": record.original_language,
+                "head": stored[0],
+                "tail": stored[1],
+                "verification": b"",
+            }
 
 
 def _columns(view: str, lang: str, parts: Parts) -> dict[str, Any]:

@@ -19,14 +19,11 @@ from typing import Any, Literal
 import brotli
 from sqlalchemy.orm import Session
 
-from app.alerts import offline as alerts_offline
 from app.db import Database
 from app.errors import NotFound
 from app.http_cache import etag_matches
 from app.journal import repository as journal_repository
 from app.metrics import observe_sync_build
-from app.service_areas import offline as areas_offline
-from app.service_points.records import load_records
 from app.signing import validity
 from app.signing.keyring import Keyring
 from app.sync import cursor as cursors
@@ -34,7 +31,7 @@ from app.sync import records, repository
 from app.sync.cursor import SyncCursor
 from app.sync.models import SyncBundle
 from app.sync.scope import Languages, Scope
-from app.sync.service import taxonomy
+from app.sync.service import alerts, area_services, countries, taxonomy
 
 __all__ = ["BUNDLE_FORMAT", "Bundle", "build_payload", "get_bundle"]
 
@@ -87,8 +84,7 @@ def build_payload(
         ids = repository.visible_point_ids(session, scope=scope, after_id=after, limit=_BATCH)
         if not ids:
             break
-        loaded = load_records(session, ids)
-        points.extend(records.point_record(loaded[i], languages) for i in ids if i in loaded)
+        points.extend(records.point_records(session, ids, languages).values())
         session.expunge_all()
         after = ids[-1]
     payload: dict[str, Any] = {
@@ -103,11 +99,11 @@ def build_payload(
             fingerprint=cursors.fingerprint(scope, languages),
         ),
         "stale_after_days": stale_after_days,
-        "countries": [records.country_record(session, country, languages, supported=supported)],
+        "countries": countries(session, country, languages, supported=supported),
         **taxonomy(session, languages),
         "points": points,
-        "alerts": alerts_offline.active_records(session, country, languages.pick),
-        "area_services": areas_offline.country_records(session, country, languages.pick),
+        "alerts": alerts(session, country, languages),
+        "area_services": area_services(session, country, languages),
     }
     return payload, state.value
 

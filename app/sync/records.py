@@ -1,25 +1,27 @@
 """The offline shape of each record: what sync pages and bundles carry.
 
-Records hold data, not the moment they were rendered: no ``open_now``, ``stale`` or distance
-(the app computes them from ``opening_hours`` and ``verification``), so the same data always
-gives the same bytes and ETag. Texts come per language (``texts``), so an app can switch
-languages offline and fall back field by field. Nulls, empty strings, lists and objects are
-left out.
+Records hold data, not the moment they were rendered: points are rendered, and pages dumped,
+as :mod:`app.service_points.offline` says. A page's points come from their stored form, kept
+current by every write in ``point_document`` (:func:`point_records`); the taxonomy and the
+country information are rendered here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 from sqlalchemy.orm import Session
 
 from app.countries import service as countries_service
+from app.documents import reading as documents
 from app.feedback.models import FeedbackTag
 from app.i18n.negotiation import negotiate
-from app.service_points.models import PointStatus, ServicePoint
-from app.service_points.records import PointRecord
+from app.service_points import offline
+from app.service_points.models import ServicePoint
+from app.service_points.offline import compact, dump
+from app.service_points.records import PointRecord, load_records
 from app.service_points.visibility import is_searchable
 from app.sync.scope import Languages
 from app.taxonomy.models import Audience, Category
@@ -33,33 +35,8 @@ __all__ = [
     "feedback_tag_record",
     "is_public",
     "point_record",
+    "point_records",
 ]
-
-
-def compact(value: Any) -> Any:
-    """``value`` without None, empty strings, empty lists or empty objects inside objects."""
-    # Exact type checks: records are plain dicts and lists, and this runs for every value
-    # of every record of a sync page (an ABC ``isinstance`` per value was a fifth of it).
-    kind = type(value)
-    if kind is dict:
-        out = {}
-        for key, item in value.items():
-            if type(item) is dict or type(item) is list:
-                item = compact(item)
-            if item is None or item == "" or item == [] or item == {}:
-                continue
-            out[key] = item
-        return out
-    if kind is list:
-        return [compact(item) if type(item) in (dict, list) else item for item in value]
-    if isinstance(value, Mapping):
-        return compact(dict(value))
-    return value
-
-
-def dump(payload: Mapping[str, Any]) -> bytes:
-    """Deterministic compact JSON (the bytes that are signed)."""
-    return orjson.dumps(compact(payload), option=orjson.OPT_UTC_Z)
 
 
 def is_public(point: ServicePoint) -> bool:
@@ -74,53 +51,28 @@ def _texts(
 
 
 def point_record(point: PointRecord, languages: Languages) -> dict[str, Any]:
-    """A point's offline record, from its plain record (``records.load_records``: loaded
-    set-based, without ORM objects, as the search does)."""
-    verified_by = point.verified_by
-    translations = point.translations
-    return {
-        "id": point.public_id,
-        "external_id": point.external_id,
-        # The public location (``records.load_records``): none when hidden.
-        "location": {"lat": point.lat, "lon": point.lon},
-        # Left out when exact, so records of exact points keep their bytes and ETags.
-        "location_precision": None
-        if point.location_precision == "exact"
-        else point.location_precision,
-        "country": point.country,
-        "locality": point.locality,
-        "timezone": point.timezone,
-        "categories": list(point.categories),
-        "audiences": sorted(point.audiences),
-        "spoken_languages": sorted(point.spoken_languages),
-        "contact": {
-            "phones": list(point.phones or []),
-            "email": point.email,
-            "website": point.website,
-            "whatsapp": point.whatsapp,
-        },
-        "opening_hours": point.opening_hours,
-        "free": point.free,
-        "status": PointStatus(point.status).value,
-        "organization": {"id": point.organization.slug, "name": point.organization.name},
-        "source": {
-            "title": point.source_title,
-            "url": point.source_url,
-            "publisher": point.source_publisher,
-            "as_of": point.source_as_of,
-            "sample": point.is_sample,
-        },
-        "verification": {
-            "last_verified_at": point.last_verified_at,
-            "verified_by": {"id": verified_by.slug, "name": verified_by.name}
-            if verified_by
-            else None,
-        },
-        "original_language": point.original_language,
-        "texts": _texts(translations, languages.pick(set(translations), point.original_language)),
-        "updated_at": point.updated_at,
-        "version": point.version,
-    }
+    """A point's offline record in ``languages`` (:func:`app.service_points.offline.
+    point_record`)."""
+    return offline.point_record(point, languages.pick)
+
+
+def point_records(session: Session, ids: Sequence[int], languages: Languages) -> dict[int, Any]:
+    """The offline records of these public points by id, in the order of ``ids``, from their
+    stored form (JSON fragments that :func:`dump` copies); rendered for any point the stored
+    documents do not hold (not built yet, or a translation without text)."""
+    stored = documents.offline_records(session, ids)
+    missing = [i for i in ids if i not in stored]
+    loaded = load_records(session, missing) if missing else {}
+    pick = languages.pick
+    out: dict[int, Any] = {}
+    for point_id in ids:
+        found = stored.get(point_id)
+        if found is not None:
+            original, head, tail = found
+            out[point_id] = orjson.Fragment(offline.select_texts(head, tail, original, pick))
+        elif point_id in loaded:
+            out[point_id] = point_record(loaded[point_id], languages)
+    return out
 
 
 def category_record(category: Category, languages: Languages) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.geo.sphere import BBox
 from app.i18n.negotiation import LanguagePreference
@@ -35,6 +36,13 @@ class Scope:
         return f"b:{box.min_lon!r},{box.min_lat!r},{box.max_lon!r},{box.max_lat!r}"
 
 
+@lru_cache(maxsize=256)
+def _expanded(tags: tuple[str, ...], default: str) -> tuple[str, ...]:
+    """:attr:`Languages.expanded` (asked for every record of a page: computed once)."""
+    preference = LanguagePreference(requested=tags, chain=tags, served=tags[0] if tags else default)
+    return preference.requested_expanded
+
+
 @dataclass(frozen=True, slots=True)
 class Languages:
     """The languages records carry: ``tags`` best first, or every language (``tags=None``).
@@ -53,11 +61,7 @@ class Languages:
 
     @property
     def expanded(self) -> tuple[str, ...]:
-        tags = self.tags or ()
-        preference = LanguagePreference(
-            requested=tags, chain=tags, served=tags[0] if tags else self.default
-        )
-        return preference.requested_expanded
+        return _expanded(self.tags or (), self.default)
 
     @property
     def key(self) -> str:

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Any, ClassVar
 
+import orjson
 from sqlalchemy.orm import Session
 
 from app.alerts import offline as alerts_offline
@@ -21,14 +22,24 @@ from app.errors import Gone
 from app.journal import repository as journal_repository
 from app.metrics import observe_sync_build
 from app.service_areas import offline as areas_offline
-from app.service_points.records import load_records
+from app.service_points.offline import fragment
 from app.signing import validity
 from app.sync import cursor as cursors
 from app.sync import records, repository
 from app.sync.cursor import SyncCursor
 from app.sync.scope import Languages, Scope
+from app.versioned_cache import VersionedCache
 
-__all__ = ["SYNC_FORMAT", "SyncExpired", "prune", "sync_page", "taxonomy"]
+__all__ = [
+    "SYNC_FORMAT",
+    "SyncExpired",
+    "alerts",
+    "area_services",
+    "countries",
+    "prune",
+    "sync_page",
+    "taxonomy",
+]
 
 SYNC_FORMAT = "rumbo-sync/1"
 _KIND_LISTS = {
@@ -40,6 +51,12 @@ _KIND_LISTS = {
     "alert": "alerts",
     "area_service": "area_services",
 }
+# Every snapshot starts with the taxonomy and the country's information, which change
+# rarely: kept rendered per data version (so never older than what another process wrote).
+_TAXONOMY: VersionedCache[dict[str, Any]] = VersionedCache()
+_COUNTRIES: VersionedCache[Any] = VersionedCache()
+_ALERTS: VersionedCache[list[tuple[dt.datetime, Any]]] = VersionedCache()
+_AREAS: VersionedCache[Any] = VersionedCache()
 
 
 class SyncExpired(Gone):
@@ -68,17 +85,57 @@ def _check(position: SyncCursor, epoch: str, state: journal_repository.Counter) 
         )
 
 
-def taxonomy(session: Session, languages: Languages) -> dict[str, list[dict[str, Any]]]:
-    """Every category, audience and feedback tag."""
-    return {
-        "categories": [
-            records.category_record(c, languages) for c in repository.categories(session)
-        ],
-        "audiences": [records.audience_record(a, languages) for a in repository.audiences(session)],
-        "feedback_tags": [
-            records.feedback_tag_record(t, languages) for t in repository.feedback_tags(session)
-        ],
-    }
+def taxonomy(session: Session, languages: Languages) -> dict[str, Any]:
+    """Every category, audience and feedback tag (lists dumped once per data version)."""
+
+    def build() -> dict[str, Any]:
+        return {
+            "categories": fragment(
+                [records.category_record(c, languages) for c in repository.categories(session)]
+            ),
+            "audiences": fragment(
+                [records.audience_record(a, languages) for a in repository.audiences(session)]
+            ),
+            "feedback_tags": fragment(
+                [
+                    records.feedback_tag_record(t, languages)
+                    for t in repository.feedback_tags(session)
+                ]
+            ),
+        }
+
+    return _TAXONOMY.get(session, (languages.tags, languages.default), build)
+
+
+def countries(
+    session: Session, code: str, languages: Languages, *, supported: frozenset[str]
+) -> Any:
+    """The list of the one country's record (dumped once per data version)."""
+
+    def build() -> Any:
+        return fragment([records.country_record(session, code, languages, supported=supported)])
+
+    return _COUNTRIES.get(session, (code, languages.tags, languages.default, supported), build)
+
+
+def alerts(session: Session, country: str, languages: Languages) -> list[Any]:
+    """The country's alerts that have not expired (rendered once per data version)."""
+
+    def build() -> list[tuple[dt.datetime, Any]]:
+        published = alerts_offline.published_records(session, country, languages.pick)
+        return [(expires, orjson.Fragment(records.dump(record))) for expires, record in published]
+
+    key = (country, languages.tags, languages.default)
+    return alerts_offline.carried_at(_ALERTS.get(session, key, build))
+
+
+def area_services(session: Session, country: str, languages: Languages) -> Any:
+    """The country's area services (dumped once per data version)."""
+
+    def build() -> Any:
+        return fragment(areas_offline.country_records(session, country, languages.pick))
+
+    return _AREAS.get(session, (country, languages.tags, languages.default), build)
 
 
 def _snapshot_page(
@@ -96,22 +153,15 @@ def _snapshot_page(
         payload["reset"] = True
         payload.update(taxonomy(session, languages))
         if scope.country is not None:
-            payload["countries"] = [
-                records.country_record(session, scope.country, languages, supported=supported)
-            ]
-            payload["alerts"] = alerts_offline.active_records(
-                session, scope.country, languages.pick
-            )
-            payload["area_services"] = areas_offline.country_records(
-                session, scope.country, languages.pick
-            )
+            payload["countries"] = countries(session, scope.country, languages, supported=supported)
+            payload["alerts"] = alerts(session, scope.country, languages)
+            payload["area_services"] = area_services(session, scope.country, languages)
     ids = repository.visible_point_ids(
         session, scope=scope, after_id=position.after_point or None, limit=limit + 1
     )
     more = len(ids) > limit
     ids = ids[:limit]
-    loaded = load_records(session, ids)
-    payload["points"] = [records.point_record(loaded[i], languages) for i in ids if i in loaded]
+    payload["points"] = list(records.point_records(session, ids, languages).values())
     if more:
         return payload, replace(position, after_point=ids[-1]), True
     return payload, SyncCursor(since=position.high), False
@@ -150,7 +200,7 @@ def _resolve(
     deleted: dict[str, list[str]] = defaultdict(list)
     for kind, wanted in keys.items():
         name = _KIND_LISTS[kind]
-        out: list[dict[str, Any]] = []
+        out: list[Any] = []
         if kind == "point":
             points = repository.points_by_public_id(session, wanted)
             shown = {
@@ -159,10 +209,10 @@ def _resolve(
                 if records.is_public(point)
                 and scope.contains(point.country, point.public_lat, point.public_lon)
             }
-            loaded = load_records(session, list(shown.values()))
+            stored = records.point_records(session, list(shown.values()), languages)
             for key in wanted:
-                if key in shown and shown[key] in loaded:
-                    out.append(records.point_record(loaded[shown[key]], languages))
+                if key in shown and shown[key] in stored:
+                    out.append(stored[shown[key]])
                 else:
                     deleted[name].append(key)
         elif kind == "alert":

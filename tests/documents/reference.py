@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.documents.models import PointDocument
-from app.documents.rows import VIEWS, parts_of
+from app.documents.rows import OFFLINE_VIEW, VIEWS, parts_of
 from app.i18n.negotiation import negotiate
 from app.public_points.rendering import Rendered
-from app.service_points import records
+from app.service_points import offline, records
 from app.service_points.freshness import fresh_since
 from app.service_points.records import PointRecord
 
@@ -72,6 +72,18 @@ def reference_rows(
                     "tail": parts.tail,
                     "verification": parts.verification,
                 }
+        # The offline record of sync pages and bundles (app/service_points/offline.py).
+        kept = offline.stored_parts(record)
+        if kept is not None:
+            yield {
+                **common,
+                "view": OFFLINE_VIEW,
+                "lang": "",
+                "served": record.original_language,
+                "head": kept[0],
+                "tail": kept[1],
+                "verification": b"",
+            }
 
 
 def as_set(rows: Iterable[dict[str, Any]]) -> set[tuple[Any, ...]]:

@@ -42,6 +42,11 @@ def test_a_new_point_has_a_document_per_view_and_differing_language(db: Session)
     assert docs[("full", "en")].served == "en"
     assert b'"name":"Test shelter"' in docs[("full", "en")].head
     assert docs[("full", "")].head.endswith(b',"lang_fallback":')
+    # The offline record of sync pages and bundles: every language, in one row.
+    assert docs[("sync", "")].served == "es"
+    assert b'\nen\n{"name":"Test shelter"' in docs[("sync", "")].head
+    assert docs[("sync", "")].tail.startswith(b',"updated_at":')
+    assert ("sync", "en") not in docs
 
 
 def test_an_organisation_rename_rewrites_its_points(db: Session) -> None:
@@ -88,7 +93,7 @@ def test_a_bulk_batch_writes_its_documents(db: Session) -> None:
             PointDocument.public_id.in_(public_ids), PointDocument.lang == ""
         )
     ).all()
-    assert sorted(stored) == sorted(public_ids * 2)  # full and summary
+    assert sorted(stored) == sorted(public_ids * 3)  # full, summary and the offline record
 
 
 def test_a_language_added_gets_the_rows_it_reads_differently(db: Session) -> None:
