@@ -274,17 +274,17 @@ def open_at_minute(
 _OPEN_ROWS = {
     "sqlite": "SELECT d.point_id, d.hours, d.hours_until, d.opening_hours, d.timezone, "
     "d.country FROM point_document d WHERE d.point_id IN (SELECT value FROM json_each(?)) "
-    "AND d.view = 'full' AND d.lang = ''",
+    "AND d.view = 'full' AND d.lang = '' AND d.published",
     "postgresql": "SELECT d.point_id, d.hours, d.hours_until, d.opening_hours, d.timezone, "
     "d.country FROM point_document d WHERE d.point_id = ANY(%(ids)s) "
-    "AND d.view = 'full' AND d.lang = ''",
+    "AND d.view = 'full' AND d.lang = '' AND d.published",
 }
 
 
 def open_filter(session: Session, splicer: Splicer) -> Callable[[Sequence[int]], set[int]]:
-    """The ``open_now=true`` filter of ``app.public_points.service`` (the points whose hours
-    say open at the instant, whatever their status) read from the stored documents; a
-    point without one is evaluated from its hours as the rendering path does."""
+    """The ``open_now=true`` filter of ``app.public_points.service`` (the published points
+    whose hours say open at the instant) read from the stored documents; a point without
+    one is evaluated from its hours as the rendering path does."""
 
     def keep_open(ids: Sequence[int]) -> set[int]:
         if not ids:
@@ -302,6 +302,7 @@ def open_filter(session: Session, splicer: Splicer) -> Callable[[Sequence[int]],
                 None if row[1] is None else bytes(row[1]), row[2], row[3], row[4], row[5], splicer
             )
         }
+        # Not published (no row here) or no stored document: the rendering path's answer.
         missing = set(ids).difference(row[0] for row in rows)
         if missing:
             kept.update(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.service_points import visibility
 from app.service_points.models import (
+    PointStatus,
     ServicePoint,
     ServicePointAudience,
     ServicePointCategory,
@@ -87,14 +88,15 @@ def id_by_public_id(session: Session, public_id: str) -> int | None:
 
 
 def hours_of(session: Session, ids: Sequence[int]) -> list[tuple[int, str | None, str | None, str]]:
-    """(id, opening_hours, timezone, country) for the given ids."""
+    """(id, opening_hours, timezone, country) of the given ids that may be open: published
+    ones (a point temporarily closed or closed is not open, whatever its hours say)."""
     if not ids:
         return []
     rows: list[tuple[int, str | None, str | None, str]] = []
     for chunk_start in range(0, len(ids), 5000):
         chunk = ids[chunk_start : chunk_start + 5000]
         stmt = select(_sp.c.id, _sp.c.opening_hours, _sp.c.timezone, _sp.c.country).where(
-            _sp.c.id.in_(chunk)
+            _sp.c.id.in_(chunk), _sp.c.status == PointStatus.published.value
         )
         rows.extend(session.execute(stmt).all())
     return rows

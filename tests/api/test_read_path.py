@@ -181,3 +181,31 @@ def test_viewport_pages_from_its_centre_outwards(client, connection):
         # Ranked by the stored position (the API shows it to 6 decimals).
         distances = [reference_distance_m(*centre, *stored[item["id"]]) for item in seen]
         assert all(b >= a - 1e-6 for a, b in itertools.pairwise(distances))
+
+
+def test_open_now_lists_only_what_it_shows_as_open(client, connection):
+    """``open_now=true`` keeps the points whose items say ``"open_now": true``: a point
+    temporarily closed is not open, whatever its hours say (stored documents' hot path and
+    the rendering path, which GeoJSON takes)."""
+    geojson = {"Accept": "application/geo+json"}
+
+    def open_ids() -> tuple[set[str], set[str]]:
+        listed = _search(client, lang="es", open_now="true")["items"]
+        features = client.get(
+            "/v1/points",
+            params={"country": ISOLATED_COUNTRY, "lang": "es", "open_now": "true"},
+            headers=geojson,
+        ).json()["features"]
+        assert all(item["open_now"] is True for item in listed)
+        return {item["id"] for item in listed}, {f["id"] for f in features}
+
+    with scratch(connection) as session:
+        org = make_organization(session)
+        point = make_point(session, org, lat=-71.0, lon=10.0, country=ISOLATED_COUNTRY)
+        session.commit()
+        assert open_ids() == ({point.public_id}, {point.public_id})
+        stored = session.get(ServicePoint, point.id)
+        assert stored is not None
+        writing.set_status(session, stored, PointStatus.temporarily_closed)
+        session.commit()
+        assert open_ids() == (set(), set())
