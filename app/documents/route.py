@@ -152,17 +152,6 @@ async def _search(request: Request) -> Response | None:
         return None
     pref, key = resolved
     database: Database = request.app.state.database
-    mode = (
-        "near"
-        if query.near
-        else "bbox"
-        if query.bbox
-        else "route"
-        if query.route
-        else "text"
-        if query.q
-        else "list"
-    )
     grid = grid_of(request.app.state) if query.route is not None else None
     stale_after = _stale_after(request)
     primary = reads_primary(request)
@@ -175,7 +164,7 @@ async def _search(request: Request) -> Response | None:
     sessions = lean_session if lean else _plain_session
 
     def run() -> PageOut | None:
-        with observe_search(mode, database.dialect), sessions(maker) as session:
+        with observe_search(query.mode, database.dialect), sessions(maker) as session:
             if not _built_as_configured(request, session):
                 return None
             return search.search_page(

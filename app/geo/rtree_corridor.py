@@ -21,6 +21,7 @@ from app.geo.corridor import Candidates, walk_corridor
 from app.geo.results import AlongCursor, PostFilter, RouteCandidate
 from app.geo.route import Piece, Route
 from app.geo.sphere import BBox, boxes_around
+from app.raw_reads import reads_of
 
 __all__ = ["along_rtree"]
 
@@ -53,31 +54,28 @@ def along_rtree(
     in a box, filters and all; ``exact_sql``: one point's exact coordinates by id)."""
     conn = session.connection()
     stmt = Compiled(coarse, conn.dialect)
-    # Straight from the driver: thousands of rows near a town, without a result object
-    # each (the statement is compiled once per request, filters and all).
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    # Straight from the driver (app/raw_reads.py): thousands of rows near a town, without a
+    # result object each; the statement is compiled once per request, filters and all.
+    reads = reads_of(session)
 
     def candidates(pieces: Sequence[Piece]) -> Candidates:
         rows: list[tuple[int, float, float]] = []
         for piece in pieces:
             for box in boxes_around(*piece.mid, piece.half_m + corridor_m):
-                rows.extend(cursor.execute(stmt.sql, stmt.values(_box(box))).fetchall())
+                rows.extend(stmt.rows(reads, _box(box)))
         return _columns(rows)
 
     def exact(ids: Sequence[int]) -> tuple[list[float], list[float]]:
-        found = [cursor.execute(exact_sql, (pid,)).fetchone() for pid in ids]
+        found = [reads.rows(exact_sql, (pid,))[0] for pid in ids]
         return [row[0] for row in found], [row[1] for row in found]
 
-    try:
-        return walk_corridor(
-            route,
-            corridor_m,
-            limit=limit,
-            fetch=candidates,
-            after=after,
-            post_filter=post_filter,
-            exact=exact,
-            coarse_m=coarse_m,
-        )
-    finally:
-        cursor.close()
+    return walk_corridor(
+        route,
+        corridor_m,
+        limit=limit,
+        fetch=candidates,
+        after=after,
+        post_filter=post_filter,
+        exact=exact,
+        coarse_m=coarse_m,
+    )

@@ -21,9 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app import budget as request_budget
 from app.geo.sphere import BBox
 from app.journal.models import SyncChange
+from app.raw_reads import reads_of
 from app.service_points.models import ServicePoint, ServicePointCategory
 from app.service_points.visibility import searchable
 from app.taxonomy import repository as taxonomy_repository
@@ -169,19 +169,10 @@ def public_points(session: Session) -> list[GridRow]:
         # The request's statement timeout was its budget; the caller has extended that.
         conn.exec_driver_sql("SET LOCAL statement_timeout = '300s'")
     sql = str(_GRID_ALL.compile(conn, compile_kwargs={"literal_binds": True}))
-    # Straight from the driver: a million rows without a result object each. The driver's
-    # cursor passes no SQLAlchemy hook: SQLite's progress handler is armed here with the
-    # deadline as the caller extended it (it still held the request's own, and interrupted
-    # every rebuild at a million points, each request starting another).
-    fairy = conn.connection
-    request_budget.guard(fairy.info)
-    cursor = fairy.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql)
-        rows: list[GridRow] = list(cursor.fetchall())
-        return rows
-    finally:
-        cursor.close()
+    # Straight from the driver (app/raw_reads.py): a million rows without a result object
+    # each; the request's budget, as the caller extended it, is armed before the read.
+    rows: list[GridRow] = reads_of(session).rows(sql, ())
+    return rows
 
 
 _GRID_ALL = _grid_rows()

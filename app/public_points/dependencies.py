@@ -43,6 +43,17 @@ class PointQuery:
     route: Route | None = None
     corridor_m: int = DEFAULT_CORRIDOR_M
 
+    @property
+    def mode(self) -> str:
+        """The kind of search, as the metrics count it."""
+        if self.near:
+            return "near"
+        if self.bbox:
+            return "bbox"
+        if self.route:
+            return "route"
+        return "text" if self.q else "list"
+
     def fingerprint_parts(self) -> dict[str, object]:
         # The view is left out: it changes the shape of the items, not which points come in
         # which order, so a cursor stays valid when a client switches views.

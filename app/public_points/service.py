@@ -101,18 +101,10 @@ def search(
 ) -> PageOut:
     """:func:`search_points` in a read session of its own (read replica when configured,
     unless ``primary``: staff read their own writes)."""
-    mode = (
-        "near"
-        if query.near
-        else "bbox"
-        if query.bbox
-        else "route"
-        if query.route
-        else "text"
-        if query.q
-        else "list"
-    )
-    with observe_search(mode, database.dialect), database.reader(primary=primary)() as session:
+    with (
+        observe_search(query.mode, database.dialect),
+        database.reader(primary=primary)() as session,
+    ):
         return search_points(
             session, backend, query, pref=pref, stale_after=stale_after, cache=cache
         )
