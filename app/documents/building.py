@@ -17,7 +17,7 @@ and its offline record for sync pages and bundles (:data:`OFFLINE_VIEW`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -40,6 +40,7 @@ __all__ = [
     "OFFLINE_VIEW",
     "built_default_language",
     "rebuild",
+    "rebuild_in_batches",
     "refresh",
     "refresh_batch",
     "refresh_hours",
@@ -49,6 +50,9 @@ __all__ = [
 K = TypeVar("K", int, str)
 _BATCH = 500
 _DEFAULT_SETTING = "default_language"
+# Present while ``rumbo documents rebuild`` runs batch after batch: the stored documents are
+# incomplete, so readers serve from the rendering path (and a crashed rebuild is redone).
+_REBUILDING_SETTING = "rebuilding"
 _INFO_DEFAULT = "rumbo.documents.default_language"
 _doc: Table = PointDocument.__table__  # type: ignore[assignment]
 _setting: Table = DocumentSetting.__table__  # type: ignore[assignment]
@@ -57,9 +61,24 @@ _tr: Table = ServicePointTranslation.__table__  # type: ignore[assignment]
 
 
 def built_default_language(connection: Connection) -> str | None:
-    """The default language the stored documents were built with (None: never built)."""
+    """The default language the stored documents were built with (None: never built, or a
+    rebuild is under way or was cut short: they are incomplete)."""
+    rows = connection.execute(
+        select(_setting.c.name, _setting.c.value).where(
+            _setting.c.name.in_((_DEFAULT_SETTING, _REBUILDING_SETTING))
+        )
+    )
+    found = {row[0]: row[1] for row in rows}
+    if _REBUILDING_SETTING in found:
+        return None
+    value = found.get(_DEFAULT_SETTING)
+    return str(value) if value is not None else None
+
+
+def _stored_default(connection: Connection) -> str | None:
+    """The default language documents are written with (a rebuild's, while it runs)."""
     found = connection.execute(
-        select(DocumentSetting.value).where(DocumentSetting.name == _DEFAULT_SETTING)
+        select(_setting.c.value).where(_setting.c.name == _DEFAULT_SETTING)
     ).scalar()
     return str(found) if found is not None else None
 
@@ -70,7 +89,7 @@ def _default_language(session: Session) -> str:
     found: str | None = session.info.get(_INFO_DEFAULT)
     if found is None:
         connection = session.connection()
-        found = built_default_language(connection)
+        found = _stored_default(connection)
         if found is None:
             found = str(Settings.model_fields["default_language"].default)
             _set_default(connection, found)
@@ -81,6 +100,12 @@ def _default_language(session: Session) -> str:
 def _set_default(connection: Connection, value: str) -> None:
     connection.execute(delete(_setting).where(_setting.c.name == _DEFAULT_SETTING))
     connection.execute(insert(_setting).values(name=_DEFAULT_SETTING, value=value))
+
+
+def _set_rebuilding(connection: Connection, rebuilding: bool) -> None:
+    connection.execute(delete(_setting).where(_setting.c.name == _REBUILDING_SETTING))
+    if rebuilding:
+        connection.execute(insert(_setting).values(name=_REBUILDING_SETTING, value="1"))
 
 
 def _tags(connection: Connection) -> list[str]:
@@ -224,21 +249,54 @@ def refresh_language(session: Session, tag: str) -> None:
     refresh(session, point_ids=list(ids.scalars()))
 
 
-def rebuild(session: Session, *, default_language: str) -> int:
-    """Every stored document again (settings changed, or an upgrade): returns how many
-    points have documents."""
-    connection = session.connection()
-    connection.execute(delete(_doc))
-    _set_default(connection, default_language)
-    session.info[_INFO_DEFAULT] = default_language
-    ids = list(
+def _shown_ids(connection: Connection) -> list[int]:
+    return list(
         connection.execute(
             select(_sp.c.id)
             .where(_sp.c.status != PointStatus.draft.value, _sp.c.deleted_at.is_(None))
             .order_by(_sp.c.id)
         ).scalars()
     )
+
+
+def rebuild(session: Session, *, default_language: str) -> int:
+    """Every stored document again (settings changed, or an upgrade), in ``session``'s
+    transaction: returns how many points have documents."""
+    connection = session.connection()
+    connection.execute(delete(_doc))
+    _set_default(connection, default_language)
+    _set_rebuilding(connection, False)
+    session.info[_INFO_DEFAULT] = default_language
+    ids = _shown_ids(connection)
     _write(session, ids)
+    return len(ids)
+
+
+def rebuild_in_batches(
+    sessions: Callable[[], Session], *, default_language: str, per_transaction: int
+) -> int:
+    """:func:`rebuild` in one short transaction per ``per_transaction`` points (a large
+    database's rebuild neither holds the write lock for minutes nor grows SQLite's
+    write-ahead log past what its lookups afford: they cost time in its size).
+
+    The first transaction empties the documents and marks them incomplete, so that readers
+    serve from the rendering path meanwhile (:func:`built_default_language` is None); writes
+    meanwhile store their points' documents as usual, with ``default_language``, and a batch
+    renders its points from their state when it runs. The last transaction marks the
+    documents complete; a rebuild cut short leaves them marked incomplete, and
+    ``rumbo migrate`` (:func:`app.documents.cli.ensure_built`) runs it again."""
+    with sessions() as session, session.begin():
+        connection = session.connection()
+        connection.execute(delete(_doc))
+        _set_default(connection, default_language)
+        _set_rebuilding(connection, True)
+        ids = _shown_ids(connection)
+    for start in range(0, len(ids), per_transaction):
+        with sessions() as session, session.begin():
+            session.info[_INFO_DEFAULT] = default_language
+            _write(session, ids[start : start + per_transaction])
+    with sessions() as session, session.begin():
+        _set_rebuilding(session.connection(), False)
     return len(ids)
 
 

@@ -15,7 +15,12 @@ import typer
 from sqlalchemy import func, select
 
 from app.db import Database
-from app.documents.building import OFFLINE_VIEW, built_default_language, rebuild, refresh_hours
+from app.documents.building import (
+    OFFLINE_VIEW,
+    built_default_language,
+    rebuild_in_batches,
+    refresh_hours,
+)
 from app.documents.models import PointDocument
 from app.service_points.models import PointStatus, ServicePoint
 from app.settings import get_settings
@@ -25,13 +30,16 @@ __all__ = ["documents_cli", "ensure_built", "extend_hours"]
 # A horizon ending within this is moved on (the new one runs to the end of next week).
 _WITHIN = dt.timedelta(days=7)
 _PER_TRANSACTION = 2_000
+# Points per transaction of a rebuild: a few seconds of the write lock at most.
+_PER_REBUILD = 5_000
 
 documents_cli = typer.Typer(help="The stored public documents of points (the read model).")
 
 
 def _rebuild(database: Database, default_language: str) -> int:
-    with database.session() as session, session.begin():
-        return rebuild(session, default_language=default_language)
+    return rebuild_in_batches(
+        database.session, default_language=default_language, per_transaction=_PER_REBUILD
+    )
 
 
 def ensure_built(database_url: str, default_language: str) -> bool:
@@ -89,7 +97,8 @@ def extend_hours(database_url: str) -> int:
 
 @documents_cli.command("rebuild")
 def rebuild_command() -> None:
-    """Render every visible point's documents again, in one transaction."""
+    """Render every visible point's documents again, a few thousand points per transaction
+    (meanwhile the API serves from the rendering path)."""
     settings = get_settings()
     database = Database(settings.database_url)
     started = time.perf_counter()
