@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.documents.models import DocumentSetting, PointDocument
-from app.documents.rows import OFFLINE_VIEW, VIEWS, render_rows
+from app.documents.rows import FORMAT, OFFLINE_VIEW, VIEWS, render_rows
 from app.i18n.negotiation import negotiate
 from app.languages.models import Language
 from app.organizations.models import Organization
@@ -53,6 +53,8 @@ _DEFAULT_SETTING = "default_language"
 # Present while ``rumbo documents rebuild`` runs batch after batch: the stored documents are
 # incomplete, so readers serve from the rendering path (and a crashed rebuild is redone).
 _REBUILDING_SETTING = "rebuilding"
+# The format of the rows (``rows.FORMAT``) they were built with; absent: format 1.
+_FORMAT_SETTING = "format"
 _INFO_DEFAULT = "rumbo.documents.default_language"
 _doc: Table = PointDocument.__table__  # type: ignore[assignment]
 _setting: Table = DocumentSetting.__table__  # type: ignore[assignment]
@@ -61,15 +63,16 @@ _tr: Table = ServicePointTranslation.__table__  # type: ignore[assignment]
 
 
 def built_default_language(connection: Connection) -> str | None:
-    """The default language the stored documents were built with (None: never built, or a
-    rebuild is under way or was cut short: they are incomplete)."""
+    """The default language the stored documents were built with (None: never built, built
+    by a release that stored another format, or a rebuild is under way or was cut short:
+    they are incomplete)."""
     rows = connection.execute(
         select(_setting.c.name, _setting.c.value).where(
-            _setting.c.name.in_((_DEFAULT_SETTING, _REBUILDING_SETTING))
+            _setting.c.name.in_((_DEFAULT_SETTING, _REBUILDING_SETTING, _FORMAT_SETTING))
         )
     )
     found = {row[0]: row[1] for row in rows}
-    if _REBUILDING_SETTING in found:
+    if _REBUILDING_SETTING in found or found.get(_FORMAT_SETTING, "1") != str(FORMAT):
         return None
     value = found.get(_DEFAULT_SETTING)
     return str(value) if value is not None else None
@@ -93,6 +96,7 @@ def _default_language(session: Session) -> str:
         if found is None:
             found = str(Settings.model_fields["default_language"].default)
             _set_default(connection, found)
+            _set_rebuilding(connection, False)
         session.info[_INFO_DEFAULT] = found
     return found
 
@@ -103,9 +107,13 @@ def _set_default(connection: Connection, value: str) -> None:
 
 
 def _set_rebuilding(connection: Connection, rebuilding: bool) -> None:
-    connection.execute(delete(_setting).where(_setting.c.name == _REBUILDING_SETTING))
+    """Mark the documents incomplete, or complete and in this release's format."""
+    names = (_REBUILDING_SETTING, _FORMAT_SETTING)
+    connection.execute(delete(_setting).where(_setting.c.name.in_(names)))
     if rebuilding:
         connection.execute(insert(_setting).values(name=_REBUILDING_SETTING, value="1"))
+    else:
+        connection.execute(insert(_setting).values(name=_FORMAT_SETTING, value=str(FORMAT)))
 
 
 def _tags(connection: Connection) -> list[str]:

@@ -34,11 +34,15 @@ from app.service_points.freshness import fresh_since
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus
 from app.service_points.records import PointRecord
 
-__all__ = ["OFFLINE_VIEW", "VIEWS", "Parts", "parts_of", "render_rows"]
+__all__ = ["FORMAT", "OFFLINE_VIEW", "VIEWS", "Parts", "parts_of", "render_rows"]
 
 VIEWS: tuple[PointView, ...] = ("full", "summary")
 # The offline record of sync pages and bundles, every language in one row (key ``""``).
 OFFLINE_VIEW = "sync"
+# The format of the rows written here: bump it with any change to what they hold (bytes,
+# columns, keys). Documents built in another format are not served, and ``rumbo migrate``
+# builds them again (``app.documents.cli.ensure_built``).
+FORMAT = 1
 MARK = b',"lang_fallback":'
 _FIELD_LANG = b',"field_lang":'
 _FIELDS = {"full": TRANSLATABLE_FIELDS, "summary": NAME_ONLY}

@@ -9,12 +9,13 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.documents.building import built_default_language, rebuild_in_batches
 from app.documents.cli import ensure_built
-from app.documents.models import PointDocument
+from app.documents.models import DocumentSetting, PointDocument
+from app.documents.rows import FORMAT
 from app.languages.models import Language
 from app.service_points import writing
 from app.service_points.inputs import ServicePointUpdate
@@ -128,3 +129,33 @@ def test_a_rebuild_cut_short_is_redone(
         shown = _shown(session)
         assert stored(session, shown) == fresh(session, shown, _tags(session))
     assert ensure_built(url, "es") is False
+
+
+def test_documents_of_another_format_are_not_served_and_migrate_builds_them(
+    fresh_app: Callable[..., tuple[FastAPI, str]],
+) -> None:
+    app, url = fresh_app(seed=True)
+    database = app.state.database
+    with TestClient(app) as client:
+        before = client.get(NEAR)
+        with database.session() as session, session.begin():
+            assert built_default_language(session.connection()) == "es"
+            # As an older release left them: other bytes, another format.
+            session.execute(
+                update(DocumentSetting)
+                .where(DocumentSetting.name == "format")
+                .values(value=str(FORMAT - 1))
+            )
+            session.execute(update(PointDocument).values(version=PointDocument.version + 100))
+        app.state.documents_built = None  # the half-minute memo of the check
+        with database.session() as session:
+            assert built_default_language(session.connection()) is None
+        during = client.get(NEAR)
+        assert during.status_code == 200 and during.content == before.content
+        assert ensure_built(url, "es") is True
+        app.state.documents_built = None
+        assert client.get(NEAR).content == before.content
+    with database.session() as session:
+        assert built_default_language(session.connection()) == "es"
+        shown = _shown(session)
+        assert stored(session, shown) == fresh(session, shown, _tags(session))
