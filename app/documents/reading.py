@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 APPROXIMATE = LocationPrecision.approximate.value
+OUTSIDE = opening_weeks.OUTSIDE
+ANSWERS = opening_weeks.ANSWERS
 
 _COLUMNS = (
     "d.point_id, d.lang, d.served, d.head, d.tail, d.verification, d.published, "
@@ -298,19 +300,32 @@ class Splicer:
         """The JSON of one point, byte for byte what ``rendering.finish`` gives for the
         same point, request and instant."""
         published = doc.published
-        fallback = self.fallbacks.get(doc.served)
+        served = doc.served
+        fallback = self.fallbacks.get(served)
         if fallback is None:
-            fallback = self.fallbacks[doc.served] = _TRUE_FALSE[self.pref.is_fallback(doc.served)]
+            fallback = self.fallbacks[served] = _TRUE_FALSE[self.pref.is_fallback(served)]
         parts = [doc.head, fallback, doc.tail]
         if distance_m is not None:
-            precision = doc.location_precision
-            parts.append(b',"distance_m":%d' % round(shown_distance(distance_m, precision)))
-            if precision == APPROXIMATE:
+            if doc.location_precision == APPROXIMATE:
+                shown = shown_distance(distance_m, APPROXIMATE)
+                parts.append(b',"distance_m":%d' % round(shown))
                 low, high = distance_range(distance_m)
                 parts.append(b',"distance_range_m":[%d,%d]' % (low, high))
+            else:  # shown as measured
+                parts.append(b',"distance_m":%d' % round(distance_m))
         if along is not None:
             parts.append(b',"along_m":%d,"off_route_m":%d' % (round(along[0]), round(along[1])))
-        opened = self.open_now(doc)
+        # ``open_now`` (as :meth:`open_now`, inline: once per point of every page).
+        opened: bool | None = False
+        if published:
+            hours, until = doc.hours, doc.hours_until
+            state = OUTSIDE
+            if hours is not None and until is not None:
+                state = opening_weeks.state_at(hours, until, self.minute)
+            if state != OUTSIDE:
+                opened = ANSWERS[state]
+            else:
+                opened = open_at(doc.opening_hours, doc.timezone, doc.country, self.at)
         if opened is not None:
             parts.append(b',"open_now":' + _TRUE_FALSE[opened])
         fresh = doc.fresh_since_us
