@@ -262,14 +262,11 @@ class SqliteBackend:
             width = min(width, max(MIN_RADIUS_M, after.span_m * 1.5))
             may_count = False
         cell = None
-        remembered = False
         if after is None and inside is None and not where and post_filter is None:
             cell = (round(lat * 100), round(lon * 100), limit)
             known = self._widths.get(cell)
             if known is not None:
                 width = min(reach, max(MIN_RADIUS_M, known))
-                # It held a first page here last time: fetch at once (no count first).
-                remembered = True
         lower = min(reach, MIN_RADIUS_M)  # no width below this is worth a round
         too_dense = math.inf  # smallest width known to hold more than DENSE_CAP points
         density: float | None = None  # points per square metre of box, once measured
@@ -284,7 +281,6 @@ class SqliteBackend:
             # the R*Tree is cheap, fetching exact coordinates costs a lookup per row.
             if (
                 may_count
-                and not remembered
                 and width > 0.0
                 and counts < MAX_COUNTS
                 and too_dense / width > 1.1
@@ -304,11 +300,6 @@ class SqliteBackend:
                         continue
             rows = [row for b in boxes for row in run(session, fetch, {**_params(b), **ring})]
             density = len(rows) / area if area else None
-            if remembered and len(rows) > DENSE_CAP:
-                # A crowd came since (an import): the next search here counts first again.
-                cell = None
-                self._widths.pop((round(lat * 100), round(lon * 100), limit), None)
-            remembered = False
             if inside is None and after is None:  # a first page of nearest (most requests)
                 scored = [
                     (d, pid) for pid, plat, plon in rows if (d := distance(plat, plon)) <= radius
