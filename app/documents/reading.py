@@ -80,12 +80,16 @@ _BY_PUBLIC_ID = {
 # A search statement carrying the documents of its candidates (PostgreSQL: one round trip
 # for both; :class:`DocumentsRider`): each candidate's row in the language's own document
 # where there is one (the one ``_documents`` keeps), else in the plain one.
+# Only the first ``rumbo_n`` candidates in the search's order (a page's worth) carry theirs:
+# a document is looked up one at a time here, dearer than in a batch by ids.
 _CARRYING = "WITH k (k_id, k_lat, k_lon) AS ("
 _CARRIED = (
-    ") SELECT k.k_id, k.k_lat, k.k_lon, d.* FROM k LEFT JOIN LATERAL (SELECT "  # noqa: S608
+    "), r AS (SELECT k.*, row_number() OVER () AS k_rank FROM k) "  # noqa: S608
+    "SELECT r.k_id, r.k_lat, r.k_lon, d.* FROM r LEFT JOIN LATERAL (SELECT "
     + _COLUMNS
-    + " FROM point_document d WHERE d.point_id = k.k_id AND d.view = %(rumbo_view)s "
-    "AND d.lang IN ('', %(rumbo_lang)s) ORDER BY d.lang DESC LIMIT 1) d ON true"
+    + " FROM point_document d WHERE r.k_rank <= %(rumbo_n)s AND d.point_id = r.k_id "
+    "AND d.view = %(rumbo_view)s AND d.lang IN ('', %(rumbo_lang)s) "
+    "ORDER BY d.lang DESC LIMIT 1) d ON true"
 )
 
 # The stored offline records (view ``sync``: ``app.service_points.offline.stored_parts``).
@@ -158,10 +162,10 @@ class DocumentsRider:
 
     __slots__ = ("carried", "key", "params", "view")
 
-    def __init__(self, view: PointView, key: str) -> None:
+    def __init__(self, view: PointView, key: str, wanted: int) -> None:
         self.view = view
         self.key = key
-        self.params: dict[str, Any] = {"rumbo_view": view, "rumbo_lang": key}
+        self.params: dict[str, Any] = {"rumbo_view": view, "rumbo_lang": key, "rumbo_n": wanted}
         self.carried: dict[int, Any] = {}
 
     def wrap(self, sql: str) -> str:
@@ -182,15 +186,18 @@ class DocumentsRider:
         return _documents([carried[i] for i in ids])
 
 
-def carry_documents(session: Session, view: PointView, key: str) -> DocumentsRider | None:
-    """Have the search's statement carry its candidates' documents (PostgreSQL, lean
-    sessions: see :class:`DocumentsRider`); the rider, to give :func:`documents_for`."""
+def carry_documents(
+    session: Session, view: PointView, key: str, wanted: int
+) -> DocumentsRider | None:
+    """Have the search's statement carry the documents of its first ``wanted`` candidates
+    (PostgreSQL, lean sessions: see :class:`DocumentsRider`); the rider, to give
+    :func:`documents_for`."""
     if not is_lean(session):
         return None
     reads = reads_of(session)
     if reads.dialect != "postgresql":
         return None
-    rider = DocumentsRider(view, key)
+    rider = DocumentsRider(view, key, wanted)
     reads.carry(rider)
     return rider
 

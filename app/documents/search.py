@@ -38,6 +38,8 @@ from app.raw_reads import is_lean, reads_of
 
 __all__ = ["get_item", "search_page"]
 
+_ANY_CANDIDATE = 1_000_000
+
 
 def search_page(
     session: Session,
@@ -60,7 +62,10 @@ def search_page(
         # The data version (alerts and area services key their caches on it) goes with
         # the search's first statement: on PostgreSQL one round trip fewer.
         reads_of(session).send_along(DATA_VERSION_SQL)
-    carried = carry_documents(session, query.view, key) if query.route is None else None
+    # A page of nearest points is, but for ties, the search's first candidates; a viewport
+    # drops those outside the box, so any may be on its page.
+    wanted = query.limit + 2 if query.bbox is None else _ANY_CANDIDATE
+    carried = carry_documents(session, query.view, key, wanted) if query.route is None else None
     post_filter = open_filter(session, splicer) if query.open_now else None
     found = points_service.find_page(
         session,

@@ -86,7 +86,7 @@ def test_the_data_version_goes_with_the_next_statement(connection: Connection) -
 
 
 def test_a_rider_gives_documents_only_when_it_carried_them_all() -> None:
-    rider = DocumentsRider("full", "en")
+    rider = DocumentsRider("full", "en", 2)
     document = (7, "en", "en", b"{", b"}", b"{", True, None, None, "CO", None, "exact")
     document += (8.4, -76.7, 3, None, None, False)
     # Candidate 8 has no stored document (a LEFT JOIN's nulls): it is not carried.
