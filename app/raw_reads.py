@@ -23,33 +23,81 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import budget
 
-__all__ = ["RawReads", "is_lean", "lean_session", "reads_of"]
+__all__ = ["RawReads", "Rider", "is_lean", "lean_session", "reads_of"]
 
 _KEY = "rumbo.raw_reads"
+
+
+class Rider(Protocol):
+    """A read joined to a search statement (:meth:`RawReads.carry`): ``wrap`` makes the
+    joined statement of a search's SQL (whose first column is a point id), ``params`` are
+    its own parameters, ``keep`` takes the joined rows and gives back the search's own."""
+
+    params: dict[str, Any]
+
+    def wrap(self, sql: str) -> str: ...
+
+    def keep(self, rows: list[Any]) -> list[Any]: ...
 
 
 class RawReads:
     """Statements on one DB-API connection (``dialect``: ``sqlite`` or ``postgresql``)."""
 
-    __slots__ = ("_cursor", "_info", "dialect")
+    __slots__ = ("_along", "_connection", "_cursor", "_info", "_kept", "_rider", "dialect")
 
     def __init__(self, dbapi_connection: Any, info: dict[Any, Any], dialect: str) -> None:
+        self._connection = dbapi_connection
         self._cursor = dbapi_connection.cursor()
         self._info = info
         self.dialect = dialect
+        self._along: str | None = None
+        self._kept: dict[str, list[Any]] = {}
+        self._rider: Rider | None = None
+
+    def send_along(self, sql: str) -> None:
+        """On PostgreSQL, send ``sql`` (a constant statement without parameters that the
+        request will run) in one pipeline with the next statement: one round trip for
+        both; its rows wait here for ``rows(sql, ())``. Elsewhere nothing changes."""
+        if self.dialect == "postgresql":
+            self._along = sql
+
+    def carry(self, rider: Rider) -> None:
+        """On PostgreSQL, let the next search statement (:meth:`search_rows`) carry
+        ``rider``'s read: one statement, one round trip, for both. Elsewhere nothing."""
+        if self.dialect == "postgresql":
+            self._rider = rider
+
+    def search_rows(self, sql: str, params: dict[str, Any] | Sequence[Any]) -> list[Any]:
+        """Every row of a search statement (named parameters on PostgreSQL), with the read
+        of a rider given to :meth:`carry` joined to it the first time."""
+        rider, self._rider = self._rider, None
+        if rider is None or not isinstance(params, dict):
+            return self.rows(sql, params)
+        return rider.keep(self.rows(rider.wrap(sql), {**params, **rider.params}))
 
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> list[Any]:
         """Every row of ``sql`` (tuples)."""
+        kept = self._kept.pop(sql, None) if self._kept and not params else None
+        if kept is not None:
+            return kept
         budget.guard(self._info)
         cursor = self._cursor
-        cursor.execute(sql, params)
+        along, self._along = self._along, None
+        if along is not None and along != sql:
+            other = self._connection.cursor()
+            with self._connection.pipeline():
+                other.execute(along)
+                cursor.execute(sql, params)
+            self._kept[along] = other.fetchall()
+        else:
+            cursor.execute(sql, params)
         rows: list[Any] = cursor.fetchall()
         return rows
 

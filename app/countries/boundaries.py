@@ -68,6 +68,13 @@ NEAR_COAST_KM = 25.0
 EARTH_RADIUS_KM = 6371.0088
 
 
+# The cells of containing()'s memory: 1/16 degree (about 7 km), a power of two, so a cell's
+# edges are exact; at most MAX_CELLS cells remembered (about 100 bytes each).
+CELLS_PER_DEGREE = 16
+MAX_CELLS = 65_536
+_UNKNOWN = (False, "")
+
+
 class Surface(StrEnum):
     LAND = "land"
     SEA = "sea"
@@ -113,6 +120,8 @@ class Boundaries:
         anchors = shapely.get_coordinates(shapely.point_on_surface(self._parts))
         shapely.intersects_xy(self._parts, anchors[:, 0], anchors[:, 1])
         self._tree = shapely.STRtree(self._parts)
+        # :meth:`containing`'s answers by cell (a near-me page asks it for every centre).
+        self._cells: dict[tuple[int, int], tuple[bool, str | None] | None] = {}
 
     @classmethod
     def from_geojson(cls, path: Path) -> Boundaries:
@@ -151,11 +160,37 @@ class Boundaries:
         return Location(Surface.SEA, nearest_code=near[1], nearest_km=near[0])
 
     def containing(self, lat: float, lon: float) -> tuple[bool, str | None]:
-        """(whether a polygon holds the point, its ISO code: None where disputed)."""
+        """(whether a polygon holds the point, its ISO code: None where disputed).
+
+        Answered from the point's cell (:meth:`_cell`) where the cell lies inside one part
+        or touches none, else by the parts themselves."""
+        key = (math.floor(lat * CELLS_PER_DEGREE), math.floor(lon * CELLS_PER_DEGREE))
+        cells = self._cells
+        found = cells.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            if len(cells) >= MAX_CELLS:
+                cells.clear()
+            found = cells[key] = self._cell(*key)
+        if found is not None:
+            return found
         for index in self._tree.query(shapely.Point(lon, lat)):
             if shapely.intersects_xy(self._parts[index], lon, lat):
                 return True, self._codes[index]
         return False, None
+
+    def _cell(self, row: int, column: int) -> tuple[bool, str | None] | None:
+        """What :meth:`containing` answers for every point of a cell when that is one
+        answer: no part touches the cell (False, None), or the cell lies in the interior of
+        the one part that touches it (True, its code); None when the parts must be asked."""
+        step = 1.0 / CELLS_PER_DEGREE
+        # The cell's corners are exact (a power of two per degree), its edges included.
+        box = shapely.box(column * step, row * step, (column + 1) * step, (row + 1) * step)
+        touching = self._tree.query(box, predicate="intersects")
+        if len(touching) == 0:
+            return False, None
+        if len(touching) == 1 and shapely.contains_properly(self._parts[touching[0]], box):
+            return True, self._codes[int(touching[0])]
+        return None
 
     def land_codes(self, lats: Sequence[float], lons: Sequence[float]) -> list[str | None]:
         """For many points at once (one vectorised query): the country of each point that

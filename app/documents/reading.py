@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -27,15 +27,17 @@ from sqlalchemy.orm import Session
 from app.alerts.coverage import active_set
 from app.i18n.negotiation import LanguagePreference
 from app.public_points.rendering import PointView, dump, open_at
-from app.raw_reads import reads_of
+from app.raw_reads import is_lean, reads_of
 from app.service_points import opening_weeks, repository
 from app.service_points.precision import LocationPrecision, distance_range, shown_distance
 from app.tasks import service as tasks_service
 
 __all__ = [
     "Document",
+    "DocumentsRider",
     "Splicer",
     "by_public_id",
+    "carry_documents",
     "documents_for",
     "offline_records",
     "open_filter",
@@ -43,6 +45,8 @@ __all__ = [
 ]
 
 APPROXIMATE = LocationPrecision.approximate.value
+OUTSIDE = opening_weeks.OUTSIDE
+ANSWERS = opening_weeks.ANSWERS
 
 _COLUMNS = (
     "d.point_id, d.lang, d.served, d.head, d.tail, d.verification, d.published, "
@@ -73,6 +77,21 @@ _BY_PUBLIC_ID = {
     ),
 }
 
+# A search statement carrying the documents of its candidates (PostgreSQL: one round trip
+# for both; :class:`DocumentsRider`): each candidate's row in the language's own document
+# where there is one (the one ``_documents`` keeps), else in the plain one.
+# Only the first ``rumbo_n`` candidates in the search's order (a page's worth) carry theirs:
+# a document is looked up one at a time here, dearer than in a batch by ids.
+_CARRYING = "WITH k (k_id, k_lat, k_lon) AS ("
+_CARRIED = (
+    "), r AS (SELECT k.*, row_number() OVER () AS k_rank FROM k) "  # noqa: S608
+    "SELECT r.k_id, r.k_lat, r.k_lon, d.* FROM r LEFT JOIN LATERAL (SELECT "
+    + _COLUMNS
+    + " FROM point_document d WHERE r.k_rank <= %(rumbo_n)s AND d.point_id = r.k_id "
+    "AND d.view = %(rumbo_view)s AND d.lang IN ('', %(rumbo_lang)s) "
+    "ORDER BY d.lang DESC LIMIT 1) d ON true"
+)
+
 # The stored offline records (view ``sync``: ``app.service_points.offline.stored_parts``).
 _OFFLINE = {
     "sqlite": "SELECT point_id, served, head, tail FROM point_document WHERE point_id IN "
@@ -82,9 +101,10 @@ _OFFLINE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Document:
-    """One stored document as read (the columns of ``_COLUMNS``, in order)."""
+    """One stored document as read (the columns of ``_COLUMNS``, in order; not frozen:
+    a frozen dataclass of 18 fields costs 7 µs to make, a page reads 20 to 40)."""
 
     point_id: int
     lang: str
@@ -134,12 +154,70 @@ def _documents(rows: Sequence[Any]) -> dict[int, Document]:
     return out
 
 
+class DocumentsRider:
+    """The stored documents of a search's candidates, read by the search statement itself
+    (:meth:`app.raw_reads.RawReads.carry`): on PostgreSQL the page's documents then cost
+    no round trip of their own. A page whose points were not all among them (a search of
+    several rounds) reads them as usual."""
+
+    __slots__ = ("carried", "key", "params", "view")
+
+    def __init__(self, view: PointView, key: str, wanted: int) -> None:
+        self.view = view
+        self.key = key
+        self.params: dict[str, Any] = {"rumbo_view": view, "rumbo_lang": key, "rumbo_n": wanted}
+        self.carried: dict[int, Any] = {}
+
+    def wrap(self, sql: str) -> str:
+        return _CARRYING + sql + _CARRIED
+
+    def keep(self, rows: list[Any]) -> list[Any]:
+        carried = self.carried
+        for row in rows:
+            if row[3] is not None:
+                carried[row[0]] = row[3:]
+        return [row[:3] for row in rows]
+
+    def documents(self, ids: Sequence[int], view: PointView, key: str) -> dict[int, Document]:
+        """The documents of ``ids`` if all of them were carried, else {}."""
+        carried = self.carried
+        if view != self.view or key != self.key or not all(i in carried for i in ids):
+            return {}
+        return _documents([carried[i] for i in ids])
+
+
+def carry_documents(
+    session: Session, view: PointView, key: str, wanted: int
+) -> DocumentsRider | None:
+    """Have the search's statement carry the documents of its first ``wanted`` candidates
+    (PostgreSQL, lean sessions: see :class:`DocumentsRider`); the rider, to give
+    :func:`documents_for`."""
+    if not is_lean(session):
+        return None
+    reads = reads_of(session)
+    if reads.dialect != "postgresql":
+        return None
+    rider = DocumentsRider(view, key, wanted)
+    reads.carry(rider)
+    return rider
+
+
 def documents_for(
-    session: Session, ids: Sequence[int], *, view: PointView, key: str
+    session: Session,
+    ids: Sequence[int],
+    *,
+    view: PointView,
+    key: str,
+    carried: DocumentsRider | None = None,
 ) -> dict[int, Document]:
-    """The stored documents of ``ids`` in ``view`` for language key ``key`` (one statement)."""
+    """The stored documents of ``ids`` in ``view`` for language key ``key`` (one statement,
+    or none when the search's statement carried them all)."""
     if not ids:
         return {}
+    if carried is not None:
+        found = carried.documents(ids, view, key)
+        if found:
+            return found
     reads = reads_of(session)
     dialect = reads.dialect
     params: Any = (
@@ -188,6 +266,8 @@ class Splicer:
     now_us: int
     stale_after_us: int
     minute: int = 0
+    # ``lang_fallback`` by language served, worked out once a request.
+    fallbacks: dict[str, bytes] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -227,16 +307,32 @@ class Splicer:
         """The JSON of one point, byte for byte what ``rendering.finish`` gives for the
         same point, request and instant."""
         published = doc.published
-        parts = [doc.head, _TRUE_FALSE[self.pref.is_fallback(doc.served)], doc.tail]
+        served = doc.served
+        fallback = self.fallbacks.get(served)
+        if fallback is None:
+            fallback = self.fallbacks[served] = _TRUE_FALSE[self.pref.is_fallback(served)]
+        parts = [doc.head, fallback, doc.tail]
         if distance_m is not None:
-            precision = doc.location_precision
-            parts.append(b',"distance_m":%d' % round(shown_distance(distance_m, precision)))
-            if precision == APPROXIMATE:
+            if doc.location_precision == APPROXIMATE:
+                shown = shown_distance(distance_m, APPROXIMATE)
+                parts.append(b',"distance_m":%d' % round(shown))
                 low, high = distance_range(distance_m)
                 parts.append(b',"distance_range_m":[%d,%d]' % (low, high))
+            else:  # shown as measured
+                parts.append(b',"distance_m":%d' % round(distance_m))
         if along is not None:
             parts.append(b',"along_m":%d,"off_route_m":%d' % (round(along[0]), round(along[1])))
-        opened = self.open_now(doc)
+        # ``open_now`` (as :meth:`open_now`, inline: once per point of every page).
+        opened: bool | None = False
+        if published:
+            hours, until = doc.hours, doc.hours_until
+            state = OUTSIDE
+            if hours is not None and until is not None:
+                state = opening_weeks.state_at(hours, until, self.minute)
+            if state != OUTSIDE:
+                opened = ANSWERS[state]
+            else:
+                opened = open_at(doc.opening_hours, doc.timezone, doc.country, self.at)
         if opened is not None:
             parts.append(b',"open_now":' + _TRUE_FALSE[opened])
         fresh = doc.fresh_since_us

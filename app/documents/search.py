@@ -14,11 +14,19 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from app.documents.areas import area_services_near
-from app.documents.reading import Splicer, by_public_id, documents_for, open_filter, splice
+from app.documents.reading import (
+    Splicer,
+    by_public_id,
+    carry_documents,
+    documents_for,
+    open_filter,
+    splice,
+)
 from app.geo.base import SearchBackend
 from app.geo.corridor import FetchPieces, RouteCandidate
 from app.i18n.content import body_languages
 from app.i18n.negotiation import LanguagePreference
+from app.journal.repository import DATA_VERSION_SQL
 from app.maps.corridor import grid_candidates
 from app.maps.filters import MapFilters
 from app.maps.index import PointGrid
@@ -26,8 +34,11 @@ from app.public_points import service as points_service
 from app.public_points.dependencies import PointQuery
 from app.public_points.item import PointItem
 from app.public_points.service import PageOut
+from app.raw_reads import is_lean, reads_of
 
 __all__ = ["get_item", "search_page"]
+
+_ANY_CANDIDATE = 1_000_000
 
 
 def search_page(
@@ -47,6 +58,14 @@ def search_page(
     data version."""
     now = dt.datetime.now(dt.UTC)
     splicer = Splicer.of(pref, at=query.at, now=now, stale_after=stale_after)
+    if is_lean(session):
+        # The data version (alerts and area services key their caches on it) goes with
+        # the search's first statement: on PostgreSQL one round trip fewer.
+        reads_of(session).send_along(DATA_VERSION_SQL)
+    # A page of nearest points is, but for ties, the search's first candidates; a viewport
+    # drops those outside the box, so any may be on its page.
+    wanted = query.limit + 2 if query.bbox is None else _ANY_CANDIDATE
+    carried = carry_documents(session, query.view, key, wanted) if query.route is None else None
     post_filter = open_filter(session, splicer) if query.open_now else None
     found = points_service.find_page(
         session,
@@ -56,7 +75,7 @@ def search_page(
         corridor_source=_corridor_source(session, query, grid),
     )
     page, next_cursor, categories = found.page, found.next_cursor, found.categories
-    docs = documents_for(session, [c.id for c in page], view=query.view, key=key)
+    docs = documents_for(session, [c.id for c in page], view=query.view, key=key, carried=carried)
     if len(docs) != len(page):
         return None
     shown = [docs[c.id] for c in page]

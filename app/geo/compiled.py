@@ -49,4 +49,4 @@ class Compiled:
         return {**self._defaults, **params}
 
     def rows(self, reads: RawReads, params: Mapping[str, Any]) -> list[Any]:
-        return reads.rows(self.sql, self.values(params))
+        return reads.search_rows(self.sql, self.values(params))

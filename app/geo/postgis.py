@@ -31,7 +31,7 @@ from app.geo.results import (
 )
 from app.geo.ring import ring_clause, ring_params
 from app.geo.route import Piece, Route
-from app.geo.sphere import BBox, haversine_m
+from app.geo.sphere import BBox, haversine_from
 from app.geo.text import query_tokens
 from app.raw_reads import is_lean, reads_of
 
@@ -227,6 +227,7 @@ class PostgisBackend:
         compiled = sql.compiled.get(id(stmt)) if is_lean(session) else None
         conn = None if compiled is not None else session.connection()
         batch = limit + 8
+        distance = haversine_from(lat, lon)
         for _ in range(MAX_ROUNDS):
             try:
                 if compiled is not None:
@@ -244,7 +245,7 @@ class PostgisBackend:
                     raise
                 rows = self._within_radius(session.connection(), lat, lon, radius_m, where)
                 batch = len(rows) + 1
-            scored = sorted((haversine_m(lat, lon, plat, plon), pid) for pid, plat, plon in rows)
+            scored = sorted([(distance(plat, plon), pid) for pid, plat, plon in rows])
             farthest = scored[-1][0] if scored else 0.0
             scored = [
                 (d, pid)

@@ -48,7 +48,7 @@ from app.geo.results import (
 from app.geo.ring import ring_clause, ring_params
 from app.geo.route import Route
 from app.geo.rtree_corridor import along_rtree
-from app.geo.sphere import EARTH_RADIUS_M, MARGIN_DEG, BBox, boxes_around, haversine_m
+from app.geo.sphere import EARTH_RADIUS_M, MARGIN_DEG, BBox, boxes_around, haversine_from
 from app.geo.text import query_tokens
 from app.raw_reads import reads_of
 
@@ -271,6 +271,7 @@ class SqliteBackend:
         too_dense = math.inf  # smallest width known to hold more than DENSE_CAP points
         density: float | None = None  # points per square metre of box, once measured
         counts = 0
+        distance = haversine_from(lat, lon)
         for _ in range(MAX_ROUNDS):
             radius = floor + width
             boxes = _clipped(boxes_around(lat, lon, radius), inside)
@@ -299,13 +300,18 @@ class SqliteBackend:
                         continue
             rows = [row for b in boxes for row in run(session, fetch, {**_params(b), **ring})]
             density = len(rows) / area if area else None
-            scored = []
-            for pid, plat, plon in rows:
-                if inside is not None and not inside.contains(plat, plon):
-                    continue
-                d = haversine_m(lat, lon, plat, plon)
-                if d <= radius and (after is None or (d, pid) > (after.distance_m, after.id)):
-                    scored.append((d, pid))
+            if inside is None and after is None:  # a first page of nearest (most requests)
+                scored = [
+                    (d, pid) for pid, plat, plon in rows if (d := distance(plat, plon)) <= radius
+                ]
+            else:
+                scored = []
+                for pid, plat, plon in rows:
+                    if inside is not None and not inside.contains(plat, plon):
+                        continue
+                    d = distance(plat, plon)
+                    if d <= radius and (after is None or (d, pid) > (after.distance_m, after.id)):
+                        scored.append((d, pid))
             scored.sort()
             if post_filter is not None:
                 allowed = post_filter([pid for _, pid in scored])
