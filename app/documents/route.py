@@ -42,7 +42,7 @@ from app.documents.query import lean_query, parse_query
 from app.http_cache import version_etag
 from app.i18n.negotiation import LanguagePreference, negotiate
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
-from app.maps.index import grid_of
+from app.maps.refresh import grid_of
 from app.metrics import observe_search
 from app.public_points import item as points_item
 from app.public_points.hints import viewport_link

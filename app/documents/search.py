@@ -21,7 +21,7 @@ from app.i18n.content import body_languages
 from app.i18n.negotiation import LanguagePreference
 from app.maps.corridor import grid_candidates
 from app.maps.filters import MapFilters
-from app.maps.index import PointGrid
+from app.maps.refresh import PointGrid
 from app.public_points import service as points_service
 from app.public_points.dependencies import PointQuery
 from app.public_points.item import PointItem
