@@ -160,7 +160,7 @@ async def _search(request: Request) -> Response | None:
     # A plain spatial page reads through one connection's cursor (app/raw_reads.py); on
     # SQLite, whose reads are short and never wait for a lock, on the event loop itself
     # (no hand-off to a worker thread and back).
-    lean = lean_query(query)
+    lean = lean_query(query) or search.lean_route(query, grid)
     sessions = lean_session if lean else _plain_session
 
     def run() -> PageOut | None:

@@ -27,7 +27,7 @@ from app.public_points.dependencies import PointQuery
 from app.public_points.item import PointItem
 from app.public_points.service import PageOut
 
-__all__ = ["get_item", "search_page"]
+__all__ = ["get_item", "lean_route", "search_page"]
 
 
 def search_page(
@@ -86,16 +86,37 @@ def search_page(
     )
 
 
+def _grid_answers(query: PointQuery) -> bool:
+    """Whether a ``route`` search's filters are the grid index's (country, free)."""
+    return not (
+        query.categories
+        or query.audiences
+        or query.spoken_languages
+        or query.q
+        or query.verified_since is not None
+    )
+
+
+def lean_route(query: PointQuery, grid: PointGrid | None) -> bool:
+    """Whether a ``route`` search is read whole through one connection's cursor
+    (``app.raw_reads.lean_session``): its candidates come from a built grid index, its
+    documents as a nearest page's (no ``open_now``, whose filter reads through the
+    session)."""
+    return (
+        query.route is not None
+        and grid is not None
+        and grid.ready()
+        and _grid_answers(query)
+        and not query.open_now
+    )
+
+
 def _corridor_source(
     session: Session, query: PointQuery, grid: PointGrid | None
 ) -> FetchPieces | None:
-    if query.route is None or grid is None:
+    if query.route is None or grid is None or not _grid_answers(query):
         return None
     filters = MapFilters(countries=query.countries, free=query.free)
-    if query.categories or query.audiences or query.spoken_languages or query.q:
-        return None
-    if query.verified_since is not None:
-        return None
     points = grid.current(session)
     return (
         None if points is None else grid_candidates(points, query.route, query.corridor_m, filters)

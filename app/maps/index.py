@@ -69,11 +69,18 @@ def _compact(v: KeyArray) -> KeyArray:
     return (v | (v >> np.uint64(16))) & np.uint64(0x00000000FFFFFFFF)
 
 
+def _spread_int(v: int) -> int:
+    """:func:`_spread` of one value."""
+    v &= (1 << LEVEL) - 1
+    v = (v | (v << 16)) & 0x0000FFFF0000FFFF
+    v = (v | (v << 8)) & 0x00FF00FF00FF00FF
+    v = (v | (v << 4)) & 0x0F0F0F0F0F0F0F0F
+    v = (v | (v << 2)) & 0x3333333333333333
+    return (v | (v << 1)) & 0x5555555555555555
+
+
 def _morton(x: int, y: int) -> int:
-    out = 0
-    for bit in range(LEVEL):
-        out |= ((x >> bit) & 1) << (2 * bit) | ((y >> bit) & 1) << (2 * bit + 1)
-    return out
+    return _spread_int(x) | (_spread_int(y) << 1)
 
 
 def keys_of(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> KeyArray:
@@ -231,6 +238,17 @@ class GridPoints:
             else int(np.searchsorted(self.keys, np.uint64(end), side="left"))
         )
         return lo, hi
+
+    def tile_ranges(self, z: int, xs: IntArray, ys: IntArray) -> tuple[IntArray, IntArray]:
+        """:meth:`tile_range` of many tiles of zoom ``z`` at once: (starts, ends)."""
+        shift = np.uint64(2 * (LEVEL - z))
+        heads = _spread(xs.astype(np.uint64)) | (_spread(ys.astype(np.uint64)) << np.uint64(1))
+        los = np.searchsorted(self.keys, heads << shift, side="left")
+        # The last tile of the grid ends past every key (its end does not fit the keys).
+        last = heads + np.uint64(1) >= np.uint64(1 << (2 * z))
+        his = np.searchsorted(self.keys, (heads + np.uint64(1)) << shift, side="left")
+        his[last] = len(self.keys)
+        return los.astype(np.int64), his.astype(np.int64)
 
     def _mask(self, positions: IntArray, filters: MapFilters) -> IntArray:
         if filters.countries:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import random
 import threading
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.maps import refresh
+from app.maps import index, refresh
 from app.maps.index import GridPoints
 from app.maps.refresh import _version, grid_of
+from bench.corridor_bench import grid
 from tests.factories import make_organization, make_point
 from tests.service_points.helpers import ISOLATED_COUNTRY
 
@@ -123,3 +125,32 @@ def test_beyond_the_bound_requests_read_the_database(fresh_app, background):
         assert not grid.ready()
         # One attempt, not one per request (it waits RETRY_AFTER_S before another).
         assert grid.builds == 1
+
+
+def _morton_reference(x: int, y: int) -> int:
+    out = 0
+    for bit in range(index.LEVEL):
+        out |= ((x >> bit) & 1) << (2 * bit) | ((y >> bit) & 1) << (2 * bit + 1)
+    return out
+
+
+def test_tile_ranges_are_tile_range_at_once():
+    rng = np.random.default_rng(7)
+    lats = np.concatenate([rng.uniform(-85.06, 85.06, 3000), [85.06, -85.06, 0.0]])
+    lons = np.concatenate([rng.uniform(-180, 180, 3000), [180.0, -180.0, 0.0]])
+    points = grid(lats, lons)
+    for _ in range(200):
+        x, y = int(rng.integers(0, 1 << 24)), int(rng.integers(0, 1 << 24))
+        assert index._morton(x, y) == _morton_reference(x, y)
+    for z in (0, 1, 3, 7, 12, 22):
+        n = 1 << z
+        xs = np.concatenate([rng.integers(0, n, 300), [0, n - 1, n - 1]])
+        ys = np.concatenate([rng.integers(0, n, 300), [0, n - 1, 0]])
+        los, his = points.tile_ranges(z, xs, ys)
+        expected = [points.tile_range(z, int(x), int(y)) for x, y in zip(xs, ys, strict=True)]
+        assert list(zip(los.tolist(), his.tolist(), strict=True)) == expected
+    # Every point in exactly one tile of a zoom.
+    n = 1 << 3
+    xs, ys = np.meshgrid(np.arange(n), np.arange(n))
+    los, his = points.tile_ranges(3, xs.ravel(), ys.ravel())
+    assert int((his - los).sum()) == len(points.ids)
