@@ -35,6 +35,7 @@ from app.http_cache import HttpCache
 from app.languages.router import router as languages_router
 from app.languages.service import LanguageCatalog
 from app.limits import RequestLimits
+from app.maps import refresh as maps_refresh
 from app.maps.router import router as maps_router
 from app.metrics import HttpMetrics, track_pool
 from app.metrics import router as metrics_router
@@ -119,6 +120,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Boundaries, land grid and time zones: read once at start-up, not on a request.
         await asyncio.to_thread(location.load)
+        # The map endpoints' grid index, built in the background (app/maps/refresh.py).
+        if settings.map_index_background:
+            maps_refresh.start_build(app.state)
         yield
         database.dispose()
 

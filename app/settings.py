@@ -150,6 +150,10 @@ class Settings(BaseSettings):
     push_subscribe_limit: str = "30/hour"
     # ``Cache-Control: public, max-age`` of public GET responses (seconds).
     cache_max_age: int = 60
+    # The map endpoints' in-memory grid index (app/maps/refresh.py): built in a thread of
+    # its own, from start-up (requests meanwhile read the database); false builds it in
+    # the first map request that needs it (seconds at a million points).
+    map_index_background: bool = True
     compression_min_bytes: int = 512
     # Staff console (app/console): the session cookie's Secure flag (turn off only for local
     # http), how long a console session lasts, and the map tiles ("" = no tiles, typed

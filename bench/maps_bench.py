@@ -31,6 +31,7 @@ import polyline
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from app.maps.refresh import BUILD_ALLOWANCE_S, grid_of
 from app.settings import Settings
 from bench import load
 from bench.scenarios import Scenario
@@ -101,7 +102,11 @@ def measure(url: str, runs: int) -> dict[str, dict[str, float]]:
         secret_key="bench-secret-key-0123456789abcdef",
     )
     out: dict[str, dict[str, float]] = {}
-    with TestClient(create_app(settings)) as client:
+    app = create_app(settings)
+    with TestClient(app) as client:
+        # The grid index is built in the background from start-up (app/maps/refresh.py):
+        # these figures are the index's.
+        grid_of(app.state).wait(BUILD_ALLOWANCE_S)
         for name, (path, params) in _requests().items():
             first = client.get(path, params=params)
             first.raise_for_status()

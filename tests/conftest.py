@@ -29,7 +29,7 @@ from app.alerts import coverage as alerts_coverage
 from app.db import Database, normalise_url
 from app.documents import areas as documents_areas
 from app.main import create_app
-from app.maps import index as maps_index
+from app.maps import refresh as maps_index
 from app.service_areas import coverage as areas_coverage
 from app.settings import Settings
 from app.sync import tracking
@@ -139,6 +139,9 @@ def test_settings(url: str, **overrides: object) -> Settings:
         # Two cores shared by the suite's workers and the servers some tests start: a
         # request may wait its turn for a while. Budget tests set theirs (tests/core).
         "request_budget_s": 30.0,
+        # The tests' data lives in a transaction no other connection sees: the map index is
+        # built in the request (tests/maps/test_grid_build.py builds in the background).
+        "map_index_background": False,
         # One app serves a whole session of tests from one client address: bulk-read limits
         # (app/bulk_reads.py) are tested on apps of their own.
         **_UNLIMITED_BULK_READS,

@@ -42,7 +42,7 @@ from app.documents.query import lean_query, parse_query
 from app.http_cache import version_etag
 from app.i18n.negotiation import LanguagePreference, negotiate
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
-from app.maps.index import grid_of
+from app.maps.refresh import grid_of
 from app.metrics import observe_search
 from app.public_points import item as points_item
 from app.public_points.hints import viewport_link
@@ -160,7 +160,7 @@ async def _search(request: Request) -> Response | None:
     # A plain spatial page reads through one connection's cursor (app/raw_reads.py); on
     # SQLite, whose reads are short and never wait for a lock, on the event loop itself
     # (no hand-off to a worker thread and back).
-    lean = lean_query(query)
+    lean = lean_query(query) or search.lean_route(query, grid)
     sessions = lean_session if lean else _plain_session
 
     def run() -> PageOut | None:

@@ -29,14 +29,14 @@ from app.i18n.negotiation import LanguagePreference
 from app.journal.repository import DATA_VERSION_SQL
 from app.maps.corridor import grid_candidates
 from app.maps.filters import MapFilters
-from app.maps.index import PointGrid
+from app.maps.refresh import PointGrid
 from app.public_points import service as points_service
 from app.public_points.dependencies import PointQuery
 from app.public_points.item import PointItem
 from app.public_points.service import PageOut
 from app.raw_reads import is_lean, reads_of
 
-__all__ = ["get_item", "search_page"]
+__all__ = ["get_item", "lean_route", "search_page"]
 
 _ANY_CANDIDATE = 1_000_000
 
@@ -105,16 +105,37 @@ def search_page(
     )
 
 
+def _grid_answers(query: PointQuery) -> bool:
+    """Whether a ``route`` search's filters are the grid index's (country, free)."""
+    return not (
+        query.categories
+        or query.audiences
+        or query.spoken_languages
+        or query.q
+        or query.verified_since is not None
+    )
+
+
+def lean_route(query: PointQuery, grid: PointGrid | None) -> bool:
+    """Whether a ``route`` search is read whole through one connection's cursor
+    (``app.raw_reads.lean_session``): its candidates come from a built grid index, its
+    documents as a nearest page's (no ``open_now``, whose filter reads through the
+    session)."""
+    return (
+        query.route is not None
+        and grid is not None
+        and grid.ready()
+        and _grid_answers(query)
+        and not query.open_now
+    )
+
+
 def _corridor_source(
     session: Session, query: PointQuery, grid: PointGrid | None
 ) -> FetchPieces | None:
-    if query.route is None or grid is None:
+    if query.route is None or grid is None or not _grid_answers(query):
         return None
     filters = MapFilters(countries=query.countries, free=query.free)
-    if query.categories or query.audiences or query.spoken_languages or query.q:
-        return None
-    if query.verified_since is not None:
-        return None
     points = grid.current(session)
     return (
         None if points is None else grid_candidates(points, query.route, query.corridor_m, filters)

@@ -11,6 +11,7 @@ near 1), so they stay exact to well under a millimetre for points near the line.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -39,6 +40,10 @@ MAX_CORRIDOR_M = 50_000
 MIN_PIECE_M = 2_000.0
 # Points are measured against the route in blocks of at most this many point x segment pairs.
 _BLOCK = 1_000_000
+# Parsed routes kept (parse_route), and corridor widths whose pieces each keeps: at most
+# 2,500 pieces of ~300 bytes a width, so 16 x 2 x 0.75 MB in the worst case.
+_PARSED_ROUTES = 16
+_PIECE_WIDTHS = 2
 
 _COORDINATES = re.compile(r"^[0-9.,;+\-eE ]+$")
 
@@ -148,6 +153,8 @@ class Route:
         (computed once per corridor width)."""
         found = self._pieces.get(corridor_m)
         if found is None:
+            if len(self._pieces) >= _PIECE_WIDTHS:
+                self._pieces.clear()
             found = self._pieces[corridor_m] = self._cut(corridor_m)
         return found
 
@@ -209,9 +216,14 @@ def _decode(raw: str) -> list[tuple[float, float]]:
     return [(float(lat), float(lon)) for lat, lon in decoded]
 
 
+@functools.lru_cache(maxsize=_PARSED_ROUTES)
 def parse_route(raw: str) -> Route:
     """A route from ``lon,lat;lon,lat;...`` or a Google encoded polyline (precision 5),
-    within the limits on vertices and length; :class:`RouteError` otherwise."""
+    within the limits on vertices and length; :class:`RouteError` otherwise.
+
+    The last few routes parsed are kept (a route's pages, its next requests): a route is
+    immutable but for the pieces it computes for a corridor width, the same whoever asks
+    (a few widths kept, see :meth:`Route.pieces`)."""
     raw = raw.strip()
     if not raw:
         raise RouteError("empty route")

@@ -52,8 +52,8 @@ def along_rtree(
 ) -> list[RouteCandidate]:
     """The first ``limit`` candidates along ``route`` (``coarse``: the R*Tree's node boxes
     in a box, filters and all; ``exact_sql``: one point's exact coordinates by id)."""
-    conn = session.connection()
-    stmt = Compiled(coarse, conn.dialect)
+    # The bind's dialect: a lean session (app/raw_reads.py) opens no connection of its own.
+    stmt = Compiled(coarse, session.get_bind().dialect)
     # Straight from the driver (app/raw_reads.py): thousands of rows near a town, without a
     # result object each; the statement is compiled once per request, filters and all.
     reads = reads_of(session)

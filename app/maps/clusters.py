@@ -27,7 +27,7 @@ from app.public_points.service import renderings_of
 from app.tasks import service as tasks_service
 
 if TYPE_CHECKING:
-    from app.maps.index import PointGrid
+    from app.maps.refresh import PointGrid
 
 __all__ = ["MAX_CELLS", "Cell", "cluster_points", "clusters_body", "grid_cells"]
 

@@ -66,7 +66,8 @@ def grid_candidates(
     wanted_countries = [i for i, c in enumerate(points.countries) if c in filters.countries]
 
     def fetch(pieces: Sequence[Piece]) -> Candidates:
-        slices: list[tuple[int, int]] = []
+        xs: list[int] = []
+        ys: list[int] = []
         ranks: list[int] = []
         for rank, piece in enumerate(pieces):
             for box in boxes_around(*piece.mid, piece.half_m + corridor_m):
@@ -77,14 +78,18 @@ def grid_candidates(
                         if (tx, ty) in seen:
                             continue
                         seen.add((tx, ty))
-                        lo, hi = points.tile_range(z, tx, ty)
-                        if hi > lo:
-                            slices.append((lo, hi))
-                            ranks.append(rank)
-        if not slices:
+                        xs.append(tx)
+                        ys.append(ty)
+                        ranks.append(rank)
+        if not xs:
             return (), (), (), ()
-        positions = np.concatenate([np.arange(lo, hi, dtype=np.int64) for lo, hi in slices])
-        rank_of = np.repeat(np.array(ranks, dtype=np.int64), [hi - lo for lo, hi in slices])
+        los, his = points.tile_ranges(z, np.array(xs, dtype=np.int64), np.array(ys, dtype=np.int64))
+        counts = his - los
+        # Every tile's slice, in one array: each position is its slice's start plus its
+        # rank inside the slice.
+        offsets = np.cumsum(counts) - counts
+        positions = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(los - offsets, counts)
+        rank_of = np.repeat(np.array(ranks, dtype=np.int64), counts)
         if filters.countries:
             keep = np.isin(points.country[positions], wanted_countries)
             positions, rank_of = positions[keep], rank_of[keep]

@@ -9,11 +9,9 @@ of its cluster cells are contiguous runs inside it. A tile's clusters are then a
 vectorised reductions over its slice (counts, sums, bounds, smallest id, counts per
 category), whatever the zoom: per-zoom aggregates without a table per zoom.
 
-It is a materialisation of the database keyed by the data version (``app.journal``: the change
-counter every write of what the public sees moves, from any process): a request that finds
-the version moved rebuilds it in bulk (one read of the public points), under a lock, before
-answering. Every write path is covered by construction; what it costs is a rebuild per
-version, paid by the first map request after a change (see docs/maps.md).
+It is a materialisation of the database keyed by the data version (``app.journal``: the
+change counter every write of what the public sees moves, from any process); which one a
+request uses, and how it follows the version, is ``app.maps.refresh``'s.
 
 Filters it answers: country and free (columns here). Category, audience and spoken-language
 filters go to the database (``app.maps.clusters``).
@@ -22,7 +20,6 @@ filters go to the database (``app.maps.clusters``).
 from __future__ import annotations
 
 import math
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -31,22 +28,21 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
-from app import budget as request_budget
-from app import journal
 from app.geo.sphere import BBox
 from app.geo.tilegrid import CELL_PX, MAX_LAT, TileId
-from app.journal import repository as journal_repository
 from app.journal.repository import DataVersion
 from app.maps import repository
 from app.maps.cells import Cell
 from app.maps.filters import MapFilters
 
-__all__ = ["LEVEL", "GridPoints", "PointGrid", "grid_of", "invalidate"]
+__all__ = ["BUILD_CHUNK", "LEVEL", "MAX_POINTS", "GridPoints", "GridVersion", "keys_of"]
 
 LEVEL = 24  # bits per axis of the keys: the 64-px cells of zoom 22
 _CELLS_PER_TILE_BITS = int(math.log2(256 // CELL_PX))  # 2: 4 x 4 cells per tile
-_STATE_ATTR = "point_grid"
-BUILD_ALLOWANCE_S = 300.0
+# Rows per statement of a build, and the most points the index holds (about 41 bytes each
+# in its columns: 4 million is 165 MB; beyond it, map requests count in the database).
+BUILD_CHUNK = 100_000
+MAX_POINTS = 4_000_000
 
 IntArray = npt.NDArray[np.int64]
 KeyArray = npt.NDArray[np.uint64]
@@ -73,11 +69,18 @@ def _compact(v: KeyArray) -> KeyArray:
     return (v | (v >> np.uint64(16))) & np.uint64(0x00000000FFFFFFFF)
 
 
+def _spread_int(v: int) -> int:
+    """:func:`_spread` of one value."""
+    v &= (1 << LEVEL) - 1
+    v = (v | (v << 16)) & 0x0000FFFF0000FFFF
+    v = (v | (v << 8)) & 0x00FF00FF00FF00FF
+    v = (v | (v << 4)) & 0x0F0F0F0F0F0F0F0F
+    v = (v | (v << 2)) & 0x3333333333333333
+    return (v | (v << 1)) & 0x5555555555555555
+
+
 def _morton(x: int, y: int) -> int:
-    out = 0
-    for bit in range(LEVEL):
-        out |= ((x >> bit) & 1) << (2 * bit) | ((y >> bit) & 1) << (2 * bit + 1)
-    return out
+    return _spread_int(x) | (_spread_int(y) << 1)
 
 
 def keys_of(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> KeyArray:
@@ -91,6 +94,28 @@ def keys_of(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> KeyAr
     col = np.minimum((x * (1 << LEVEL)).astype(np.uint64), np.uint64(top))
     row = np.minimum((y * (1 << LEVEL)).astype(np.uint64), np.uint64(top))
     return _spread(col) | (_spread(row) << np.uint64(1))
+
+
+# Columns of grid rows: ids, lat, lon, code index, country index, free.
+_Columns = tuple[Any, Any, Any, Any, Any, Any]
+
+
+def _columns(
+    rows: list[repository.GridRow], codes: dict[str, int], countries: dict[str, int]
+) -> _Columns:
+    """Grid rows as columns; ``codes`` and ``countries`` gain the names first seen."""
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 6
+    return (
+        np.array(columns[0], dtype=np.int64),
+        np.array(columns[1], dtype=np.float64),
+        np.array(columns[2], dtype=np.float64),
+        np.array(
+            [-1 if c is None else codes.setdefault(c, len(codes)) for c in columns[3]],
+            dtype=np.int32,
+        ),
+        np.array([countries.setdefault(c, len(countries)) for c in columns[4]], dtype=np.int32),
+        np.array([-1 if f is None else int(f) for f in columns[5]], dtype=np.int8),
+    )
 
 
 # What a materialisation reflects: the data version and the latest logged change.
@@ -116,44 +141,54 @@ class GridPoints:
     top_of: IntArray
 
     @classmethod
-    def build(cls, session: Session, version: GridVersion) -> GridPoints:
-        """Every public point, read in bulk."""
-        return cls._of(session, version, repository.public_points(session), (), ())
+    def build(
+        cls,
+        session: Session,
+        version: GridVersion,
+        *,
+        chunk: int = BUILD_CHUNK,
+        max_points: int = MAX_POINTS,
+    ) -> GridPoints | None:
+        """Every public point, read by id in chunks of ``chunk`` rows (one chunk's rows in
+        memory at a time, beside the columns); None beyond ``max_points`` points (the
+        index's memory bound: the map requests then count in the database)."""
+        codes: dict[str, int] = {}
+        countries: dict[str, int] = {}
+        parts: list[_Columns] = []
+        after, total = -1, 0
+        # Bounded: each chunk ends at a larger id, and at most max_points // chunk + 1.
+        for _ in range(max_points // max(chunk, 1) + 2):
+            rows = repository.public_points_after(session, after, chunk)
+            total += len(rows)
+            if total > max_points:
+                return None
+            if rows:
+                parts.append(_columns(rows, codes, countries))
+            if len(rows) < chunk:
+                return cls._of(session, version, parts, codes, countries)
+            after = int(rows[-1][0])
+        return None
 
     @classmethod
     def _of(
         cls,
         session: Session,
         version: GridVersion,
-        rows: list[repository.GridRow],
-        codes_before: tuple[str, ...],
-        countries_before: tuple[str, ...],
+        parts: list[_Columns],
+        codes: dict[str, int],
+        countries: dict[str, int],
         kept: GridPoints | None = None,
         keep: npt.NDArray[np.bool_] | None = None,
     ) -> GridPoints:
-        codes = {c: i for i, c in enumerate(codes_before)}
-        countries = {c: i for i, c in enumerate(countries_before)}
-        columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 6
-        ids = np.array(columns[0], dtype=np.int64)
-        lat = np.array(columns[1], dtype=np.float64)
-        lon = np.array(columns[2], dtype=np.float64)
-        code = np.array(
-            [-1 if c is None else codes.setdefault(c, len(codes)) for c in columns[3]],
-            dtype=np.int32,
-        )
-        country = np.array(
-            [countries.setdefault(c, len(countries)) for c in columns[4]], dtype=np.int32
-        )
-        free = np.array([-1 if f is None else int(f) for f in columns[5]], dtype=np.int8)
-        keys = keys_of(lat, lon)
         if kept is not None and keep is not None:
-            keys = np.concatenate((kept.keys[keep], keys))
-            ids = np.concatenate((kept.ids[keep], ids))
-            lat = np.concatenate((kept.lat[keep], lat))
-            lon = np.concatenate((kept.lon[keep], lon))
-            code = np.concatenate((kept.code[keep], code))
-            country = np.concatenate((kept.country[keep], country))
-            free = np.concatenate((kept.free[keep], free))
+            ids, lat, lon = kept.ids[keep], kept.lat[keep], kept.lon[keep]
+            parts = [(ids, lat, lon, kept.code[keep], kept.country[keep], kept.free[keep]), *parts]
+        if not parts:
+            parts = [_columns([], codes, countries)]
+        ids, lat, lon, code, country, free = (
+            np.concatenate([part[i] for part in parts]) for i in range(6)
+        )
+        keys = keys_of(lat, lon)
         order = np.lexsort((ids, keys))
         parents = repository.top_categories(session)
         tops = tuple(sorted({parents.get(c, c) for c in codes}))
@@ -184,7 +219,10 @@ class GridPoints:
         if len(ids) < len(public_ids):
             return None
         keep = ~np.isin(self.ids, np.array(ids, dtype=np.int64))
-        return self._of(session, version, rows, self.codes, self.countries, self, keep)
+        codes = {c: i for i, c in enumerate(self.codes)}
+        countries = {c: i for i, c in enumerate(self.countries)}
+        parts = [_columns(rows, codes, countries)]
+        return self._of(session, version, parts, codes, countries, self, keep)
 
     # Selection -------------------------------------------------------------------------
 
@@ -200,6 +238,17 @@ class GridPoints:
             else int(np.searchsorted(self.keys, np.uint64(end), side="left"))
         )
         return lo, hi
+
+    def tile_ranges(self, z: int, xs: IntArray, ys: IntArray) -> tuple[IntArray, IntArray]:
+        """:meth:`tile_range` of many tiles of zoom ``z`` at once: (starts, ends)."""
+        shift = np.uint64(2 * (LEVEL - z))
+        heads = _spread(xs.astype(np.uint64)) | (_spread(ys.astype(np.uint64)) << np.uint64(1))
+        los = np.searchsorted(self.keys, heads << shift, side="left")
+        # The last tile of the grid ends past every key (its end does not fit the keys).
+        last = heads + np.uint64(1) >= np.uint64(1 << (2 * z))
+        his = np.searchsorted(self.keys, (heads + np.uint64(1)) << shift, side="left")
+        his[last] = len(self.keys)
+        return los.astype(np.int64), his.astype(np.int64)
 
     def _mask(self, positions: IntArray, filters: MapFilters) -> IntArray:
         if filters.countries:
@@ -313,85 +362,3 @@ def _tile_xy(lat: float, lon: float, z: int) -> tuple[int, int]:
     shift = np.uint64(2 * (LEVEL - z))
     head = keys >> shift
     return int(_compact(head)[0]), int(_compact(head >> np.uint64(1))[0])
-
-
-class PointGrid:
-    """The app's grid index: the points of the current data version. When the version
-    moves, the changes logged since (``sync_change``) are applied (the points they name
-    are read again); a rebuild in bulk when that log cannot tell (another epoch, changes
-    pruned, a rolled-back history, a point deleted from the table, or too many changes).
-    One refresh at a time; requests meanwhile wait for it."""
-
-    def __init__(self, max_changes: int = 20_000) -> None:
-        self._lock = threading.Lock()
-        self._points: GridPoints | None = None
-        self.max_changes = max_changes
-        self.builds = 0
-        self.updates = 0
-
-    def current(self, session: Session) -> GridPoints | None:
-        """The index at the session's data version, or None while another request is
-        refreshing it (the caller then counts in the database: a request never waits for
-        another's rebuild)."""
-        version = (journal.data_version(session), repository.latest_change(session))
-        found = self._points
-        if found is not None and found.version == version:
-            return found
-        if not self._lock.acquire(blocking=False):
-            return None
-        try:
-            found = self._points
-            if found is None or found.version != version:
-                found = self._points = self._refresh(session, found, version)
-            return found
-        finally:
-            self._lock.release()
-
-    def _refresh(
-        self, session: Session, found: GridPoints | None, version: GridVersion
-    ) -> GridPoints:
-        if found is not None:
-            (epoch, seq), (change_id, change_time) = found.version
-            (new_epoch, new_seq), _ = version
-            counter = journal_repository.counter(session)
-            usable = (
-                new_epoch == epoch
-                and new_seq >= seq
-                and counter.horizon <= seq
-                and (change_id == 0 or repository.change_at(session, change_id) == change_time)
-            )
-            if usable:
-                changes = repository.changes_between(session, seq, new_seq)
-                if len(changes) <= self.max_changes:
-                    updated = found.updated(session, version, changes)
-                    if updated is not None:
-                        self.updates += 1
-                        return updated
-        self.builds += 1
-        # A rebuild reads every public point (seconds at a million): it is exempt from the
-        # request's time budget (app.budget), once, rather than stopped and started again
-        # by every request; other map requests meanwhile count in the database.
-        budget = request_budget.current()
-        if budget is not None:
-            budget.extend(BUILD_ALLOWANCE_S)
-        return GridPoints.build(session, version)
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._points = None
-
-
-def grid_of(state: Any) -> PointGrid:
-    """The grid index of an app (``app.state``), created on first use."""
-    grid: PointGrid | None = getattr(state, _STATE_ATTR, None)
-    if grid is None:
-        grid = PointGrid()
-        setattr(state, _STATE_ATTR, grid)
-    return grid
-
-
-def invalidate(state: Any) -> None:
-    """Forget an app's index (tests that roll the database back behind the app's back)."""
-    grid: PointGrid | None = getattr(state, _STATE_ATTR, None)
-    if grid is not None:
-        grid.invalidate()

@@ -19,8 +19,10 @@ from sqlalchemy import (
     select,
     table,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from app.geo.compiled import Compiled
 from app.geo.sphere import BBox
 from app.journal.models import SyncChange
 from app.raw_reads import reads_of
@@ -39,7 +41,7 @@ __all__ = [
     "latest_change",
     "points_by_public_id",
     "points_in_box",
-    "public_points",
+    "public_points_after",
     "top_categories",
 ]
 
@@ -117,20 +119,31 @@ def points_in_box(
 LatestChange = tuple[int, str]
 
 
+# Constant SQL for the session's cursor (app/raw_reads.py): checked on every map request.
+_LATEST_SQL = "SELECT id, changed_at FROM sync_change ORDER BY id DESC LIMIT 1"
+_CHANGE_AT_SQL = {
+    "sqlite": "SELECT changed_at FROM sync_change WHERE id = ?",
+    "postgresql": "SELECT changed_at FROM sync_change WHERE id = %s",
+}
+
+
+def _stamp(value: object) -> str:
+    # The driver's value as it comes (SQLite: the stored text; PostgreSQL: a datetime):
+    # only ever compared with another read the same way.
+    return str(value)
+
+
 def latest_change(session: Session) -> LatestChange:
-    """The latest row of the change log (a primary-key lookup)."""
-    row = session.execute(
-        select(SyncChange.id, SyncChange.changed_at).order_by(SyncChange.id.desc()).limit(1)
-    ).first()
-    return (0, "") if row is None else (int(row[0]), row[1].isoformat())
+    """The latest row of the change log (a primary-key lookup on the session's cursor)."""
+    rows = reads_of(session).rows(_LATEST_SQL, ())
+    return (0, "") if not rows else (int(rows[0][0]), _stamp(rows[0][1]))
 
 
 def change_at(session: Session, change_id: int) -> str | None:
     """When the change ``change_id`` was logged, if it still is."""
-    found = session.execute(
-        select(SyncChange.changed_at).where(SyncChange.id == change_id)
-    ).scalar()
-    return None if found is None else found.isoformat()
+    reads = reads_of(session)
+    rows = reads.rows(_CHANGE_AT_SQL[reads.dialect], (change_id,))
+    return None if not rows else _stamp(rows[0][0])
 
 
 def changes_between(session: Session, after: int, upto: int) -> list[tuple[str, str]]:
@@ -161,21 +174,35 @@ def _grid_rows(*where: ColumnElement[bool]) -> Any:
     )
 
 
-def public_points(session: Session) -> list[GridRow]:
-    """Every point the public sees on a map (visible, not hidden), at its public location,
-    with what the grid index filters and counts on (one statement, both engines)."""
+def public_points_after(session: Session, after_id: int, limit: int) -> list[GridRow]:
+    """The points the public sees on a map (visible, not hidden) with an id above
+    ``after_id``, by id, at most ``limit``: at their public location, with what the grid
+    index filters and counts on (a bulk read in chunks, both engines)."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        # The request's statement timeout was its budget; the caller has extended that.
+        # The connection's statement timeout is the request budget's; the build's own
+        # budget (app/maps/refresh.py) is larger.
         conn.exec_driver_sql("SET LOCAL statement_timeout = '300s'")
-    sql = str(_GRID_ALL.compile(conn, compile_kwargs={"literal_binds": True}))
-    # Straight from the driver (app/raw_reads.py): a million rows without a result object
-    # each; the request's budget, as the caller extended it, is armed before the read.
-    rows: list[GridRow] = reads_of(session).rows(sql, ())
+    stmt = _compiled(conn.dialect)
+    # Straight from the driver (app/raw_reads.py): many rows without a result object each;
+    # the budget is checked and armed before the read.
+    rows: list[GridRow] = stmt.rows(reads_of(session), {"after": after_id, "n": limit})
     return rows
 
 
-_GRID_ALL = _grid_rows()
+_GRID_AFTER = (
+    _grid_rows(_sp.c.id > bindparam("after", type_=Integer))
+    .order_by(_sp.c.id)
+    .limit(bindparam("n", type_=Integer))
+)
+_COMPILED: dict[str, Compiled] = {}
+
+
+def _compiled(dialect: Dialect) -> Compiled:
+    found = _COMPILED.get(dialect.name)
+    if found is None:
+        found = _COMPILED[dialect.name] = Compiled(_GRID_AFTER, dialect)
+    return found
 
 
 def points_by_public_id(

@@ -16,7 +16,7 @@ from app.geo.tilegrid import MAX_LAT, MAX_ZOOM, TileId
 from app.i18n.content import body_languages
 from app.maps.clusters import clusters_body
 from app.maps.filters import MapFiltersDep
-from app.maps.index import grid_of
+from app.maps.refresh import grid_of
 from app.maps.tiles import MAX_TILE_POINTS, TileOut, data_version, render_tile, tile_etag
 from app.maps.tiles import MEDIA_TYPE as MVT_MEDIA_TYPE
 from app.public_points.reads import content_headers, in_thread, renderings

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from app.maps.index import grid_of
+from app.maps.refresh import grid_of
 from app.service_points import writing
 from app.service_points.inputs import ServicePointUpdate
 from app.service_points.models import PointStatus

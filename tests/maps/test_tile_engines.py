@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.geo.tilegrid import TileId
 from app.i18n.negotiation import negotiate
 from app.maps.filters import MapFilters
-from app.maps.index import PointGrid
+from app.maps.refresh import PointGrid
 from app.maps.tiles import encode, encode_postgis, tile_features
 from app.public_points.rendering import RenderCache
 from app.service_points.models import ServicePoint
