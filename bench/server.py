@@ -117,12 +117,28 @@ class Server:
             try:
                 ready = httpx.get(f"{self.base_url}{self.ready_path}", timeout=2)
                 if ready.status_code == 200:
+                    self.wait_quiet(deadline)
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"rumbo serve not ready after {timeout}s; see {self.log_path}")
+
+    def wait_quiet(self, deadline: float, *, step_s: float = 0.5, busy: float = 0.05) -> bool:
+        """Wait (until ``deadline``) for the server to go quiet: what it does of its own
+        after start-up (the map's grid index, built in a thread of its own: tens of seconds
+        at a million points from a cold page cache) must not share the measured seconds.
+        Quiet: two steps in a row using under ``busy`` of a core; returns whether it did."""
+        quiet, last = 0, self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(step_s)
+            now = self.cpu_seconds()
+            quiet = quiet + 1 if now - last < busy * step_s else 0
+            last = now
+            if quiet >= 2:
+                return True
+        return False
 
     @property
     def pid(self) -> int:
