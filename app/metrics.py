@@ -41,6 +41,7 @@ __all__ = [
     "REGISTRY",
     "HttpMetrics",
     "count_feedback_decisions",
+    "count_hot_path_handover",
     "count_import",
     "observe_search",
     "observe_sync_build",
@@ -110,6 +111,18 @@ ALERTS_PUBLISHED = Counter(
     ["severity"],
     registry=REGISTRY,
 )
+HOT_PATH_HANDOVERS = Counter(
+    "rumbo_hot_path_handovers",
+    "Searches and details the stored documents' hot path began and handed on to the route:"
+    " 'problem' (the request's own fault, e.g. a bad cursor: the route words the problem),"
+    " 'error' (unexpected: a fault to look into; the route answered)",
+    ["reason"],
+    registry=REGISTRY,
+)
+
+
+def count_hot_path_handover(reason: str) -> None:
+    HOT_PATH_HANDOVERS.labels(reason).inc()
 
 
 def render() -> bytes:

@@ -30,20 +30,23 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 from fastapi import FastAPI
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.budget import BudgetExceeded
 from app.db import Database, reads_primary
 from app.documents import search
 from app.documents.building import built_default_language
 from app.documents.query import lean_query, parse_query
+from app.errors import Problem
 from app.http_cache import version_etag
 from app.i18n.negotiation import LanguagePreference, negotiate
 from app.i18n.tags import InvalidLanguageTag, normalise_tag
 from app.maps.refresh import grid_of
-from app.metrics import observe_search
+from app.metrics import count_hot_path_handover, observe_search
 from app.public_points import item as points_item
 from app.public_points.hints import viewport_link
 from app.public_points.service import PageOut
@@ -225,9 +228,11 @@ async def _detail(request: Request) -> Response | None:
 
 class DocumentsHotPath:
     """The innermost middleware: answers the searches and details the stored documents
-    can answer, hands everything else to the app's router. Any error on the way (a bad
-    cursor, an unknown category, a budget run out) hands the request on too: the route
-    then answers it as it always has, with its own problem."""
+    can answer, hands everything else to the app's router. A problem on the way (a bad
+    cursor, an unknown category) hands the request on too: the route then answers it as it
+    always has, with its own problem. A request over its time budget or a database that
+    cannot answer is not tried twice: the app's handlers answer it (503) as they would the
+    route's. Anything else unexpected is logged and counted, and the route answers."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -240,8 +245,21 @@ class DocumentsHotPath:
                 if _enabled(request):
                     try:
                         response = await serve(request)
-                    except Exception:  # the route answers it, with its own problem
+                    except BudgetExceeded:
+                        raise
+                    except DBAPIError as exc:
+                        if exc.connection_invalidated or isinstance(exc, OperationalError):
+                            raise  # down, locked or over its budget: the route would be too
+                        _log.warning("hot path handed %s on", scope["path"], exc_info=True)
+                        count_hot_path_handover("error")
+                        response = None
+                    except Problem:  # the route answers it, with its own words
                         _log.debug("hot path handed %s on", scope["path"], exc_info=True)
+                        count_hot_path_handover("problem")
+                        response = None
+                    except Exception:
+                        _log.warning("hot path handed %s on", scope["path"], exc_info=True)
+                        count_hot_path_handover("error")
                         response = None
                     if response is not None:
                         # What the router would have matched: metrics count by template.
