@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
+import string
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
@@ -13,10 +15,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, lazyload
 
 from app.countries.models import CountryProfile
+from app.documents.rows import OFFLINE_VIEW
 from app.feedback.models import FeedbackTag
 from app.journal.models import SyncChange
+from app.raw_reads import reads_of
 from app.service_points.models import ServicePoint
-from app.service_points.visibility import searchable
+from app.service_points.visibility import SEARCH_TABLE, SEARCHABLE_STATUSES, searchable
 from app.sync.models import SyncBundle
 from app.sync.scope import Scope
 from app.taxonomy.models import Audience, Category
@@ -24,6 +28,7 @@ from app.taxonomy.models import Audience, Category
 __all__ = [
     "BundleMeta",
     "Change",
+    "StoredPoint",
     "audiences",
     "bundle_body",
     "bundle_meta",
@@ -35,6 +40,7 @@ __all__ = [
     "point_place",
     "points_by_public_id",
     "points_changed_where",
+    "snapshot_points",
     "store_bundle",
     "visible_point_ids",
 ]
@@ -49,6 +55,12 @@ class Change(NamedTuple):
     id: int
     kind: str
     key: str
+
+
+# A public point of a snapshot page and its stored offline record: ``(id, served, head,
+# tail)``, ``served`` being the record's original language (the three None when no record
+# is stored). Plain tuples as the driver gives them: a page has hundreds.
+StoredPoint = tuple[int, str | None, bytes | None, bytes | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +171,121 @@ def visible_point_ids(
     if after_id is not None:
         stmt = stmt.where(_sp.c.id > after_id)
     return list(session.scalars(stmt))
+
+
+# A snapshot page: the public points of a scope by id and their stored offline records, in
+# one statement of constant text per engine and kind of scope (values are bound: nothing is
+# compiled per request; rows come back as tuples). ``{name}`` marks a parameter; the only
+# values written into the text are the searchable statuses and the names of the view and
+# of the R*Tree (constants).
+_STATUSES = ", ".join(f"'{status}'" for status in SEARCHABLE_STATUSES)
+_SHOWN = f"p.status IN ({_STATUSES}) AND p.deleted_at IS NULL"
+_RECORD = (
+    "d.served, d.head, d.tail",
+    "LEFT JOIN point_document d ON d.point_id = {on} "
+    f"AND d.view = '{OFFLINE_VIEW}' AND d.lang = ''",
+)
+
+
+def _in_boxes(parts: int) -> str:
+    return " OR ".join(
+        f"(p.public_lat BETWEEN {{s{i}}} AND {{n{i}}} "
+        f"AND p.public_lon BETWEEN {{w{i}}} AND {{e{i}}})"
+        for i in range(parts)
+    )
+
+
+def _scanned(place: str) -> str:
+    """In id order, filtered row by row (PostgreSQL, which plans it; SQLite's fallback)."""
+    columns, join = _RECORD
+    return (
+        f"SELECT p.id, {columns} FROM service_point p {join.format(on='p.id')} "  # noqa: S608
+        f"WHERE {_SHOWN} AND ({place}) AND p.id > {{after}} ORDER BY p.id LIMIT {{limit}}"
+    )
+
+
+def _sqlite_country() -> str:
+    """One range of ``ix_service_point_status_country`` per status, each in id order,
+    merged: the page's ids without sorting every point of the country."""
+    arms = " UNION ALL ".join(
+        f"SELECT id FROM service_point WHERE status = '{status}' "  # noqa: S608
+        "AND country = {country} AND id > {after} AND deleted_at IS NULL"
+        for status in SEARCHABLE_STATUSES
+    )
+    columns, join = _RECORD
+    return (
+        f"WITH page(id) AS ({arms} ORDER BY 1 LIMIT {{limit}}) "  # noqa: S608
+        f"SELECT page.id, {columns} FROM page {join.format(on='page.id')}"
+    )
+
+
+def _sqlite_boxes(parts: int) -> str:
+    """The ids from the R*Tree of the searchable points (``app.geo``; kept by triggers at
+    their public place): its 32-bit boxes are rounded outwards, so the second column, the
+    exact test on the row, says which of them are in."""
+    arms = " UNION ".join(
+        f"SELECT id FROM {SEARCH_TABLE.rtree} "  # noqa: S608
+        f"WHERE max_lat >= {{s{i}}} AND min_lat <= {{n{i}}} "
+        f"AND max_lon >= {{w{i}}} AND min_lon <= {{e{i}}} AND id > {{after}}"
+        for i in range(parts)
+    )
+    columns, join = _RECORD
+    return (
+        f"WITH page(id) AS ({arms} ORDER BY 1 LIMIT {{limit}}) "  # noqa: S608
+        f"SELECT page.id, {columns}, {_SHOWN} AND ({_in_boxes(parts)}) "
+        f"FROM page JOIN service_point p ON p.id = page.id {join.format(on='page.id')}"
+    )
+
+
+def _bound(sql: str, dialect: str) -> str:
+    """``sql`` with the parameter style of the engine's driver."""
+    names = {name for _, name, _, _ in string.Formatter().parse(sql) if name}
+    style = ":{}" if dialect == "sqlite" else "%({})s"
+    return sql.format(**{name: style.format(name) for name in names})
+
+
+_SNAPSHOT: dict[tuple[str, str], str] = {
+    ("sqlite", "country"): _bound(_sqlite_country(), "sqlite"),
+    ("postgresql", "country"): _bound(_scanned("p.country = {country}"), "postgresql"),
+    **{("sqlite", f"rtree{n}"): _bound(_sqlite_boxes(n), "sqlite") for n in (1, 2)},
+    **{
+        (dialect, f"box{n}"): _bound(_scanned(_in_boxes(n)), dialect)
+        for dialect in ("sqlite", "postgresql")
+        for n in (1, 2)
+    },
+}
+# How many ids the R*Tree statement reads beyond the page, for those on the scope's edge
+# that its rounded boxes let in; a page that loses more is read by the scanning statement.
+_SLACK = 16
+_ID = operator.itemgetter(0)
+_STORED = operator.itemgetter(0, 1, 2, 3)
+
+
+def snapshot_points(
+    session: Session, *, scope: Scope, after_id: int, limit: int
+) -> list[StoredPoint]:
+    """The points of :func:`visible_point_ids` (the same, in the same order) with their
+    stored offline records, in one statement."""
+    reads = reads_of(session)
+    dialect = reads.dialect
+    params: dict[str, Any] = {"after": after_id, "limit": limit}
+    if scope.country is not None:
+        params["country"] = scope.country
+        return reads.rows(_SNAPSHOT[dialect, "country"], params)
+    assert scope.bbox is not None
+    parts = scope.bbox.parts()
+    for i, box in enumerate(parts):
+        params |= {f"s{i}": box.min_lat, f"n{i}": box.max_lat}
+        params |= {f"w{i}": box.min_lon, f"e{i}": box.max_lon}
+    if dialect == "sqlite":
+        params["limit"] = limit + _SLACK
+        rows = reads.rows(_SNAPSHOT[dialect, f"rtree{len(parts)}"], params)
+        rows.sort(key=_ID)
+        kept = [_STORED(row) for row in rows if row[4]][:limit]
+        if len(kept) == limit or len(rows) < limit + _SLACK:
+            return kept
+        params["limit"] = limit  # the edge took more than the slack: scan
+    return reads.rows(_SNAPSHOT[dialect, f"box{len(parts)}"], params)
 
 
 def points_by_public_id(session: Session, public_ids: Iterable[str]) -> dict[str, ServicePoint]:
