@@ -23,7 +23,6 @@ from app.service_points.models import ServicePoint
 from app.service_points.offline import compact, dump
 from app.service_points.records import PointRecord, load_records
 from app.service_points.visibility import is_searchable
-from app.sync.repository import StoredPoint
 from app.sync.scope import Languages
 from app.taxonomy.models import Audience, Category
 
@@ -77,18 +76,19 @@ def point_records(session: Session, ids: Sequence[int], languages: Languages) ->
     return out
 
 
-def page_points(session: Session, points: Sequence[StoredPoint], languages: Languages) -> Any:
-    """The ``points`` list of a snapshot page (read by ``repository.snapshot_points``) as one
-    JSON fragment: each stored record with its texts in ``languages``, joined as bytes; a
-    point without a stored record rendered. Byte for byte what :func:`dump` gives for the
-    list of :func:`point_records`; an empty list stays a list (:func:`dump` leaves it out)."""
-    missing = [point[0] for point in points if point[2] is None]
+def page_points(session: Session, ids: Sequence[int], languages: Languages) -> Any:
+    """:func:`point_records` of a snapshot page as one JSON fragment of the list, joined
+    as bytes: byte for byte what :func:`dump` gives for the list of records (an empty list
+    stays a list, which :func:`dump` leaves out)."""
+    stored = documents.offline_records(session, ids)
+    missing = [i for i in ids if i not in stored]
     loaded = load_records(session, missing) if missing else {}
     select = offline.texts_selector(languages.pick)
     parts: list[bytes] = []
-    for point_id, served, head, tail in points:
-        if head is not None and tail is not None and served is not None:
-            parts.append(select(head, tail, served))
+    for point_id in ids:
+        found = stored.get(point_id)
+        if found is not None:
+            parts.append(select(found[1], found[2], found[0]))
         elif point_id in loaded:
             parts.append(dump(point_record(loaded[point_id], languages)))
     if not parts:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import operator
 import string
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, lazyload
 
 from app.countries.models import CountryProfile
-from app.documents.rows import OFFLINE_VIEW
 from app.feedback.models import FeedbackTag
 from app.journal.models import SyncChange
 from app.raw_reads import reads_of
@@ -28,7 +26,6 @@ from app.taxonomy.models import Audience, Category
 __all__ = [
     "BundleMeta",
     "Change",
-    "StoredPoint",
     "audiences",
     "bundle_body",
     "bundle_meta",
@@ -40,7 +37,7 @@ __all__ = [
     "point_place",
     "points_by_public_id",
     "points_changed_where",
-    "snapshot_points",
+    "snapshot_ids",
     "store_bundle",
     "visible_point_ids",
 ]
@@ -55,12 +52,6 @@ class Change(NamedTuple):
     id: int
     kind: str
     key: str
-
-
-# A public point of a snapshot page and its stored offline record: ``(id, served, head,
-# tail)``, ``served`` being the record's original language (the three None when no record
-# is stored). Plain tuples as the driver gives them: a page has hundreds.
-StoredPoint = tuple[int, str | None, bytes | None, bytes | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,18 +164,15 @@ def visible_point_ids(
     return list(session.scalars(stmt))
 
 
-# A snapshot page: the public points of a scope by id and their stored offline records, in
-# one statement of constant text per engine and kind of scope (values are bound: nothing is
-# compiled per request; rows come back as tuples). ``{name}`` marks a parameter; the only
-# values written into the text are the searchable statuses and the names of the view and
-# of the R*Tree (constants).
+# The ids of a snapshot page in one statement of constant text per engine and kind of
+# scope (values are bound: nothing is compiled per request; rows come back as tuples).
+# ``{name}`` marks a parameter; the only values written into the text are the searchable
+# statuses and the name of the R*Tree (constants). The records are read by id next
+# (``app.documents.reading.offline_records``): a join would leave SQLite's plan to the
+# statistics of ``point_document`` (stale ones made it build a Bloom filter of the whole
+# table, seconds a page, on the bench's million points).
 _STATUSES = ", ".join(f"'{status}'" for status in SEARCHABLE_STATUSES)
 _SHOWN = f"p.status IN ({_STATUSES}) AND p.deleted_at IS NULL"
-_RECORD = (
-    "d.served, d.head, d.tail",
-    "LEFT JOIN point_document d ON d.point_id = {on} "
-    f"AND d.view = '{OFFLINE_VIEW}' AND d.lang = ''",
-)
 
 
 def _in_boxes(parts: int) -> str:
@@ -197,10 +185,9 @@ def _in_boxes(parts: int) -> str:
 
 def _scanned(place: str) -> str:
     """In id order, filtered row by row (PostgreSQL, which plans it; SQLite's fallback)."""
-    columns, join = _RECORD
     return (
-        f"SELECT p.id, {columns} FROM service_point p {join.format(on='p.id')} "  # noqa: S608
-        f"WHERE {_SHOWN} AND ({place}) AND p.id > {{after}} ORDER BY p.id LIMIT {{limit}}"
+        f"SELECT p.id FROM service_point p WHERE {_SHOWN} AND ({place}) "  # noqa: S608
+        "AND p.id > {after} ORDER BY p.id LIMIT {limit}"
     )
 
 
@@ -212,11 +199,7 @@ def _sqlite_country() -> str:
         "AND country = {country} AND id > {after} AND deleted_at IS NULL"
         for status in SEARCHABLE_STATUSES
     )
-    columns, join = _RECORD
-    return (
-        f"WITH page(id) AS ({arms} ORDER BY 1 LIMIT {{limit}}) "  # noqa: S608
-        f"SELECT page.id, {columns} FROM page {join.format(on='page.id')}"
-    )
+    return f"{arms} ORDER BY 1 LIMIT {{limit}}"
 
 
 def _sqlite_boxes(parts: int) -> str:
@@ -229,11 +212,10 @@ def _sqlite_boxes(parts: int) -> str:
         f"AND max_lon >= {{w{i}}} AND min_lon <= {{e{i}}} AND id > {{after}}"
         for i in range(parts)
     )
-    columns, join = _RECORD
     return (
         f"WITH page(id) AS ({arms} ORDER BY 1 LIMIT {{limit}}) "  # noqa: S608
-        f"SELECT page.id, {columns}, {_SHOWN} AND ({_in_boxes(parts)}) "
-        f"FROM page JOIN service_point p ON p.id = page.id {join.format(on='page.id')}"
+        f"SELECT page.id, {_SHOWN} AND ({_in_boxes(parts)}) "
+        "FROM page JOIN service_point p ON p.id = page.id"
     )
 
 
@@ -257,21 +239,17 @@ _SNAPSHOT: dict[tuple[str, str], str] = {
 # How many ids the R*Tree statement reads beyond the page, for those on the scope's edge
 # that its rounded boxes let in; a page that loses more is read by the scanning statement.
 _SLACK = 16
-_ID = operator.itemgetter(0)
-_STORED = operator.itemgetter(0, 1, 2, 3)
 
 
-def snapshot_points(
-    session: Session, *, scope: Scope, after_id: int, limit: int
-) -> list[StoredPoint]:
-    """The points of :func:`visible_point_ids` (the same, in the same order) with their
-    stored offline records, in one statement."""
+def snapshot_ids(session: Session, *, scope: Scope, after_id: int, limit: int) -> list[int]:
+    """:func:`visible_point_ids` (the same ids, in the same order) on the cursor of the
+    session's connection, through the indexes that fit the scope."""
     reads = reads_of(session)
     dialect = reads.dialect
     params: dict[str, Any] = {"after": after_id, "limit": limit}
     if scope.country is not None:
         params["country"] = scope.country
-        return reads.rows(_SNAPSHOT[dialect, "country"], params)
+        return [row[0] for row in reads.rows(_SNAPSHOT[dialect, "country"], params)]
     assert scope.bbox is not None
     parts = scope.bbox.parts()
     for i, box in enumerate(parts):
@@ -280,12 +258,11 @@ def snapshot_points(
     if dialect == "sqlite":
         params["limit"] = limit + _SLACK
         rows = reads.rows(_SNAPSHOT[dialect, f"rtree{len(parts)}"], params)
-        rows.sort(key=_ID)
-        kept = [_STORED(row) for row in rows if row[4]][:limit]
+        kept = sorted(row[0] for row in rows if row[1])[:limit]
         if len(kept) == limit or len(rows) < limit + _SLACK:
             return kept
         params["limit"] = limit  # the edge took more than the slack: scan
-    return reads.rows(_SNAPSHOT[dialect, f"box{len(parts)}"], params)
+    return [row[0] for row in reads.rows(_SNAPSHOT[dialect, f"box{len(parts)}"], params)]
 
 
 def points_by_public_id(session: Session, public_ids: Iterable[str]) -> dict[str, ServicePoint]:

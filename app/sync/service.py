@@ -156,14 +156,14 @@ def _snapshot_page(
             payload["countries"] = countries(session, scope.country, languages, supported=supported)
             payload["alerts"] = alerts(session, scope.country, languages)
             payload["area_services"] = area_services(session, scope.country, languages)
-    found = repository.snapshot_points(
+    ids = repository.snapshot_ids(
         session, scope=scope, after_id=position.after_point or 0, limit=limit + 1
     )
-    more = len(found) > limit
-    found = found[:limit]
-    payload["points"] = records.page_points(session, found, languages)
+    more = len(ids) > limit
+    ids = ids[:limit]
+    payload["points"] = records.page_points(session, ids, languages)
     if more:
-        return payload, replace(position, after_point=found[-1][0]), True
+        return payload, replace(position, after_point=ids[-1]), True
     return payload, SyncCursor(since=position.high), False
 
 
