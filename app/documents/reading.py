@@ -230,14 +230,16 @@ def documents_for(
 
 def offline_records(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, bytes, bytes]]:
     """The stored offline records of ``ids`` that have one: (original language, head, tail)
-    by point id (one statement)."""
+    by point id (one statement, on the cursor of the session's connection)."""
     if not ids:
         return {}
-    connection = session.connection()
-    dialect = connection.dialect.name
+    reads = reads_of(session)
+    dialect = reads.dialect
     params: Any = (orjson.dumps(list(ids)).decode(),) if dialect == "sqlite" else {"ids": list(ids)}
-    rows = connection.exec_driver_sql(_OFFLINE[dialect], params).fetchall()
-    return {row[0]: (row[1], bytes(row[2]), bytes(row[3])) for row in rows}
+    return {
+        row[0]: (row[1], bytes(row[2]), bytes(row[3]))
+        for row in reads.rows(_OFFLINE[dialect], params)
+    }
 
 
 def by_public_id(session: Session, public_id: str, *, key: str) -> Document | None:

@@ -30,6 +30,7 @@ __all__ = [
     "point_record",
     "select_texts",
     "stored_parts",
+    "texts_selector",
 ]
 
 # Which of a record's languages to send, given the ones it has and its original language
@@ -38,6 +39,9 @@ PickLanguages = Callable[[set[str], str], list[str]]
 
 _TEXTS = b',"texts":'
 _UPDATED = b',"updated_at":'
+# The most sets of languages a :func:`texts_selector` remembers (a page's records share a
+# few; a bundle's thousands of records a few dozen).
+_MEMO = 256
 
 
 def compact(value: Any) -> Any:
@@ -149,6 +153,31 @@ def stored_parts(point: PointRecord) -> tuple[bytes, bytes] | None:
     for lang, text in texts.items():
         parts.extend((lang.encode(), orjson.dumps(text)))
     return b"\n".join(parts), raw[cut:]
+
+
+def texts_selector(pick: PickLanguages) -> Callable[[bytes, bytes, str], bytes]:
+    """:func:`select_texts` with ``pick`` for the many records of one page: which texts to
+    keep is worked out once per set of stored languages and original language (a page's
+    records share a handful), then each record is cut and joined as bytes."""
+    chosen_for: dict[tuple[bytes, str], tuple[int, ...]] = {}
+
+    def select(head: bytes, tail: bytes, original: str) -> bytes:
+        parts = head.split(b"\n")
+        if len(parts) == 1:
+            return head + tail  # no texts in any language
+        langs = b"\n".join(parts[1::2])
+        chosen = chosen_for.get((langs, original))
+        if chosen is None:
+            at = {parts[i].decode(): i for i in range(1, len(parts), 2)}
+            chosen = tuple(at[lang] for lang in pick(set(at), original))
+            if len(chosen_for) < _MEMO:
+                chosen_for[langs, original] = chosen
+        if not chosen:
+            return parts[0] + tail
+        picked = b",".join([b'"' + parts[i] + b'":' + parts[i + 1] for i in chosen])
+        return b"".join((parts[0], _TEXTS, b"{", picked, b"}", tail))
+
+    return select
 
 
 def select_texts(head: bytes, tail: bytes, original: str, pick: PickLanguages) -> bytes:

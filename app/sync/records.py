@@ -34,6 +34,7 @@ __all__ = [
     "dump",
     "feedback_tag_record",
     "is_public",
+    "page_points",
     "point_record",
     "point_records",
 ]
@@ -63,16 +64,36 @@ def point_records(session: Session, ids: Sequence[int], languages: Languages) ->
     stored = documents.offline_records(session, ids)
     missing = [i for i in ids if i not in stored]
     loaded = load_records(session, missing) if missing else {}
-    pick = languages.pick
+    select = offline.texts_selector(languages.pick)
     out: dict[int, Any] = {}
     for point_id in ids:
         found = stored.get(point_id)
         if found is not None:
             original, head, tail = found
-            out[point_id] = orjson.Fragment(offline.select_texts(head, tail, original, pick))
+            out[point_id] = orjson.Fragment(select(head, tail, original))
         elif point_id in loaded:
             out[point_id] = point_record(loaded[point_id], languages)
     return out
+
+
+def page_points(session: Session, ids: Sequence[int], languages: Languages) -> Any:
+    """:func:`point_records` of a snapshot page as one JSON fragment of the list, joined
+    as bytes: byte for byte what :func:`dump` gives for the list of records (an empty list
+    stays a list, which :func:`dump` leaves out)."""
+    stored = documents.offline_records(session, ids)
+    missing = [i for i in ids if i not in stored]
+    loaded = load_records(session, missing) if missing else {}
+    select = offline.texts_selector(languages.pick)
+    parts: list[bytes] = []
+    for point_id in ids:
+        found = stored.get(point_id)
+        if found is not None:
+            parts.append(select(found[1], found[2], found[0]))
+        elif point_id in loaded:
+            parts.append(dump(point_record(loaded[point_id], languages)))
+    if not parts:
+        return []
+    return orjson.Fragment(b"[" + b",".join(parts) + b"]")
 
 
 def category_record(category: Category, languages: Languages) -> dict[str, Any]:

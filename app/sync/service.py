@@ -156,12 +156,12 @@ def _snapshot_page(
             payload["countries"] = countries(session, scope.country, languages, supported=supported)
             payload["alerts"] = alerts(session, scope.country, languages)
             payload["area_services"] = area_services(session, scope.country, languages)
-    ids = repository.visible_point_ids(
-        session, scope=scope, after_id=position.after_point or None, limit=limit + 1
+    ids = repository.snapshot_ids(
+        session, scope=scope, after_id=position.after_point or 0, limit=limit + 1
     )
     more = len(ids) > limit
     ids = ids[:limit]
-    payload["points"] = list(records.point_records(session, ids, languages).values())
+    payload["points"] = records.page_points(session, ids, languages)
     if more:
         return payload, replace(position, after_point=ids[-1]), True
     return payload, SyncCursor(since=position.high), False
