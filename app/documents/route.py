@@ -226,6 +226,18 @@ async def _detail(request: Request) -> Response | None:
     return Response(item.body, media_type="application/json", headers=headers)
 
 
+async def _as_handled(request: Request, exc: Exception) -> Response:
+    """The app's answer to ``exc``, as its exception handlers give it for the route (this
+    middleware runs outside the router's handling of exceptions)."""
+    handlers = request.app.exception_handlers
+    for kind in type(exc).__mro__:
+        handler = handlers.get(kind)
+        if handler is not None:
+            answered: Response = await handler(request, exc)
+            return answered
+    raise exc
+
+
 class DocumentsHotPath:
     """The innermost middleware: answers the searches and details the stored documents
     can answer, hands everything else to the app's router. A problem on the way (a bad
@@ -245,14 +257,16 @@ class DocumentsHotPath:
                 if _enabled(request):
                     try:
                         response = await serve(request)
-                    except BudgetExceeded:
-                        raise
+                    except BudgetExceeded as exc:
+                        response = await _as_handled(request, exc)
                     except DBAPIError as exc:
                         if exc.connection_invalidated or isinstance(exc, OperationalError):
-                            raise  # down, locked or over its budget: the route would be too
-                        _log.warning("hot path handed %s on", scope["path"], exc_info=True)
-                        count_hot_path_handover("error")
-                        response = None
+                            # Down, locked or over its budget: the route would be too.
+                            response = await _as_handled(request, exc)
+                        else:
+                            _log.warning("hot path handed %s on", scope["path"], exc_info=True)
+                            count_hot_path_handover("error")
+                            response = None
                     except Problem:  # the route answers it, with its own words
                         _log.debug("hot path handed %s on", scope["path"], exc_info=True)
                         count_hot_path_handover("problem")
