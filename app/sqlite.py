@@ -10,11 +10,17 @@ import threading
 from collections.abc import Callable
 from typing import Any, Literal
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-__all__ = ["SQLITE_BUSY_TIMEOUT_S", "SqliteSynchronous", "SqliteWriteGate", "configure_sqlite"]
+__all__ = [
+    "SQLITE_BUSY_TIMEOUT_S",
+    "SqliteSynchronous",
+    "SqliteWriteGate",
+    "configure_sqlite",
+    "refresh_statistics",
+]
 
 # SQLite's busy timeout (seconds): how long a writer waits for the write lock.
 SQLITE_BUSY_TIMEOUT_S = 10.0
@@ -46,6 +52,22 @@ def _apply_pragmas(dbapi_connection: Any, synchronous: str) -> None:
     cursor.execute("PRAGMA cache_size=-8192")
     cursor.execute("PRAGMA mmap_size=2147418112")
     cursor.close()
+
+
+# Rows ANALYZE samples per index when it runs (bounds its cost on a large database).
+_ANALYSIS_LIMIT = 2000
+
+
+def refresh_statistics(connection: Connection, table: str) -> None:
+    """After a bulk write to ``table`` (a rebuild of the stored documents): SQLite's planner
+    statistics of it again, sampled (a second or so at a million points). Statistics gathered
+    when it was nearly empty would steer the planner into scanning it (SQLite 3.40's
+    ``PRAGMA optimize`` looks only at tables its own connection has queried). PostgreSQL's
+    autovacuum keeps its own."""
+    if connection.dialect.name != "sqlite":
+        return
+    connection.exec_driver_sql(f"PRAGMA analysis_limit={_ANALYSIS_LIMIT}")
+    connection.exec_driver_sql(f'ANALYZE "{table}"')
 
 
 def configure_sqlite(engine: Engine, synchronous: SqliteSynchronous) -> None:

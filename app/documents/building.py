@@ -35,6 +35,7 @@ from app.service_points.bulk import WrittenBatch
 from app.service_points.models import PointStatus, ServicePoint, ServicePointTranslation
 from app.service_points.records import OrganizationStamp, record_of_state
 from app.settings import Settings
+from app.sqlite import refresh_statistics
 
 __all__ = [
     "OFFLINE_VIEW",
@@ -305,6 +306,8 @@ def rebuild_in_batches(
             _write(session, ids[start : start + per_transaction])
     with sessions() as session, session.begin():
         _set_rebuilding(session.connection(), False)
+    with sessions() as session, session.begin():
+        refresh_statistics(session.connection(), _doc.name)
     return len(ids)
 
 
