@@ -25,6 +25,7 @@ import orjson
 from sqlalchemy.orm import Session
 
 from app.alerts.coverage import active_set
+from app.documents.rows import FORMAT
 from app.i18n.negotiation import LanguagePreference
 from app.public_points.rendering import PointView, dump, open_at
 from app.raw_reads import is_lean, reads_of
@@ -228,12 +229,19 @@ def documents_for(
     return _documents(reads.rows(_BY_IDS[dialect], params))
 
 
+_FORMAT_SQL = "SELECT value FROM point_document_setting WHERE name = 'format'"
+
+
 def offline_records(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, bytes, bytes]]:
     """The stored offline records of ``ids`` that have one: (original language, head, tail)
-    by point id (one statement, on the cursor of the session's connection)."""
+    by point id (one statement, on the cursor of the session's connection); none when the
+    stored rows are of another release's format."""
     if not ids:
         return {}
     reads = reads_of(session)
+    found = reads.rows(_FORMAT_SQL, ())
+    if (found[0][0] if found else "1") != str(FORMAT):
+        return {}  # an older release's rows: the caller renders the records
     dialect = reads.dialect
     params: Any = (orjson.dumps(list(ids)).decode(),) if dialect == "sqlite" else {"ids": list(ids)}
     return {

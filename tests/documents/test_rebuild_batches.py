@@ -22,6 +22,7 @@ from app.service_points.inputs import ServicePointUpdate
 from app.service_points.models import PointStatus, ServicePoint
 from tests.documents.reference import fresh, stored
 
+SYNC = "/v1/sync?country=CO&limit=5"
 NEAR = "/v1/points?near=8.4265,-76.7848&radius=500000&limit=50"
 
 
@@ -139,6 +140,8 @@ def test_documents_of_another_format_are_not_served_and_migrate_builds_them(
     database = app.state.database
     with TestClient(app) as client:
         before = client.get(NEAR)
+        page = client.get(SYNC)
+        assert page.status_code == 200 and page.json()["points"]
         with database.session() as session, session.begin():
             assert built_default_language(session.connection()) == "es"
             # As an older release left them: other bytes, another format.
@@ -148,11 +151,15 @@ def test_documents_of_another_format_are_not_served_and_migrate_builds_them(
                 .values(value=str(FORMAT - 1))
             )
             session.execute(update(PointDocument).values(version=PointDocument.version + 100))
+            session.execute(
+                update(PointDocument).where(PointDocument.view == "sync").values(tail=b"}")
+            )
         app.state.documents_built = None  # the half-minute memo of the check
         with database.session() as session:
             assert built_default_language(session.connection()) is None
         during = client.get(NEAR)
         assert during.status_code == 200 and during.content == before.content
+        assert client.get(SYNC).json()["points"] == page.json()["points"]
         assert ensure_built(url, "es") is True
         app.state.documents_built = None
         assert client.get(NEAR).content == before.content
