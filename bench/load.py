@@ -193,8 +193,6 @@ def load_sqlite(
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     with _timed(report, "migrate_and_seed"):
         org_ids, category_text = _prepare(sqlite_url(path))
-    migration = _core_migration()
-    triggers = [s for s in migration.SQLITE_SPATIAL_AND_TEXT if "_ai AFTER INSERT" in s]
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=DELETE")
@@ -202,6 +200,16 @@ def load_sqlite(
         conn.execute("PRAGMA cache_size=-500000")
         conn.execute("PRAGMA foreign_keys=OFF")
         conn.execute("BEGIN")
+        # The insert triggers as the migrations left them (a later migration may have
+        # replaced the first one's: the R*Tree holds the public location), re-created after.
+        triggers = [
+            sql
+            for (sql,) in conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
+                "('service_point_rtree_ai', 'service_point_fts_ai') ORDER BY name"
+            )
+        ]
+        assert len(triggers) == 2, triggers
         conn.execute("DROP TRIGGER service_point_rtree_ai")
         conn.execute("DROP TRIGGER service_point_fts_ai")
         (first_id,) = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM service_point").fetchone()
@@ -224,9 +232,10 @@ def load_sqlite(
                 _sqlite_insert(conn, "service_point_language", ("point_id", "lang"), languages)
         with _timed(report, "rtree_fill"):
             conn.execute(
-                "INSERT INTO service_point_rtree SELECT id, lat, lat, lon, lon, lat, lon "
+                "INSERT INTO service_point_rtree SELECT id, public_lat, public_lat, "
+                "public_lon, public_lon, public_lat, public_lon "
                 "FROM service_point WHERE id >= ? AND status IN ('published', "
-                "'temporarily_closed') AND deleted_at IS NULL",
+                "'temporarily_closed') AND deleted_at IS NULL AND public_lat IS NOT NULL",
                 (first_id,),
             )
         with _timed(report, "fts_fill"):
