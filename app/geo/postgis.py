@@ -354,7 +354,7 @@ class PostgisBackend:
             route, corridor_m, limit=limit, fetch=candidates, after=after, post_filter=post_filter
         )
 
-    def text_match(self, query: str) -> ColumnElement[bool]:
+    def text_match(self, session: Session, query: str) -> ColumnElement[bool]:
         # The stored tsvector (migration 0008): checking a row costs no tsvector rebuild.
         return self._sql.search_vector.op("@@")(func.to_tsquery("simple", _tsquery(query)))
 
@@ -374,7 +374,7 @@ class PostgisBackend:
             return [row[0] for row in compiled.rows(reads_of(session), {**params, "n": limit})]
         stmt = (
             select(self._sql.id)
-            .where(self._sql.spatial.searchable, self.text_match(query), *where)
+            .where(self._sql.spatial.searchable, self.text_match(session, query), *where)
             .order_by(self._sql.id)
             .limit(limit)
         )

@@ -36,7 +36,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.geo.compiled import Compiled
-from app.geo.fts_terms import PrefixTerms, prefix_expression
+from app.geo.fts_terms import PrefixTerms
 from app.geo.results import (
     AlongCursor,
     Candidate,
@@ -367,13 +367,14 @@ class SqliteBackend:
             coarse_m=COARSE_M,
         )
 
-    def text_match(self, query: str) -> ColumnElement[bool]:
+    def text_match(self, session: Session, query: str) -> ColumnElement[bool]:
         # Correlated on the rowid: checking a few spatial candidates stays cheap, where an
-        # ``IN (SELECT rowid ...)`` would first list every match of a common word.
+        # ``IN (SELECT rowid ...)`` would first list every match of a common word. Each
+        # word as the index's terms: as a prefix, every check merged all its matches.
         sql = self._sql
         return exists(
             select(sql.fts.c.rowid).where(
-                sql.fts_table.op("MATCH")(prefix_expression(query)),
+                sql.fts_table.op("MATCH")(self._terms.expression(session, query)),
                 sql.fts.c.rowid == sql.spatial.id,
             )
         )
