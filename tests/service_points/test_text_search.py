@@ -106,7 +106,6 @@ _SEED_SEARCHES: list[dict[str, Any]] = [
     {"q": "albergue", "limit": 200},
     {"q": "salud", "limit": 200},
     {"q": "de", "limit": 200},
-    {"q": "a", "limit": 200},
     {"q": "refug", "limit": 100},
     {"q": "casa del migrante", "limit": 20},
     {"q": "hébergement", "limit": 100, "lang": "fr"},
@@ -133,14 +132,29 @@ def _pages(client: TestClient, params: dict[str, Any]) -> list[tuple[int, bytes]
     raise AssertionError("pagination did not end")
 
 
+def _hsds(client: TestClient) -> list[bytes]:
+    """HSDS service searches (the words filter its listing)."""
+    out = []
+    for words in ("albergue", "salud mental", "de", "refug"):
+        for page in (1, 2):
+            params = {"search": words, "per_page": 50, "page": page}
+            response = client.get("/hsds/services", params=params)
+            assert response.status_code == 200, response.text
+            out.append(response.content)
+    return out
+
+
 def test_pages_are_those_of_the_prefix_queries(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     after = {str(p): _pages(client, p) for p in _SEED_SEARCHES}
+    hsds_after = _hsds(client)
     with monkeypatch.context() as patch:
         _prefix_queries(patch)
         before = {str(p): _pages(client, p) for p in _SEED_SEARCHES}
+        hsds_before = _hsds(client)
     assert after == before
+    assert hsds_after == hsds_before
     assert all(status == 200 for pages in after.values() for status, _ in pages)
     assert sum(len(pages) for pages in after.values()) > len(_SEED_SEARCHES)  # next pages too
 
