@@ -18,8 +18,10 @@ a deleted text only matches nothing). Reading the terms costs what one prefix qu
 costs, once per prefix and data version.
 
 A word keeps its prefix form when it is not plain ASCII letters and digits (FTS5's
-tokenizer might split it differently from :func:`app.geo.text.query_tokens`) or when more
-than ``MAX_TERMS`` terms start with it (``a``, ``de``: an OR that wide costs more per row).
+tokenizer might split it differently from :func:`app.geo.text.query_tokens`), when more
+than ``MAX_TERMS`` terms start with it (``a``, ``de``: an OR that wide costs more per row),
+or when fewer than ``MIN_DOCS`` points hold them: merging a short list costs less than
+looking each term up, which a correlated check (``near=`` with ``q=``, HSDS) does per row.
 """
 
 from __future__ import annotations
@@ -32,10 +34,13 @@ from app.geo.text import query_tokens
 from app.raw_reads import reads_of
 from app.versioned_cache import VersionedCache
 
-__all__ = ["MAX_TERMS", "PrefixTerms", "prefix_expression"]
+__all__ = ["MAX_TERMS", "MIN_DOCS", "PrefixTerms", "prefix_expression"]
 
 # The most terms a word is read as; past it the word stays a prefix query.
 MAX_TERMS = 128
+# Fewer points than this hold the word's terms: it stays a prefix query (about the point
+# where looking its terms up costs as much as merging their lists, measured at 100,000).
+MIN_DOCS = 1000
 _PLAIN = re.compile(r"[0-9a-z]+")
 
 
@@ -53,14 +58,22 @@ class PrefixTerms:
     """The MATCH expression of a query over the FTS5 table ``fts``, its words read as the
     index's terms where that is exact and bounded (see the module)."""
 
-    def __init__(self, fts: str, *, max_terms: int = MAX_TERMS) -> None:
-        self.max_terms = max_terms
+    max_terms = MAX_TERMS
+    min_docs = MIN_DOCS
+
+    def __init__(
+        self, fts: str, *, max_terms: int | None = None, min_docs: int | None = None
+    ) -> None:
+        if max_terms is not None:
+            self.max_terms = max_terms
+        if min_docs is not None:
+            self.min_docs = min_docs
         vocab = f"{fts}_terms"
         self._create = (
             f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{vocab} USING fts5vocab(main, {fts}, 'row')"
         )
         # Bounded: at most one term past the cap is read (and counted).
-        self._terms = f"SELECT term FROM temp.{vocab} WHERE term >= ? AND term < ? LIMIT ?"  # noqa: S608
+        self._terms = f"SELECT term, doc FROM temp.{vocab} WHERE term >= ? AND term < ? LIMIT ?"  # noqa: S608
         self._cache: VersionedCache[str | None] = VersionedCache(max_entries=4096)
 
     def expression(self, session: Session, query: str) -> str:
@@ -74,15 +87,17 @@ class PrefixTerms:
         return f'"{token}"*' if found is None else found
 
     def _read(self, session: Session, token: str) -> str | None:
-        """``("t1" OR "t2" ...)`` for the terms starting with ``token``, or None past the cap.
-        No term: the word itself, which matches nothing, as its prefix would."""
+        """``("t1" OR "t2" ...)`` for the terms starting with ``token``, or None past the cap
+        or under ``min_docs``. No term: the word itself, which matches nothing, as its
+        prefix would."""
         # Through the cursor of the request's own transaction: the snapshot its search reads.
         reads = reads_of(session)
         reads.rows(self._create, ())
         upper = token[:-1] + chr(ord(token[-1]) + 1)
         rows = reads.rows(self._terms, (token, upper, self.max_terms + 1))
-        terms = [str(row[0]) for row in rows if str(row[0]).startswith(token)]
-        if len(rows) > self.max_terms:
+        found = [(str(term), int(docs)) for term, docs in rows if str(term).startswith(token)]
+        terms = [term for term, _ in found]
+        if len(rows) > self.max_terms or (terms and sum(d for _, d in found) < self.min_docs):
             return None
         if not terms:
             return _quoted(token)

@@ -76,7 +76,15 @@ def _make(db: Session, names: list[str], **overrides: Any) -> dict[str, str]:
     return made
 
 
+@pytest.fixture(params=["terms", "floor"])
+def every_word_as_terms(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Words held by few points read as their terms too (``terms``), or as the app does."""
+    if request.param == "terms":
+        monkeypatch.setattr(PrefixTerms, "min_docs", 0)
+
+
 @pytest.mark.parametrize("limit", [1, 2, 50])
+@pytest.mark.usefixtures("every_word_as_terms")
 def test_words_match_as_prefixes_in_id_order(client: TestClient, db: Session, limit: int) -> None:
     made = _make(db, _TEXTS)
     for query in _QUERIES:
@@ -84,6 +92,7 @@ def test_words_match_as_prefixes_in_id_order(client: TestClient, db: Session, li
         assert found == _expected(made, query), query
 
 
+@pytest.mark.usefixtures("every_word_as_terms")
 def test_a_new_word_is_found_after_a_search(client: TestClient, db: Session) -> None:
     first = _make(db, ["Qzxalbergue uno"])
     assert [i["id"] for i in all_pages(client, {"q": "qzxalb"})] == list(first)
@@ -135,7 +144,7 @@ def _pages(client: TestClient, params: dict[str, Any]) -> list[tuple[int, bytes]
 def _hsds(client: TestClient) -> list[bytes]:
     """HSDS service searches (the words filter its listing)."""
     out = []
-    for words in ("albergue", "salud mental", "de", "refug"):
+    for words in ("albergue", "salud mental", "refug"):
         for page in (1, 2):
             params = {"search": words, "per_page": 50, "page": page}
             response = client.get("/hsds/services", params=params)
@@ -144,6 +153,7 @@ def _hsds(client: TestClient) -> list[bytes]:
     return out
 
 
+@pytest.mark.usefixtures("every_word_as_terms")
 def test_pages_are_those_of_the_prefix_queries(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -168,16 +178,21 @@ def test_terms_read_the_same_rows_as_prefixes(db: Session, engine_kind: str) -> 
     if engine_kind != "sqlite":
         pytest.skip("FTS5 is SQLite's")
     _make(db, _TEXTS)
-    terms = PrefixTerms("service_point_fts")
-    narrow = PrefixTerms("service_point_fts", max_terms=2)
+    terms = PrefixTerms("service_point_fts", min_docs=0)
+    narrow = PrefixTerms("service_point_fts", max_terms=2, min_docs=0)
+    rare = PrefixTerms("service_point_fts", min_docs=3)
     for query in [*_QUERIES, "albergue", "de", "a", "salud danli", "santé", "ß", "Ω"]:
         wanted = _rowids(db, prefix_expression(query))
         assert _rowids(db, terms.expression(db, query)) == wanted, query
         assert _rowids(db, narrow.expression(db, query)) == wanted, query
+        assert _rowids(db, rare.expression(db, query)) == wanted, query
     # Each word as its terms; past the cap, or not plain letters and digits, as a prefix.
     assert terms.expression(db, "qzxalbergue") == (
         '("qzxalbergue" OR "qzxalbergueria" OR "qzxalbergues")'
     )
     assert narrow.expression(db, "qzxalbergue") == '"qzxalbergue"*'
+    # Held by fewer points than the floor: a short list, merged.
+    assert rare.expression(db, "qzxsalud") == '"qzxsalud"*'
+    assert rare.expression(db, "qzxalbergue").startswith("(")
     assert terms.expression(db, "qzxnada") == '"qzxnada"'
     assert terms.expression(db, "Ω") == '"ω"*'
