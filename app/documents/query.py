@@ -184,11 +184,13 @@ def parse_query(request: Request) -> PointQuery | None:
 
 
 def lean_query(query: PointQuery) -> bool:
-    """A page of nearest points or of a viewport, with no filter and no words: the one
-    the phones ask all the time, read whole through the cursor of one connection."""
+    """A page of nearest points or of a viewport, with no filter and no words (the one the
+    phones ask all the time), or of a text search alone: read whole through the cursor of
+    one connection."""
+    spatial = query.near is not None or query.bbox is not None
+    text_alone = bool(query.q) and not spatial and query.route is None
     return (
-        (query.near is not None or query.bbox is not None)
-        and not query.q
+        ((spatial and not query.q) or text_alone)
         and not query.categories
         and not query.audiences
         and not query.spoken_languages

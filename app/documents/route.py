@@ -181,7 +181,10 @@ async def _search(request: Request) -> Response | None:
             )
 
     request.state.language = pref
-    page = run() if lean and database.dialect == "sqlite" else await _in_thread(request, run)
+    # A text page stays off the event loop: a word read as its prefix (app/geo/fts_terms.py)
+    # or a data version's first look at its terms may take milliseconds.
+    on_loop = lean and database.dialect == "sqlite" and not query.q
+    page = run() if on_loop else await _in_thread(request, run)
     if page is None:
         return None
     headers = _headers(page.languages)

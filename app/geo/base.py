@@ -84,8 +84,9 @@ class SearchBackend(Protocol):
         (ties by id); see ``app.geo.corridor``."""
         ...
 
-    def text_match(self, query: str) -> ColumnElement[bool]:
-        """A clause true for points whose search document matches ``query``."""
+    def text_match(self, session: Session, query: str) -> ColumnElement[bool]:
+        """A clause true for points whose search document matches ``query`` (for a
+        statement of ``session``'s transaction)."""
         ...
 
     def text_ids(

@@ -141,12 +141,26 @@ class _Statements:
             for after in (False, True)
             for kind, clause in views.items()
         }
+        # A text page with no filter, in id order past the cursor (``after`` -1 on a first
+        # page: ids are positive).
+        matches = self.search_vector.op("@@")(func.to_tsquery("simple", bindparam("tsquery")))
+        self.text_ids = (
+            select(self.id)
+            .where(spatial.searchable, matches, self.id > bindparam("after"))
+            .order_by(self.id)
+            .limit(bindparam("n"))
+        )
         # The same, compiled once for a lean session's cursor (app/raw_reads.py).
         dialect = psycopg_dialect()  # type: ignore[no-untyped-call]
         self.compiled: dict[int, Compiled] = {
             id(stmt): Compiled(stmt, dialect)
-            for stmt in (self.knn, self.knn_after, *self.knn_view.values())
+            for stmt in (self.knn, self.knn_after, *self.knn_view.values(), self.text_ids)
         }
+
+
+def _tsquery(query: str) -> str:
+    """Every word of the query as a prefix, all of them."""
+    return " & ".join(f"{t}:*" for t in query_tokens(query))
 
 
 class PostgisBackend:
@@ -341,11 +355,9 @@ class PostgisBackend:
             route, corridor_m, limit=limit, fetch=candidates, after=after, post_filter=post_filter
         )
 
-    def text_match(self, query: str) -> ColumnElement[bool]:
-        tokens = query_tokens(query)
-        tsquery = " & ".join(f"{t}:*" for t in tokens)
+    def text_match(self, session: Session, query: str) -> ColumnElement[bool]:
         # The stored tsvector (migration 0008): checking a row costs no tsvector rebuild.
-        return self._sql.search_vector.op("@@")(func.to_tsquery("simple", tsquery))
+        return self._sql.search_vector.op("@@")(func.to_tsquery("simple", _tsquery(query)))
 
     def text_ids(
         self,
@@ -356,9 +368,14 @@ class PostgisBackend:
         after_id: int | None,
         limit: int,
     ) -> list[int]:
+        if not where and is_lean(session):
+            # A text page alone (app/documents/query.py lean_query): on the lean cursor.
+            compiled = self._sql.compiled[id(self._sql.text_ids)]
+            params = {"tsquery": _tsquery(query), "after": -1 if after_id is None else after_id}
+            return [row[0] for row in compiled.rows(reads_of(session), {**params, "n": limit})]
         stmt = (
             select(self._sql.id)
-            .where(self._sql.spatial.searchable, self.text_match(query), *where)
+            .where(self._sql.spatial.searchable, self.text_match(session, query), *where)
             .order_by(self._sql.id)
             .limit(limit)
         )

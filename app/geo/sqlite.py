@@ -36,6 +36,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.geo.compiled import Compiled
+from app.geo.fts_terms import PrefixTerms
 from app.geo.results import (
     AlongCursor,
     Candidate,
@@ -49,7 +50,6 @@ from app.geo.ring import ring_clause, ring_params
 from app.geo.route import Route
 from app.geo.rtree_corridor import along_rtree
 from app.geo.sphere import EARTH_RADIUS_M, MARGIN_DEG, BBox, boxes_around, haversine_from
-from app.geo.text import query_tokens
 from app.raw_reads import reads_of
 
 __all__ = ["SqliteBackend"]
@@ -109,11 +109,6 @@ def _area_m2(box: BBox) -> float:
     return EARTH_RADIUS_M**2 * width * abs(math.sin(north) - math.sin(south))
 
 
-def _match_expression(query: str) -> str:
-    # Each word quoted (no FTS syntax can be injected) and matched as a prefix.
-    return " AND ".join(f'"{t}"*' for t in query_tokens(query))
-
-
 class _Statements:
     """The statements of one searched table, built once with bound parameters: on SQLite,
     building and hashing a statement costs more than running it. Filters (rare) build
@@ -171,7 +166,7 @@ class _Statements:
         dialect = sqlite_dialect.dialect()
         self.compiled: dict[int, Compiled] = {
             id(stmt): Compiled(stmt, dialect)
-            for stmt in (self.box, self.count, self.box_beyond, self.count_beyond)
+            for stmt in (self.box, self.count, self.box_beyond, self.count_beyond, self.text_ids)
         }
 
     def run(self, session: Session, stmt: Select[Any], params: dict[str, Any]) -> list[Any]:
@@ -205,6 +200,8 @@ class SqliteBackend:
         # The width that last held a first page around each ~1 km cell: where the next
         # search there starts (it saves the growth rounds; any width gives exact results).
         self._widths: dict[tuple[int, int, int], float] = {}
+        # Text pages read each word as the index's terms (app/geo/fts_terms.py).
+        self._terms = PrefixTerms(spatial.fts)
 
     def nearest(
         self,
@@ -376,13 +373,14 @@ class SqliteBackend:
             coarse_m=COARSE_M,
         )
 
-    def text_match(self, query: str) -> ColumnElement[bool]:
+    def text_match(self, session: Session, query: str) -> ColumnElement[bool]:
         # Correlated on the rowid: checking a few spatial candidates stays cheap, where an
-        # ``IN (SELECT rowid ...)`` would first list every match of a common word.
+        # ``IN (SELECT rowid ...)`` would first list every match of a common word. Each
+        # word as the index's terms: as a prefix, every check merged all its matches.
         sql = self._sql
         return exists(
             select(sql.fts.c.rowid).where(
-                sql.fts_table.op("MATCH")(_match_expression(query)),
+                sql.fts_table.op("MATCH")(self._terms.expression(session, query)),
                 sql.fts.c.rowid == sql.spatial.id,
             )
         )
@@ -397,5 +395,6 @@ class SqliteBackend:
         limit: int,
     ) -> list[int]:
         stmt = self._sql.text_ids.where(*where) if where else self._sql.text_ids
-        params = {"match": _match_expression(query), "after": after_id or -1, "n": limit}
+        match = self._terms.expression(session, query)
+        params = {"match": match, "after": after_id or -1, "n": limit}
         return [row[0] for row in self._sql.run(session, stmt, params)]

@@ -150,7 +150,7 @@ def find_page(
     )
     spatial = query.near is not None or query.bbox is not None or query.route is not None
     if query.q and spatial:
-        where.append(backend.text_match(query.q))
+        where.append(backend.text_match(session, query.q))
     fingerprint = query_fingerprint(query.fingerprint_parts())
     position = decode_cursor(query.cursor, fingerprint=fingerprint) if query.cursor else {}
     # One extra row tells whether a next page exists.
