@@ -89,6 +89,11 @@ class SearchBackend(Protocol):
         statement of ``session``'s transaction)."""
         ...
 
+    def text_filter(self, session: Session, query: str) -> ColumnElement[bool]:
+        """:meth:`text_match` for a statement that reads the whole table (HSDS lists, their
+        counts): the matches found once, where :meth:`text_match` checks row by row."""
+        ...
+
     def text_ids(
         self,
         session: Session,

@@ -107,7 +107,7 @@ def point_filters(
     where = points_repository.filter_clauses(
         categories=categories,
         audiences=audiences,
-        text=backend.text_match(session, filters.search) if filters.search else None,
+        text=backend.text_filter(session, filters.search) if filters.search else None,
     )
     if filters.organization_id:
         where.append(ServicePoint.organization_id == filters.organization_id)
