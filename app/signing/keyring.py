@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from nacl.exceptions import BadSignatureError
-from nacl.signing import SigningKey, VerifyKey
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from app.errors import ServiceUnavailable
 
@@ -44,6 +44,7 @@ __all__ = [
     "revoke",
     "rotate",
     "signature_headers",
+    "verify_ed25519",
 ]
 
 ALGORITHM = "Ed25519"
@@ -99,6 +100,15 @@ class Signature:
     @property
     def b64(self) -> str:
         return base64.b64encode(self.value).decode()
+
+
+def verify_ed25519(public_key: bytes, data: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` is the Ed25519 signature of ``data`` by the raw ``public_key``."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, data)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def endorsement_message(kid: str, public_key: bytes) -> bytes:
@@ -161,13 +171,14 @@ def _stamp() -> str:
 
 
 def _new_key(
-    directory: Path, previous: SigningKey | None, previous_kid: str | None
+    directory: Path, previous: Ed25519PrivateKey | None, previous_kid: str | None
 ) -> dict[str, Any]:
     created = _now()
-    signing = SigningKey.generate()
-    public = bytes(signing.verify_key)
+    signing = Ed25519PrivateKey.generate()
+    public = signing.public_key().public_bytes_raw()
     kid = _key_id(public, created)
-    _write_atomic(directory / f"{kid}.key", base64.b64encode(bytes(signing)), 0o600)
+    # The file holds the raw 32-byte seed (RFC 8032's private key), base64-encoded.
+    _write_atomic(directory / f"{kid}.key", base64.b64encode(signing.private_bytes_raw()), 0o600)
     entry: dict[str, Any] = {
         "kid": kid,
         "public_key": base64.b64encode(public).decode(),
@@ -176,16 +187,16 @@ def _new_key(
     if previous is not None and previous_kid is not None:
         entry["endorsed_by"] = previous_kid
         entry["endorsement"] = base64.b64encode(
-            previous.sign(endorsement_message(kid, public)).signature
+            previous.sign(endorsement_message(kid, public))
         ).decode()
     return entry
 
 
-def _load_private(directory: Path, kid: str) -> SigningKey:
+def _load_private(directory: Path, kid: str) -> Ed25519PrivateKey:
     path = directory / f"{kid}.key"
     try:
         seed = base64.b64decode(path.read_bytes().strip(), validate=True)
-        return SigningKey(seed)
+        return Ed25519PrivateKey.from_private_bytes(seed)
     except (OSError, ValueError) as exc:
         # The message names the file, never its content.
         raise KeysUnavailable(f"the private key of {kid} is missing or unreadable") from exc
@@ -280,7 +291,7 @@ class Keyring:
         self._lock = threading.Lock()
         self._checked_at = -1e9
         self._stamp: tuple[int, int] | None = None
-        self._current: tuple[str, SigningKey | None] | None = None
+        self._current: tuple[str, Ed25519PrivateKey | None] | None = None
         self._public: tuple[PublicKey, ...] = ()
 
     def __repr__(self) -> str:
@@ -323,7 +334,7 @@ class Keyring:
         self._refresh()
         return self._public
 
-    def _signing(self) -> tuple[str, SigningKey]:
+    def _signing(self) -> tuple[str, Ed25519PrivateKey]:
         self._refresh()
         assert self._current is not None
         kid, key = self._current
@@ -337,17 +348,13 @@ class Keyring:
 
     def sign(self, data: bytes) -> Signature:
         kid, key = self._signing()
-        return Signature(kid=kid, value=key.sign(data).signature)
+        return Signature(kid=kid, value=key.sign(data))
 
     def verify(self, data: bytes, signature: Signature) -> bool:
         """Check ``signature`` with the listed public key of its key id (never a revoked one)."""
         for key in self.public_keys():
             if key.kid == signature.kid and not key.revoked_at:
-                try:
-                    VerifyKey(key.public_key).verify(data, signature.value)
-                except (BadSignatureError, ValueError):
-                    return False
-                return True
+                return verify_ed25519(key.public_key, data, signature.value)
         return False
 
 

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import orjson
-from nacl.exceptions import BadSignatureError
-from nacl.signing import VerifyKey
+
+from app.signing.keyring import verify_ed25519
 
 __all__ = ["Verdict", "check", "window"]
 
@@ -52,8 +52,11 @@ def check(
     if key.get("revoked_at"):
         return "revoked"
     try:
-        VerifyKey(base64.b64decode(key["public_key"])).verify(body, base64.b64decode(signature))
-    except (BadSignatureError, ValueError, binascii.Error):
+        public_key = base64.b64decode(key["public_key"])
+        raw_signature = base64.b64decode(signature)
+    except (ValueError, binascii.Error):
+        return "invalid"
+    if not verify_ed25519(public_key, body, raw_signature):
         return "invalid"
     try:
         document = orjson.loads(body)

@@ -7,8 +7,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import FastAPI
-from nacl.signing import VerifyKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -54,8 +54,8 @@ def verify_page(client: Any, response: Any) -> None:
     """Check the Ed25519 signature of a response with the published key of its key id."""
     keys = {k["kid"]: k["public_key"] for k in client.get("/v1/keys").json()["keys"]}
     kid = response.headers["rumbo-key-id"]
-    VerifyKey(base64.b64decode(keys[kid])).verify(
-        response.content, base64.b64decode(response.headers["rumbo-signature"])
+    Ed25519PublicKey.from_public_bytes(base64.b64decode(keys[kid])).verify(
+        base64.b64decode(response.headers["rumbo-signature"]), response.content
     )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import logging
 import stat
 from pathlib import Path
 
 import orjson
 import pytest
-from nacl.signing import VerifyKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from typer.testing import CliRunner
 
 from app.cli import cli
@@ -22,7 +23,34 @@ from app.signing.keyring import (
     endorsement_message,
     generate,
     rotate,
+    verify_ed25519,
 )
+from app.signing.validity import check
+
+# RFC 8032, section 7.1, TEST 1, 2 and 3: (secret key = seed, public key, message, signature).
+RFC8032 = [
+    (
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+        "",
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555f"
+        "b8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+    ),
+    (
+        "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+        "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+        "72",
+        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da08"
+        "5ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+    ),
+    (
+        "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+        "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025",
+        "af82",
+        "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18"
+        "ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a",
+    ),
+]
 
 
 def private_seeds(directory: Path) -> list[bytes]:
@@ -60,8 +88,9 @@ def test_rotation_keeps_old_public_keys_and_endorses_the_new_one(tmp_path):
     assert ring.verify(b"old bundle", old_signature)
     assert ring.sign(b"new").kid == new_kid
     new = keys[new_kid]
-    VerifyKey(keys[old_kid].public_key).verify(
-        endorsement_message(new_kid, new.public_key), new.endorsement
+    assert new.endorsement is not None
+    Ed25519PublicKey.from_public_bytes(keys[old_kid].public_key).verify(
+        new.endorsement, endorsement_message(new_kid, new.public_key)
     )
     # Only the current private key is kept.
     assert [p.name for p in tmp_path.glob("*.key")] == [f"{new_kid}.key"]
@@ -132,3 +161,65 @@ def test_cli_generate_rotate_list(tmp_path, monkeypatch):
             assert seed.decode() not in made.output + rotated.output + listed.output
     finally:
         get_settings.cache_clear()
+
+
+def write_legacy_keyring(directory: Path, kid: str, seed: bytes, public: bytes) -> None:
+    """A key directory as earlier releases (PyNaCl) wrote it: base64 seed, keyring.json."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{kid}.key").write_bytes(base64.b64encode(seed) + b"\n")
+    entry = {
+        "kid": kid,
+        "public_key": base64.b64encode(public).decode(),
+        "created_at": "2025-01-01T00:00:00Z",
+    }
+    document = {"current": kid, "keys": [entry]}
+    (directory / KEYRING_FILE).write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+
+
+@pytest.mark.parametrize(("seed", "public", "message", "expected"), RFC8032)
+def test_a_stored_seed_signs_as_rfc_8032_says(tmp_path, seed, public, message, expected):
+    kid = "20250101-legacy"
+    write_legacy_keyring(tmp_path, kid, bytes.fromhex(seed), bytes.fromhex(public))
+    ring = Keyring(tmp_path)
+    signature = ring.sign(bytes.fromhex(message))
+    assert signature == Signature(kid=kid, value=bytes.fromhex(expected))
+    assert ring.verify(bytes.fromhex(message), signature)
+    assert verify_ed25519(bytes.fromhex(public), bytes.fromhex(message), bytes.fromhex(expected))
+    assert not verify_ed25519(bytes.fromhex(public), b"other", bytes.fromhex(expected))
+    altered = bytearray(bytes.fromhex(expected))
+    altered[0] ^= 0x01
+    assert not ring.verify(bytes.fromhex(message), Signature(kid=kid, value=bytes(altered)))
+    assert not verify_ed25519(bytes.fromhex(public)[:31], b"", bytes.fromhex(expected))
+    assert not verify_ed25519(bytes.fromhex(public), b"", bytes.fromhex(expected)[:63])
+
+
+def test_validity_check_accepts_the_rfc_8032_signature_and_refuses_an_altered_one(tmp_path):
+    _, public, message, expected = RFC8032[2]
+    keyset = {
+        "keys": [{"kid": "k", "public_key": base64.b64encode(bytes.fromhex(public)).decode()}]
+    }
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    b64 = base64.b64encode(bytes.fromhex(expected)).decode()
+    # Genuine but not a dated JSON document: "expired" (kept), never "invalid".
+    assert check(keyset, bytes.fromhex(message), "k", b64, now=now) == "expired"
+    assert check(keyset, b"\xaf\x83", "k", b64, now=now) == "invalid"
+    assert check(keyset, bytes.fromhex(message), "k", "not base64!", now=now) == "invalid"
+    assert check(keyset, bytes.fromhex(message), "other", b64, now=now) == "invalid"
+
+
+def test_a_legacy_key_rotates_and_endorses_its_successor(tmp_path):
+    seed, public, _, _ = RFC8032[0]
+    kid = "20250101-legacy"
+    write_legacy_keyring(tmp_path, kid, bytes.fromhex(seed), bytes.fromhex(public))
+    old_kid, new_kid = rotate(tmp_path)
+    assert old_kid == kid
+    new = {k.kid: k for k in Keyring(tmp_path).public_keys()}[new_kid]
+    assert new.endorsed_by == kid and new.endorsement is not None
+    message = endorsement_message(new_kid, new.public_key)
+    assert verify_ed25519(bytes.fromhex(public), message, new.endorsement)
+    Ed25519PublicKey.from_public_bytes(bytes.fromhex(public)).verify(new.endorsement, message)
+    # The new key's file holds its raw 32-byte seed, base64-encoded, as before.
+    seed_file = base64.b64decode((tmp_path / f"{new_kid}.key").read_bytes(), validate=True)
+    assert len(seed_file) == 32
+    ring = Keyring(tmp_path)
+    assert ring.verify(b"page", ring.sign(b"page"))
