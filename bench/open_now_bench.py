@@ -31,7 +31,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app.documents.cli import extend_hours
-from app.documents.reading import Document, Splicer, documents_for
+from app.documents.reading import Document, documents_for
+from app.documents.splicing import Splicer
 from app.i18n.negotiation import negotiate
 from app.main import create_app
 from app.service_points import opening_weeks

@@ -14,14 +14,8 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from app.documents.areas import area_services_near
-from app.documents.reading import (
-    Splicer,
-    by_public_id,
-    carry_documents,
-    documents_for,
-    open_filter,
-    splice,
-)
+from app.documents.reading import by_public_id, carry_documents, documents_for
+from app.documents.splicing import Splicer, open_filter, splice
 from app.geo.base import SearchBackend
 from app.geo.corridor import FetchPieces, RouteCandidate
 from app.i18n.content import body_languages
