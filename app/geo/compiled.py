@@ -48,5 +48,8 @@ class Compiled:
             return tuple(params[n] if n in params else defaults[n] for n in self._names)
         return {**self._defaults, **params}
 
-    def rows(self, reads: RawReads, params: Mapping[str, Any]) -> list[Any]:
-        return reads.search_rows(self.sql, self.values(params))
+    def rows(self, reads: RawReads, params: Mapping[str, Any], *, search: bool = True) -> list[Any]:
+        """Every row: of a spatial search (``search``: its candidates may carry their
+        documents, ``RawReads.search_rows``), or of any other statement as it is."""
+        values = self.values(params)
+        return reads.search_rows(self.sql, values) if search else reads.rows(self.sql, values)

@@ -376,7 +376,8 @@ class PostgisBackend:
             # A text page alone (app/documents/query.py lean_query): on the lean cursor.
             compiled = self._sql.compiled[id(self._sql.text_ids)]
             params = {"tsquery": _tsquery(query), "after": -1 if after_id is None else after_id}
-            return [row[0] for row in compiled.rows(reads_of(session), {**params, "n": limit})]
+            found = compiled.rows(reads_of(session), {**params, "n": limit}, search=False)
+            return [row[0] for row in found]
         stmt = (
             select(self._sql.id)
             .where(self._sql.spatial.searchable, self.text_match(session, query), *where)
