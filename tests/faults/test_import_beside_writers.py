@@ -25,7 +25,7 @@ from tests.factories import make_organization, make_point
 
 pytestmark = pytest.mark.slow
 
-ROWS = 4000
+ROWS = 8000  # staging (no write lock) must outlast a few rounds of writes
 SECRET = "test-secret-key-0123456789abcdef"  # tests.conftest.test_settings
 
 
@@ -68,7 +68,7 @@ def test_writers_go_on_during_a_large_import(
         writes: list[tuple[int, bool]] = []  # (status, answered while the import ran)
         with httpx.Client(base_url=base, timeout=60) as client:
             time.sleep(0.5)  # the upload is in, staging has begun
-            for n in range(200):  # bounded: the import of 4,000 rows takes a few seconds
+            for n in range(200):  # bounded: the import of 8,000 rows takes a few seconds
                 if not importer.is_alive():
                     break
                 response = client.post(
