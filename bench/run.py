@@ -370,11 +370,13 @@ def _baseline_runs(
 def _server_env() -> dict[str, str]:
     return {
         "RUMBO_KEYS_DIR": str(KEYS),
-        # One loopback client plays thousands of phones: lift the per-client feedback
-        # limits (the throttle still runs on every request).
+        # One loopback client plays thousands of phones: lift the per-client feedback and
+        # sync limits (the throttles still run on every request; 1,200 sync pages an hour
+        # would answer 429 to most of a run's pages).
         "RUMBO_FEEDBACK_LIMIT_PER_CLIENT": "100000000/hour",
         "RUMBO_FEEDBACK_LIMIT_PER_CLIENT_POINT": "100000000/day",
         "RUMBO_FEEDBACK_LIMIT_PER_POINT": "100000000/hour",
+        "RUMBO_SYNC_LIMIT_PER_CLIENT": "100000000/hour",
     }
 
 

@@ -201,3 +201,13 @@ def test_new_sections_run_end_to_end(
     assert "writes that failed beside a 300-row import (SQLite)" in names
     text = (tmp_path / "out" / "latest.md").read_text()
     assert "Side by side (issue #15)" in text and "issue #16, item 5" in text
+
+
+def test_a_figure_with_errors_is_never_met() -> None:
+    # 429s (a per-client limit) or 503s answer fast: their rate is not the scenario's.
+    report = _report()
+    run_ = report["runs"][0]
+    run_["http"]["sync"]["errors"] = 5341
+    targets = {t.name: t for t in evaluate(report)}
+    sync = targets["sync snapshot pages/s (4 connections), sqlite, 1,000 points"]
+    assert sync.met is False and "5,341 errors" in sync.note
