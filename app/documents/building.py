@@ -25,7 +25,14 @@ from sqlalchemy import Connection, Table, bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.documents.models import DocumentSetting, PointDocument
-from app.documents.rows import FORMAT, OFFLINE_VIEW, VIEWS, render_rows
+from app.documents.rows import (
+    FORMAT,
+    FORMAT_SETTING,
+    OFFLINE_VIEW,
+    VIEWS,
+    current_format,
+    render_rows,
+)
 from app.i18n.negotiation import negotiate
 from app.languages.models import Language
 from app.organizations.models import Organization
@@ -54,8 +61,7 @@ _DEFAULT_SETTING = "default_language"
 # Present while ``rumbo documents rebuild`` runs batch after batch: the stored documents are
 # incomplete, so readers serve from the rendering path (and a crashed rebuild is redone).
 _REBUILDING_SETTING = "rebuilding"
-# The format of the rows (``rows.FORMAT``) they were built with; absent: format 1.
-_FORMAT_SETTING = "format"
+_FORMAT_SETTING = FORMAT_SETTING
 _INFO_DEFAULT = "rumbo.documents.default_language"
 _doc: Table = PointDocument.__table__  # type: ignore[assignment]
 _setting: Table = DocumentSetting.__table__  # type: ignore[assignment]
@@ -73,7 +79,7 @@ def built_default_language(connection: Connection) -> str | None:
         )
     )
     found = {row[0]: row[1] for row in rows}
-    if _REBUILDING_SETTING in found or found.get(_FORMAT_SETTING, "1") != str(FORMAT):
+    if _REBUILDING_SETTING in found or not current_format(found.get(_FORMAT_SETTING)):
         return None
     value = found.get(_DEFAULT_SETTING)
     return str(value) if value is not None else None

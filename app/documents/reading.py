@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from app.documents.rows import FORMAT
+from app.documents.rows import FORMAT_SETTING, current_format
 from app.public_points.rendering import PointView
 from app.raw_reads import is_lean, reads_of
 
@@ -217,7 +217,10 @@ def documents_for(
     return _documents(reads.rows(_BY_IDS[dialect], params))
 
 
-_FORMAT_SQL = "SELECT value FROM point_document_setting WHERE name = 'format'"
+_FORMAT_SQL = {
+    "sqlite": "SELECT value FROM point_document_setting WHERE name = ?",
+    "postgresql": "SELECT value FROM point_document_setting WHERE name = %(name)s",
+}
 
 
 def offline_records(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, bytes, bytes]]:
@@ -227,8 +230,9 @@ def offline_records(session: Session, ids: Sequence[int]) -> dict[int, tuple[str
     if not ids:
         return {}
     reads = reads_of(session)
-    found = reads.rows(_FORMAT_SQL, ())
-    if (found[0][0] if found else "1") != str(FORMAT):
+    setting: Any = (FORMAT_SETTING,) if reads.dialect == "sqlite" else {"name": FORMAT_SETTING}
+    found = reads.rows(_FORMAT_SQL[reads.dialect], setting)
+    if not current_format(found[0][0] if found else None):
         return {}  # an older release's rows: the caller renders the records
     dialect = reads.dialect
     params: Any = (orjson.dumps(list(ids)).decode(),) if dialect == "sqlite" else {"ids": list(ids)}

@@ -34,7 +34,16 @@ from app.service_points.freshness import fresh_since
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus
 from app.service_points.records import PointRecord
 
-__all__ = ["FORMAT", "OFFLINE_VIEW", "VIEWS", "Parts", "parts_of", "render_rows"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_SETTING",
+    "OFFLINE_VIEW",
+    "VIEWS",
+    "Parts",
+    "current_format",
+    "parts_of",
+    "render_rows",
+]
 
 VIEWS: tuple[PointView, ...] = ("full", "summary")
 # The offline record of sync pages and bundles, every language in one row (key ``""``).
@@ -43,6 +52,15 @@ OFFLINE_VIEW = "sync"
 # columns, keys). Documents built in another format are not served, and ``rumbo migrate``
 # builds them again (``app.documents.cli.ensure_built``).
 FORMAT = 1
+# The setting (``point_document_setting``) that holds it; absent: format 1.
+FORMAT_SETTING = "format"
+
+
+def current_format(stored: str | None) -> bool:
+    """Whether rows built with the ``format`` setting ``stored`` are this release's."""
+    return (stored or "1") == str(FORMAT)
+
+
 MARK = b',"lang_fallback":'
 _FIELD_LANG = b',"field_lang":'
 _FIELDS = {"full": TRANSLATABLE_FIELDS, "summary": NAME_ONLY}

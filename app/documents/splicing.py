@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from app.alerts.coverage import active_set
 from app.documents.reading import Document
 from app.i18n.negotiation import LanguagePreference
-from app.public_points.rendering import dump, open_at
+from app.public_points.json_parts import TRUE_FALSE, close
+from app.public_points.rendering import open_at
 from app.service_points import opening_weeks, repository
 from app.service_points.precision import LocationPrecision, distance_range, shown_distance
 from app.tasks import service as tasks_service
@@ -34,9 +35,6 @@ ANSWERS = opening_weeks.ANSWERS
 def _epoch_us(stamp: dt.datetime) -> int:
     delta = stamp - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-_TRUE_FALSE = {True: b"true", False: b"false"}
 
 
 @dataclass(slots=True)
@@ -92,7 +90,7 @@ class Splicer:
         served = doc.served
         fallback = self.fallbacks.get(served)
         if fallback is None:
-            fallback = self.fallbacks[served] = _TRUE_FALSE[self.pref.is_fallback(served)]
+            fallback = self.fallbacks[served] = TRUE_FALSE[self.pref.is_fallback(served)]
         parts = [doc.head, fallback, doc.tail]
         if distance_m is not None:
             if doc.location_precision == APPROXIMATE:
@@ -116,20 +114,10 @@ class Splicer:
             else:
                 opened = open_at(doc.opening_hours, doc.timezone, doc.country, self.at)
         if opened is not None:
-            parts.append(b',"open_now":' + _TRUE_FALSE[opened])
+            parts.append(b',"open_now":' + TRUE_FALSE[opened])
         fresh = doc.fresh_since_us
         stale = published and (fresh is None or self.now_us - fresh > self.stale_after_us)
-        parts.append(b',"verification":' + doc.verification)
-        parts.append(b',"stale":' if len(doc.verification) > 1 else b'"stale":')
-        parts.append(_TRUE_FALSE[stale] + b"}")
-        if warnings:
-            parts.append(b',"warnings":' + dump(warnings))
-            if warning_texts:
-                parts.append(b',"warning_texts":' + dump(warning_texts))
-        if alerts:
-            parts.append(b',"alerts":' + dump(alerts))
-        parts.append(b"}")
-        return b"".join(parts)
+        return close(parts, doc.verification, stale, warnings, warning_texts, alerts)
 
 
 def open_at_minute(

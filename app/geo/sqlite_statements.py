@@ -10,6 +10,7 @@ from sqlalchemy import (
     ColumnClause,
     ColumnElement,
     Select,
+    TableClause,
     bindparam,
     column,
     func,
@@ -28,7 +29,14 @@ from app.geo.results import (
 from app.geo.ring import ring_clause
 from app.raw_reads import reads_of
 
-__all__ = ["SqliteStatements"]
+__all__ = ["SqliteStatements", "rtree_table"]
+
+
+def rtree_table(name: str) -> TableClause:
+    """An R*Tree of points as the migrations create it: each point's box (32-bit floats,
+    rounded outwards) and its exact location as auxiliary columns."""
+    names = ("id", "min_lat", "max_lat", "min_lon", "max_lon", "lat", "lon")
+    return table(name, *(column(n) for n in names))
 
 
 class SqliteStatements:
@@ -37,16 +45,7 @@ class SqliteStatements:
     theirs per request."""
 
     def __init__(self, spatial: SpatialTable) -> None:
-        rtree = table(
-            spatial.rtree,
-            column("id"),
-            column("min_lat"),
-            column("max_lat"),
-            column("min_lon"),
-            column("max_lon"),
-            column("lat"),
-            column("lon"),
-        )
+        rtree = rtree_table(spatial.rtree)
         self.rtree = rtree
         self.fts = table(spatial.fts, column("rowid"), column("search_text"))
         self.fts_table: ColumnClause[Any] = literal_column(spatial.fts)

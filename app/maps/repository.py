@@ -17,13 +17,13 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    table,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from app.geo.compiled import Compiled
 from app.geo.sphere import BBox
+from app.geo.sqlite_statements import rtree_table
 from app.journal.models import SyncChange
 from app.raw_reads import reads_of
 from app.service_points.models import ServicePoint, ServicePointCategory
@@ -49,16 +49,7 @@ BoxPoint = tuple[int, float, float, str | None]  # (id, lat, lon, main category)
 
 _sp = ServicePoint.__table__
 _cat = ServicePointCategory.__table__
-_rtree = table(
-    "service_point_rtree",
-    column("id"),
-    column("min_lat"),
-    column("max_lat"),
-    column("min_lon"),
-    column("max_lon"),
-    column("lat"),
-    column("lon"),
-)
+_rtree = rtree_table("service_point_rtree")
 _geog: Any = column("geog")
 _W, _S, _E, _N = (bindparam(k, type_=Float) for k in ("west", "south", "east", "north"))
 # The main category: the first one a point lists.

@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-import orjson
-
 from app.i18n.fallback import LocalisedText, localise
 from app.i18n.negotiation import LanguagePreference
+from app.public_points.json_parts import TRUE_FALSE, close, dump
 from app.service_points.freshness import is_stale
 from app.service_points.hours import is_open
 from app.service_points.models import TRANSLATABLE_FIELDS, PointStatus
@@ -262,9 +261,6 @@ class Rendered:
         )
 
 
-_TRUE_FALSE = {True: b"true", False: b"false"}
-
-
 def finish(
     rendered: Rendered,
     *,
@@ -301,7 +297,7 @@ def finish(
         else False
     )
     if opened is not None:
-        parts.append(b',"open_now":' + _TRUE_FALSE[opened])
+        parts.append(b',"open_now":' + TRUE_FALSE[opened])
     stale = is_stale(
         published=published,
         last_verified_at=rendered.last_verified_at,
@@ -309,17 +305,7 @@ def finish(
         now=now,
         stale_after=stale_after,
     )
-    parts.append(b',"verification":' + rendered.verification)
-    parts.append(b',"stale":' if len(rendered.verification) > 1 else b'"stale":')
-    parts.append(_TRUE_FALSE[stale] + b"}")
-    if warnings:
-        parts.append(b',"warnings":' + dump(warnings))
-        if warning_texts:
-            parts.append(b',"warning_texts":' + dump(warning_texts))
-    if alerts:
-        parts.append(b',"alerts":' + dump(alerts))
-    parts.append(b"}")
-    return b"".join(parts)
+    return close(parts, rendered.verification, stale, warnings, warning_texts, alerts)
 
 
 class _Lru:
@@ -388,8 +374,3 @@ class RenderCache:
         with self._lock:
             self._records.entries.clear()
             self._renderings.entries.clear()
-
-
-def dump(body: Any) -> bytes:
-    """Compact JSON as the API serialises it (UTC times with ``Z``, like pydantic)."""
-    return orjson.dumps(body, option=orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS)
