@@ -13,7 +13,9 @@ from app.budget import BudgetExceeded
 from app.documents import search
 from app.metrics import HOT_PATH_HANDOVERS
 
-NEAR = "/v1/points?near=8.4265,-76.7848&radius=50000&limit=5"
+NEAR = (
+    "/v1/points?near=8.4265,-76.7848&radius=50000&limit=5&at=2026-03-09T16:30:00Z"  # fixed open_now
+)
 
 
 def _count(reason: str) -> float:

@@ -23,7 +23,8 @@ from app.service_points.models import PointStatus, ServicePoint
 from tests.documents.reference import fresh, stored
 
 SYNC = "/v1/sync?country=CO&limit=5"
-NEAR = "/v1/points?near=8.4265,-76.7848&radius=500000&limit=50"
+# A fixed instant: open_now must not change between two reads of the same page.
+NEAR = "/v1/points?near=8.4265,-76.7848&radius=500000&limit=50&at=2026-03-09T16:30:00Z"
 
 
 def _shown(db: Session) -> list[int]:
