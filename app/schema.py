@@ -59,6 +59,8 @@ ENGINE_SPECIFIC_INDEXES = {
     "ix_service_point_geog",
     "ix_service_point_geom",
     "ix_service_point_search",
+    "ix_service_point_sync_cell",
+    "ix_service_point_sync_country",
 }
 
 

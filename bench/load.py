@@ -60,6 +60,7 @@ VAR = Path(os.environ.get("RUMBO_BENCH_CACHE") or ROOT / "var" / "bench").resolv
 MIGRATIONS = ROOT / "migrations" / "versions"
 CORE_MIGRATION = MIGRATIONS / "2026_11_29_0001_core.py"
 SEARCH_MIGRATION = MIGRATIONS / "2026_11_29_0008_search_vector.py"
+SYNC_PAGES_MIGRATION = MIGRATIONS / "2026_12_07_syncpages_snapshot_indexes.py"
 
 
 @dataclass
@@ -277,8 +278,9 @@ def _sqlite_insert(
 
 
 def _pg_index_statements() -> list[str]:
-    """The spatial and text indexes, as the migrations create them (the text index is the
-    one on the stored search vector since migration 0008)."""
+    """The spatial, text and sync page indexes, as the migrations create them (the text
+    index is the one on the stored search vector since migration 0008): dropped before the
+    rows are copied, built after."""
     spatial = [
         s
         for s in _core_migration().POSTGIS_SPATIAL_AND_TEXT
@@ -289,7 +291,8 @@ def _pg_index_statements() -> list[str]:
         for s in _core_migration(SEARCH_MIGRATION).POSTGRES_UPGRADE
         if s.startswith("CREATE INDEX")
     ]
-    return spatial + text
+    sync_pages = _core_migration(SYNC_PAGES_MIGRATION).UPGRADE
+    return spatial + text + sync_pages
 
 
 def postgres_url_for(base_url: str, count: int) -> str:

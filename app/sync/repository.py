@@ -1,9 +1,9 @@
-"""Statements of offline delivery. The only module of ``app.sync`` that builds SQL."""
+"""Statements of offline delivery. With :mod:`app.sync.snapshot` (the ids of a snapshot page),
+the only module of ``app.sync`` that builds SQL."""
 
 from __future__ import annotations
 
 import datetime as dt
-import string
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session, lazyload
 from app.countries.models import CountryProfile
 from app.feedback.models import FeedbackTag
 from app.journal.models import SyncChange
-from app.raw_reads import reads_of
 from app.service_points.models import ServicePoint
-from app.service_points.visibility import SEARCH_TABLE, SEARCHABLE_STATUSES, searchable
+from app.service_points.visibility import searchable
 from app.sync.models import SyncBundle
 from app.sync.scope import Scope
+from app.sync.snapshot import snapshot_ids
 from app.taxonomy.models import Audience, Category
 
 __all__ = [
@@ -162,107 +162,6 @@ def visible_point_ids(
     if after_id is not None:
         stmt = stmt.where(_sp.c.id > after_id)
     return list(session.scalars(stmt))
-
-
-# The ids of a snapshot page in one statement of constant text per engine and kind of
-# scope (values are bound: nothing is compiled per request; rows come back as tuples).
-# ``{name}`` marks a parameter; the only values written into the text are the searchable
-# statuses and the name of the R*Tree (constants). The records are read by id next
-# (``app.documents.reading.offline_records``): a join would leave SQLite's plan to the
-# statistics of ``point_document`` (stale ones made it build a Bloom filter of the whole
-# table, seconds a page, on the bench's million points).
-_STATUSES = ", ".join(f"'{status}'" for status in SEARCHABLE_STATUSES)
-_SHOWN = f"p.status IN ({_STATUSES}) AND p.deleted_at IS NULL"
-
-
-def _in_boxes(parts: int) -> str:
-    return " OR ".join(
-        f"(p.public_lat BETWEEN {{s{i}}} AND {{n{i}}} "
-        f"AND p.public_lon BETWEEN {{w{i}}} AND {{e{i}}})"
-        for i in range(parts)
-    )
-
-
-def _scanned(place: str) -> str:
-    """In id order, filtered row by row (PostgreSQL, which plans it; SQLite's fallback)."""
-    return (
-        f"SELECT p.id FROM service_point p WHERE {_SHOWN} AND ({place}) "  # noqa: S608
-        "AND p.id > {after} ORDER BY p.id LIMIT {limit}"
-    )
-
-
-def _sqlite_country() -> str:
-    """One range of ``ix_service_point_status_country`` per status, each in id order,
-    merged: the page's ids without sorting every point of the country."""
-    arms = " UNION ALL ".join(
-        f"SELECT id FROM service_point WHERE status = '{status}' "  # noqa: S608
-        "AND country = {country} AND id > {after} AND deleted_at IS NULL"
-        for status in SEARCHABLE_STATUSES
-    )
-    return f"{arms} ORDER BY 1 LIMIT {{limit}}"
-
-
-def _sqlite_boxes(parts: int) -> str:
-    """The ids from the R*Tree of the searchable points (``app.geo``; kept by triggers at
-    their public place): its 32-bit boxes are rounded outwards, so the second column, the
-    exact test on the row, says which of them are in."""
-    arms = " UNION ".join(
-        f"SELECT id FROM {SEARCH_TABLE.rtree} "  # noqa: S608
-        f"WHERE max_lat >= {{s{i}}} AND min_lat <= {{n{i}}} "
-        f"AND max_lon >= {{w{i}}} AND min_lon <= {{e{i}}} AND id > {{after}}"
-        for i in range(parts)
-    )
-    return (
-        f"WITH page(id) AS ({arms} ORDER BY 1 LIMIT {{limit}}) "  # noqa: S608
-        f"SELECT page.id, {_SHOWN} AND ({_in_boxes(parts)}) "
-        "FROM page JOIN service_point p ON p.id = page.id"
-    )
-
-
-def _bound(sql: str, dialect: str) -> str:
-    """``sql`` with the parameter style of the engine's driver."""
-    names = {name for _, name, _, _ in string.Formatter().parse(sql) if name}
-    style = ":{}" if dialect == "sqlite" else "%({})s"
-    return sql.format(**{name: style.format(name) for name in names})
-
-
-_SNAPSHOT: dict[tuple[str, str], str] = {
-    ("sqlite", "country"): _bound(_sqlite_country(), "sqlite"),
-    ("postgresql", "country"): _bound(_scanned("p.country = {country}"), "postgresql"),
-    **{("sqlite", f"rtree{n}"): _bound(_sqlite_boxes(n), "sqlite") for n in (1, 2)},
-    **{
-        (dialect, f"box{n}"): _bound(_scanned(_in_boxes(n)), dialect)
-        for dialect in ("sqlite", "postgresql")
-        for n in (1, 2)
-    },
-}
-# How many ids the R*Tree statement reads beyond the page, for those on the scope's edge
-# that its rounded boxes let in; a page that loses more is read by the scanning statement.
-_SLACK = 16
-
-
-def snapshot_ids(session: Session, *, scope: Scope, after_id: int, limit: int) -> list[int]:
-    """:func:`visible_point_ids` (the same ids, in the same order) on the cursor of the
-    session's connection, through the indexes that fit the scope."""
-    reads = reads_of(session)
-    dialect = reads.dialect
-    params: dict[str, Any] = {"after": after_id, "limit": limit}
-    if scope.country is not None:
-        params["country"] = scope.country
-        return [row[0] for row in reads.rows(_SNAPSHOT[dialect, "country"], params)]
-    assert scope.bbox is not None
-    parts = scope.bbox.parts()
-    for i, box in enumerate(parts):
-        params |= {f"s{i}": box.min_lat, f"n{i}": box.max_lat}
-        params |= {f"w{i}": box.min_lon, f"e{i}": box.max_lon}
-    if dialect == "sqlite":
-        params["limit"] = limit + _SLACK
-        rows = reads.rows(_SNAPSHOT[dialect, f"rtree{len(parts)}"], params)
-        kept = sorted(row[0] for row in rows if row[1])[:limit]
-        if len(kept) == limit or len(rows) < limit + _SLACK:
-            return kept
-        params["limit"] = limit  # the edge took more than the slack: scan
-    return [row[0] for row in reads.rows(_SNAPSHOT[dialect, f"box{len(parts)}"], params)]
 
 
 def points_by_public_id(session: Session, public_ids: Iterable[str]) -> dict[str, ServicePoint]:

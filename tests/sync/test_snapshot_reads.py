@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.geo.sphere import BBox
 from app.service_points import writing
 from app.service_points.inputs import ServicePointUpdate
-from app.sync import repository
+from app.sync import repository, snapshot
 from app.sync.scope import Scope
 from tests.factories import make_organization, make_point
 from tests.sync.helpers import verify_page
@@ -108,7 +108,7 @@ def test_the_page_statement_reads_the_visible_points(db, scope):
 def test_more_ids_past_the_edge_than_the_slack_are_read_exactly(db):
     """The R*Tree lets in every id a hair past the north edge; the page is still exact."""
     org = make_organization(db)
-    for _ in range(repository._SLACK + 5):
+    for _ in range(snapshot.SLACK + 5):
         make_point(db, org, lat=BOX.max_lat + HAIR, lon=20.0, country="AQ")
     for _ in range(3):
         make_point(db, org, lat=10.0, lon=20.0, country="AQ")
