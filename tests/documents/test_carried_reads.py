@@ -32,9 +32,9 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     sent: list[str] = []
     rows = RawReads.rows
 
-    def recorded(self: RawReads, sql: str, params: Any) -> list[Any]:
+    def recorded(self: RawReads, sql: str, params: Any, **options: Any) -> list[Any]:
         sent.append(sql)
-        return rows(self, sql, params)
+        return rows(self, sql, params, **options)
 
     monkeypatch.setattr(RawReads, "rows", recorded)
     return sent
