@@ -291,7 +291,7 @@ def _pg_index_statements() -> list[str]:
         for s in _core_migration(SEARCH_MIGRATION).POSTGRES_UPGRADE
         if s.startswith("CREATE INDEX")
     ]
-    sync_pages = _core_migration(SYNC_PAGES_MIGRATION).UPGRADE
+    sync_pages: list[str] = _core_migration(SYNC_PAGES_MIGRATION).UPGRADE
     return spatial + text + sync_pages
 
 

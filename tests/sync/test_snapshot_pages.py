@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -65,7 +66,8 @@ def _make(db: Session) -> None:
 
 def _pages(db: Session, scope: Scope, limit: int) -> list[list[int]]:
     """Every page of the snapshot, each checked against the simple definition."""
-    pages, after = [], 0
+    pages: list[list[int]] = []
+    after = 0
     while True:
         page = snapshot.snapshot_ids(db, scope=scope, after_id=after, limit=limit)
         expected = repository.visible_point_ids(
@@ -79,7 +81,7 @@ def _pages(db: Session, scope: Scope, limit: int) -> list[list[int]]:
 
 
 @pytest.mark.parametrize("scope", SCOPES, ids=lambda s: s.fingerprint_part())
-def test_every_page_holds_the_visible_points_in_order(db, scope):
+def test_every_page_holds_the_visible_points_in_order(db: Session, scope: Scope) -> None:
     _make(db)
     everything = repository.visible_point_ids(db, scope=scope, after_id=None, limit=10_000)
     for limit in (1, 3, 7, 500):
@@ -88,7 +90,7 @@ def test_every_page_holds_the_visible_points_in_order(db, scope):
         assert all(len(page) == limit for page in pages[:-1])
 
 
-def test_the_boxes_take_both_ways():
+def test_the_boxes_take_both_ways() -> None:
     """The cell statement up to ``MAX_CELLS`` cells, the planner's past it."""
     assert snapshot.cells(BOXES["441 cells"].parts()) is not None
     assert snapshot.cells(BOXES["too many cells"].parts()) is None
@@ -98,7 +100,7 @@ def test_the_boxes_take_both_ways():
     assert sorted(set(across["rows"])) == [-90.0, -89.0, -88.0, -87.0, -86.0, -85.0]
 
 
-def test_every_point_of_a_box_is_in_one_of_its_cells():
+def test_every_point_of_a_box_is_in_one_of_its_cells() -> None:
     box = BBox(min_lon=-0.6, min_lat=-0.2, max_lon=0.2, max_lat=0.4)
     found = snapshot.cells(box.parts())
     assert found is not None
@@ -110,7 +112,7 @@ def test_every_point_of_a_box_is_in_one_of_its_cells():
             assert (math.floor(lat * grid), math.floor(lon * grid)) in listed
 
 
-def test_postgres_statements_can_use_the_sync_indexes(db, engine_kind):
+def test_postgres_statements_can_use_the_sync_indexes(db: Session, engine_kind: str) -> None:
     if engine_kind != "postgres":
         pytest.skip("PostgreSQL's indexes")
     _make(db)
@@ -119,14 +121,15 @@ def test_postgres_statements_can_use_the_sync_indexes(db, engine_kind):
     db.execute(text("SET LOCAL enable_bitmapscan = off"))
     grid = snapshot.cells(BOXES["the cluster"].parts())
     assert grid is not None
-    params = {"after": 0, "limit": 3}
-    for sql, values, index in [
+    params: dict[str, Any] = {"after": 0, "limit": 3}
+    cases: list[tuple[str, dict[str, Any], str]] = [
         (snapshot._SNAPSHOT["postgresql", "cells"], params | grid, "ix_service_point_sync_cell"),
         (
             snapshot._SNAPSHOT["postgresql", "country"],
             params | {"country": "AQ"},
             "ix_service_point_sync_country",
         ),
-    ]:
+    ]
+    for sql, values, index in cases:
         plan = "\n".join(row[0] for row in reads.rows("EXPLAIN " + sql, values))
         assert index in plan, plan
