@@ -16,7 +16,7 @@ matches are spread evenly), so the choice is made here, from statistics read che
 most common lexemes of the column and their frequencies (``pg_stats``, refreshed by
 ANALYZE) and the table's row count, read once per ``STATS_TTL_S`` per process. A word
 matches the lexemes that start with it: its frequency is the sum of theirs. A word that
-starts no common lexeme is rarer than the rarest of them (``minfreq``), however rare: it is
+starts no common lexeme (a plain one) is rarer than the rarest of them (``minfreq``): it is
 read by the bitmap, whose cost that bounds, where the walk might pass the whole table. The
 other words are compared by the costs above, the query's frequency taken as its rarest
 word's (the walk's most hopeful case). With no statistics (a table never analysed), the
@@ -28,6 +28,7 @@ Filtered pages (categories, countries ...) are left to the planner, as before.
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 import time
 import weakref
@@ -52,6 +53,7 @@ STATS_TTL_S = 600.0
 _WALK_ROW = 0.4
 _POSTING = 0.2
 _HEAP_ROW = 1.5
+_PLAIN = re.compile(r"[0-9a-z]+")
 
 
 def prefix_tsquery(tokens: Sequence[str]) -> str:
@@ -83,10 +85,14 @@ class WordStats:
     def rare_words(self, tokens: Sequence[str], limit: int) -> list[str]:
         """The words the bitmap should read (empty: walk)."""
         found = {t: self.frequency(t) for t in tokens}
-        unknown = [t for t, f in found.items() if f is None]
+        # Only a plain word is read alone (``to_tsquery`` might find no lexeme in another:
+        # an empty query, which would match nothing where the whole query drops it).
+        unknown = [t for t, f in found.items() if f is None and _PLAIN.fullmatch(t)]
         if unknown:
             return unknown
         known = {t: f for t, f in found.items() if f is not None}
+        if not known:
+            return []
         rarest = min(known, key=lambda t: known[t])
         share = max(known[rarest], 1.0 / max(self.rows, 1.0))
         walk = min(self.rows, (limit + 1) / share) * _WALK_ROW

@@ -148,6 +148,9 @@ def test_the_choice_from_the_statistics() -> None:
     # A known but rare word: its bitmap costs less than the walk to 21 of its matches.
     assert stats.rare_words(["de", "raro"], 21) == ["raro"]
     assert stats.rare_words(["de"], 21) == []
+    # A word not plain ASCII letters and digits is not read alone.
+    assert stats.rare_words(["albergue", "漢字"], 21) == []
+    assert stats.rare_words(["漢字"], 21) == []
 
 
 def test_the_statistics_read_from_the_database(db: Session, engine_kind: str) -> None:
