@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.geo.compiled import Compiled
 from app.geo.corridor import Candidates, walk_corridor
+from app.geo.pg_text import TextPages, prefix_tsquery
 from app.geo.results import (
     AlongCursor,
     Candidate,
@@ -141,26 +142,19 @@ class _Statements:
             for after in (False, True)
             for kind, clause in views.items()
         }
-        # A text page with no filter, in id order past the cursor (``after`` -1 on a first
-        # page: ids are positive).
-        matches = self.search_vector.op("@@")(func.to_tsquery("simple", bindparam("tsquery")))
-        self.text_ids = (
-            select(self.id)
-            .where(spatial.searchable, matches, self.id > bindparam("after"))
-            .order_by(self.id)
-            .limit(bindparam("n"))
-        )
+        # A text page with no filter: the walk or the bitmap, whichever fits its words.
+        self.text_pages = TextPages(spatial, self.search_vector)
         # The same, compiled once for a lean session's cursor (app/raw_reads.py).
         dialect = psycopg_dialect()  # type: ignore[no-untyped-call]
         self.compiled: dict[int, Compiled] = {
             id(stmt): Compiled(stmt, dialect)
-            for stmt in (self.knn, self.knn_after, *self.knn_view.values(), self.text_ids)
+            for stmt in (self.knn, self.knn_after, *self.knn_view.values())
         }
 
 
 def _tsquery(query: str) -> str:
     """Every word of the query as a prefix, all of them."""
-    return " & ".join(f"{t}:*" for t in query_tokens(query))
+    return prefix_tsquery(query_tokens(query))
 
 
 class PostgisBackend:
@@ -372,12 +366,11 @@ class PostgisBackend:
         after_id: int | None,
         limit: int,
     ) -> list[int]:
-        if not where and is_lean(session):
-            # A text page alone (app/documents/query.py lean_query): on the lean cursor.
-            compiled = self._sql.compiled[id(self._sql.text_ids)]
-            params = {"tsquery": _tsquery(query), "after": -1 if after_id is None else after_id}
-            found = compiled.rows(reads_of(session), {**params, "n": limit}, search=False)
-            return [row[0] for row in found]
+        if not where:
+            # A text page alone (on the lean cursor for app/documents/query.py lean_query).
+            after = -1 if after_id is None else after_id
+            pages = self._sql.text_pages
+            return pages.ids(session, query_tokens(query), after=after, limit=limit)
         stmt = (
             select(self._sql.id)
             .where(self._sql.spatial.searchable, self.text_match(session, query), *where)
