@@ -15,7 +15,7 @@ rows again so they take it (every index of the table is rebuilt: 2 min 15 s on t
 million points, the table locked meanwhile). SQLite (FTS5) is unchanged.
 
 Revision ID: pgtext_0001
-Revises: readmodel_0002
+Revises: syncpages_0001
 Create Date: 2026-12-07
 """
 
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "pgtext_0001"
-down_revision: str | Sequence[str] | None = "readmodel_0002"
+down_revision: str | Sequence[str] | None = "syncpages_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -76,6 +76,15 @@ def assert_same(
     with rendering_path(client):
         slow = client.get(url, params=params, headers=headers)
     assert fast.status_code == 200, fast.text
+    if _shape(fast) != _shape(slow):
+        # What depends on the clock (``open_now``, ``stale``) may change between two reads
+        # when an opening hour passes: asked again, the hot path answers differently if it
+        # did, and the pair is read once more. A real difference shows in both pairs.
+        again = client.get(url, params=params, headers=headers)
+        if _shape(again) != _shape(fast):
+            fast = again
+            with rendering_path(client):
+                slow = client.get(url, params=params, headers=headers)
     assert _shape(fast) == _shape(slow), (url, params, headers)
     return fast
 
