@@ -38,6 +38,7 @@ from app.geo.results import (
 from app.geo.ring import ring_params
 from app.geo.route import Route
 from app.geo.rtree_corridor import along_rtree
+from app.geo.rtree_exact import CoarseFirst
 from app.geo.sphere import EARTH_RADIUS_M, MARGIN_DEG, BBox, boxes_around, haversine_from
 from app.geo.sqlite_statements import SqliteStatements
 
@@ -59,6 +60,9 @@ MAX_COUNTS = 8
 MAX_ROUNDS = 64
 # How many cells' widths a backend remembers (about 100 bytes each).
 MAX_CELLS = 50_000
+# A count of at least this many points measures the density well enough to fetch next
+# without counting again; fewer (a village, nothing yet) and the next round counts first.
+_TRUSTED_COUNT = 5
 
 
 def _params(box: BBox) -> dict[str, float]:
@@ -105,9 +109,12 @@ class SqliteBackend:
         self._sql = SqliteStatements(spatial)
         self._has_math: bool | None = None
         self._exact = f"SELECT lat, lon FROM {spatial.rtree} WHERE id = ?"  # noqa: S608
+        self._coarse_first = CoarseFirst(spatial.rtree, COARSE_M)
         # The width that last held a first page around each ~1 km cell: where the next
         # search there starts (it saves the growth rounds; any width gives exact results).
         self._widths: dict[tuple[int, int, int], float] = {}
+        # The same by ~10 km region: where a search in a cell not seen yet starts.
+        self._regions: dict[tuple[int, int, int], float] = {}
         # Text pages read each word as the index's terms (app/geo/fts_terms.py).
         self._terms = PrefixTerms(spatial.fts)
 
@@ -167,14 +174,19 @@ class SqliteBackend:
             width = min(width, max(MIN_RADIUS_M, after.span_m * 1.5))
             may_count = False
         cell = None
+        density: float | None = None  # points per square metre of box, once measured
         if after is None and inside is None and not where and post_filter is None:
             cell = (round(lat * 100), round(lon * 100), limit)
             known = self._widths.get(cell)
+            if known is not None:  # the density here is known: the first round fetches
+                first = sum(_area_m2(b) for b in boxes_around(lat, lon, min(reach, known)))
+                density = limit * 1.6 / first if first else None
+            else:  # a search seen nearby (~10 km) tells the density there
+                known = self._regions.get((round(lat * 10), round(lon * 10), limit))
             if known is not None:
                 width = min(reach, max(MIN_RADIUS_M, known))
         lower = min(reach, MIN_RADIUS_M)  # no width below this is worth a round
         too_dense = math.inf  # smallest width known to hold more than DENSE_CAP points
-        density: float | None = None  # points per square metre of box, once measured
         counts = 0
         distance = haversine_from(lat, lon)
         for _ in range(MAX_ROUNDS):
@@ -203,9 +215,28 @@ class SqliteBackend:
                     if shrunk * 1.1 < width:
                         width = shrunk
                         continue
-            rows = [row for b in boxes for row in run(session, fetch, {**_params(b), **ring})]
+                elif floor == 0.0 and crowd > limit * 3 and lower * 1.1 < width:
+                    # More than a page's worth but no crowd: fetch the width expected to
+                    # hold about ``limit * 2`` of them (each fetched row costs a lookup).
+                    density = crowd / area if area else None
+                    width = max(lower, width * math.sqrt(limit * 2.0 / crowd))
+                    continue
+                elif crowd < limit and width < reach:
+                    # Fewer than a page in the boxes, so fewer in their circle (and ring, and
+                    # viewport): a fetch could not end the search. Grow as a fetch that
+                    # found them would, aiming at ``limit * 2`` points, without fetching.
+                    density = crowd / area if crowd >= _TRUSTED_COUNT and area else None
+                    lower = min(reach, width * GROWTH)  # no narrower box can hold a page
+                    width = self._grown(width, reach, too_dense, limit * 2.0, crowd)
+                    continue
+            # A plain first page (most requests) reads the boxes' centres, then the exact
+            # coordinates of the points that may be on it (app/geo/rtree_exact.py).
+            stmt = self._sql.coarse if cell is not None else fetch
+            rows = [row for b in boxes for row in run(session, stmt, {**_params(b), **ring})]
             density = len(rows) / area if area else None
-            if inside is None and after is None:  # a first page of nearest (most requests)
+            if cell is not None:
+                scored = self._coarse_first.scored(session, rows, distance, radius, limit)
+            elif inside is None and after is None:  # a first page of nearest, filtered
                 scored = [
                     (d, pid) for pid, plat, plon in rows if (d := distance(plat, plon)) <= radius
                 ]
@@ -225,18 +256,26 @@ class SqliteBackend:
                 if cell is not None:
                     if len(self._widths) >= MAX_CELLS:
                         self._widths.clear()
-                    self._widths[cell] = width
+                        self._regions.clear()
+                    # The width whose box would have held about ``limit * 1.6`` points.
+                    fitting = width * math.sqrt(limit * 1.6 / max(len(rows), 1))
+                    self._widths[cell] = fitting
+                    self._regions[(round(lat * 10), round(lon * 10), limit)] = fitting
                 return [Candidate(id=pid, distance_m=d) for d, pid in scored[:limit]]
             # Progress: the next width is at least GROWTH times this one, whatever follows.
             lower = min(reach, width * GROWTH)
-            # Grow in proportion to what was found (area ~ count), at most x8; short of a
-            # known crowd, approach it geometrically, but never by less than ``lower``.
-            factor = min(8.0, max(GROWTH, math.sqrt(limit * 1.5 / max(len(scored), 1))))
-            grown = width * factor
-            if grown >= too_dense > width:
-                grown = math.sqrt(width * too_dense)
-            width = min(reach, max(lower, grown))
+            width = self._grown(width, reach, too_dense, limit * 1.5, len(scored))
         raise SearchDidNotEnd(f"nearest search still going after {MAX_ROUNDS} rounds")
+
+    @staticmethod
+    def _grown(width: float, reach: float, too_dense: float, aim: float, found: int) -> float:
+        """The next width after ``width`` held ``found`` points (too few): in proportion
+        to what was found (area ~ count) towards ``aim`` points, at least ``GROWTH`` and at
+        most 8 times as wide; short of a known crowd, approaching it geometrically."""
+        grown = width * min(8.0, max(GROWTH, math.sqrt(aim / max(found, 1))))
+        if grown >= too_dense > width:
+            grown = math.sqrt(width * too_dense)
+        return min(reach, max(width * GROWTH, grown))
 
     def _math(self, session: Session) -> bool:
         if self._has_math is None:

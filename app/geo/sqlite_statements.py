@@ -87,7 +87,14 @@ class SqliteStatements:
         dialect = sqlite_dialect.dialect()
         self.compiled: dict[int, Compiled] = {
             id(stmt): Compiled(stmt, dialect)
-            for stmt in (self.box, self.count, self.box_beyond, self.count_beyond, self.text_ids)
+            for stmt in (
+                self.box,
+                self.coarse,
+                self.count,
+                self.box_beyond,
+                self.count_beyond,
+                self.text_ids,
+            )
         }
 
     def run(self, session: Session, stmt: Select[Any], params: dict[str, Any]) -> list[Any]:
