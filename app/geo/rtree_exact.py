@@ -43,12 +43,22 @@ class CoarseFirst:
         distance: Callable[[float, float], float],
         radius: float,
         limit: int,
+        *,
+        final: bool,
     ) -> list[tuple[float, int]]:
         """(exact distance, id) of every point of ``rows`` (id, centre's lat and lon) that
         may be among the ``limit`` nearest within ``radius``, nearest first: the first
-        ``limit`` are the page, and fewer than ``limit`` means the radius holds no more."""
+        ``limit`` are the page, and fewer than ``limit`` means the radius holds no more.
+
+        Unless ``final`` (the search cannot grow), fewer than ``limit`` points that may lie
+        within the radius are not looked up: what is given back is then only counted (the
+        search grows and ranks again), their distances those of their centres."""
         slack = self.coarse_m
         near = sorted([(distance(clat, clon), pid) for pid, clat, clon in rows])
+        if not final:
+            maybe = [(coarse, pid) for coarse, pid in near if coarse - slack <= radius]
+            if len(maybe) < limit:
+                return maybe
         bound = radius
         if 0 < limit <= len(near) and near[limit - 1][0] + slack <= radius:
             # The ``limit`` nearest centres' points all lie within the radius, and within

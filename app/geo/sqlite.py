@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -149,7 +150,8 @@ class SqliteBackend:
         The search looks at a ring: from the cursor's distance ``floor`` (0 on a first
         page) out to ``floor + width``. Why it always ends (the loop is also capped at
         ``MAX_ROUNDS``, as belt and braces): a round either *counts* (at most
-        ``MAX_COUNTS`` per search, by a counter) or *fetches*. A fetch returns when it found
+        ``MAX_COUNTS`` per search, by a counter; on a plain first page, a fetch of the
+        boxes' centres that finds a crowd counts) or *fetches*. A fetch returns when it found
         ``limit`` points or searched the whole reach; otherwise the next width is at least
         ``GROWTH`` (1.5) times the fetched one, and no later shrink goes below that
         (``lower``). Widths start at ``MIN_RADIUS_M`` or more and a fetch at the reach
@@ -180,7 +182,7 @@ class SqliteBackend:
             known = self._widths.get(cell)
             if known is not None:  # the density here is known: the first round fetches
                 first = sum(_area_m2(b) for b in boxes_around(lat, lon, min(reach, known)))
-                density = limit * 1.6 / first if first else None
+                density = limit * 2.5 / first if first else None
             else:  # a search seen nearby (~10 km) tells the density there
                 known = self._regions.get((round(lat * 10), round(lon * 10), limit))
             if known is not None:
@@ -188,6 +190,11 @@ class SqliteBackend:
         lower = min(reach, MIN_RADIUS_M)  # no width below this is worth a round
         too_dense = math.inf  # smallest width known to hold more than DENSE_CAP points
         counts = 0
+        if cell is not None:
+            # A plain first page reads the boxes' centres (no lookup per row) at most
+            # DENSE_CAP + 1 of them a box: the fetch is its own count (one such round that
+            # finds a crowd counts as a count).
+            may_count = False
         distance = haversine_from(lat, lon)
         for _ in range(MAX_ROUNDS):
             radius = floor + width
@@ -229,18 +236,26 @@ class SqliteBackend:
                     lower = min(reach, width * GROWTH)  # no narrower box can hold a page
                     width = self._grown(width, reach, too_dense, limit * 2.0, crowd)
                     continue
-            # A plain first page (most requests) reads the boxes' centres, then the exact
-            # coordinates of the points that may be on it (app/geo/rtree_exact.py).
-            stmt = self._sql.coarse if cell is not None else fetch
-            rows = [row for b in boxes for row in run(session, stmt, {**_params(b), **ring})]
-            density = len(rows) / area if area else None
             if cell is not None:
-                scored = self._coarse_first.scored(session, rows, distance, radius, limit)
-            elif inside is None and after is None:  # a first page of nearest, filtered
-                scored = [
-                    (d, pid) for pid, plat, plon in rows if (d := distance(plat, plon)) <= radius
-                ]
+                # A plain first page (most requests): the boxes' centres, then the exact
+                # coordinates of the points that may be on it (app/geo/rtree_exact.py).
+                capped = width > 0.0 and counts < MAX_COUNTS and too_dense / width > 1.1
+                rows = self._centres(session, boxes, DENSE_CAP + 1 if capped else None)
+                if rows is None:  # a crowd in a box
+                    counts += 1
+                    too_dense = width
+                    shrunk = max(lower, width * math.sqrt(limit * 2.5 / (DENSE_CAP + 1)))
+                    if shrunk * 1.1 < width:
+                        width = shrunk
+                        continue
+                    rows = self._centres(session, boxes, None) or []
+                density = len(rows) / area if area else None
+                scored = self._coarse_first.scored(
+                    session, rows, distance, radius, limit, final=width >= reach
+                )
             else:
+                rows = [row for b in boxes for row in run(session, fetch, {**_params(b), **ring})]
+                density = len(rows) / area if area else None
                 scored = []
                 for pid, plat, plon in rows:
                     if inside is not None and not inside.contains(plat, plon):
@@ -257,22 +272,41 @@ class SqliteBackend:
                     if len(self._widths) >= MAX_CELLS:
                         self._widths.clear()
                         self._regions.clear()
-                    # The width whose box would have held about ``limit * 1.6`` points.
-                    fitting = width * math.sqrt(limit * 1.6 / max(len(rows), 1))
+                    # The width whose box would have held about ``limit * 2.5`` points (a
+                    # centre read costs little; a round more, a statement).
+                    fitting = width * math.sqrt(limit * 2.5 / max(len(rows), 1))
                     self._widths[cell] = fitting
                     self._regions[(round(lat * 10), round(lon * 10), limit)] = fitting
                 return [Candidate(id=pid, distance_m=d) for d, pid in scored[:limit]]
             # Progress: the next width is at least GROWTH times this one, whatever follows.
             lower = min(reach, width * GROWTH)
-            width = self._grown(width, reach, too_dense, limit * 1.5, len(scored))
+            if cell is not None:  # centres are cheap to read, a capped read finds a crowd
+                width = self._grown(width, reach, too_dense, limit * 3.0, len(scored), 16.0)
+            else:
+                width = self._grown(width, reach, too_dense, limit * 1.5, len(scored))
         raise SearchDidNotEnd(f"nearest search still going after {MAX_ROUNDS} rounds")
 
+    def _centres(self, session: Session, boxes: list[BBox], cap: int | None) -> list[Any] | None:
+        """(id, centre's lat, lon) of the points in ``boxes``; None if a box holds ``cap``."""
+        rows: list[Any] = []
+        for box in boxes:
+            if cap is None:
+                rows.extend(self._sql.run(session, self._sql.coarse, _params(box)))
+                continue
+            found = self._sql.run(session, self._sql.coarse_capped, {**_params(box), "cap": cap})
+            if len(found) >= cap:
+                return None
+            rows.extend(found)
+        return rows
+
     @staticmethod
-    def _grown(width: float, reach: float, too_dense: float, aim: float, found: int) -> float:
+    def _grown(
+        width: float, reach: float, too_dense: float, aim: float, found: int, most: float = 8.0
+    ) -> float:
         """The next width after ``width`` held ``found`` points (too few): in proportion
         to what was found (area ~ count) towards ``aim`` points, at least ``GROWTH`` and at
-        most 8 times as wide; short of a known crowd, approaching it geometrically."""
-        grown = width * min(8.0, max(GROWTH, math.sqrt(aim / max(found, 1))))
+        most ``most`` times as wide; short of a known crowd, approaching it geometrically."""
+        grown = width * min(most, max(GROWTH, math.sqrt(aim / max(found, 1))))
         if grown >= too_dense > width:
             grown = math.sqrt(width * too_dense)
         return min(reach, max(width * GROWTH, grown))
