@@ -34,11 +34,12 @@ def _quiet(dbapi_connection: Any) -> bool:
     try:
         if dbapi_connection.closed or dbapi_connection.info.transaction_status != _IDLE:
             return False
-        fd = dbapi_connection.pgconn.socket
-        readable, _, _ = select.select([fd], [], [], 0)
+        poller = select.poll()  # any descriptor number (select() stops at 1024)
+        poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
+        waiting = poller.poll(0)
     except Exception:  # anything odd: ping as before
         return False
-    return not readable
+    return not waiting
 
 
 def install(engine: Engine) -> None:
