@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from app import budget
+from app import budget, pool_ping
 from app.sqlite import SQLITE_BUSY_TIMEOUT_S, SqliteSynchronous, configure_sqlite
 
 __all__ = [
@@ -112,13 +112,17 @@ def make_engine(
         )
         configure_sqlite(engine, sqlite_synchronous)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # Connections are pinged at checkout unless just returned and quiet (app/pool_ping.py).
+    ping = kwargs.pop("pool_pre_ping", True)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
         kwargs.setdefault("pool_timeout", 5)
     kwargs.setdefault("connect_args", {"connect_timeout": 5})
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if ping:
+        pool_ping.install(engine)
+    return engine
 
 
 def _pool_options(url: str, pool: dict[str, Any]) -> dict[str, Any]:

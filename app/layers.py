@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "budget": 0,
     "i18n": 0,
     "db": 0,
+    "pool_ping": 0,
     "raw_reads": 0,
     "web": 0,
     "http_cache": 0,

@@ -52,8 +52,17 @@ def _select(where: str) -> str:
 
 
 _BY_IDS = {
-    "sqlite": _select(
-        "WHERE d.point_id IN (SELECT value FROM json_each(?)) AND d.view = ? AND d.lang IN ('', ?)"
+    # One row per point (its language's own where there is one: the one ``_documents``
+    # keeps), found in the index first: the other is never read (a page read per row of
+    # a table larger than the memory map).
+    "sqlite": " ".join(
+        (
+            "SELECT",
+            _COLUMNS,
+            "FROM json_each(?) j JOIN point_document d ON d.point_id = j.value AND d.view = ?",
+            "AND d.lang = coalesce((SELECT x.lang FROM point_document x WHERE",
+            "x.point_id = j.value AND x.view = ? AND x.lang = ?), '')",
+        )
     ),
     "postgresql": _select(
         "WHERE d.point_id = ANY(%(ids)s) AND d.view = %(view)s AND d.lang IN ('', %(lang)s)"
@@ -210,7 +219,7 @@ def documents_for(
     reads = reads_of(session)
     dialect = reads.dialect
     params: Any = (
-        (orjson.dumps(list(ids)).decode(), view, key)
+        (orjson.dumps(list(ids)).decode(), view, view, key)
         if dialect == "sqlite"
         else {"ids": list(ids), "view": view, "lang": key}
     )

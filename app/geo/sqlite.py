@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -38,6 +39,7 @@ from app.geo.results import (
 from app.geo.ring import ring_params
 from app.geo.route import Route
 from app.geo.rtree_corridor import along_rtree
+from app.geo.rtree_exact import CoarseFirst
 from app.geo.sphere import EARTH_RADIUS_M, MARGIN_DEG, BBox, boxes_around, haversine_from
 from app.geo.sqlite_statements import SqliteStatements
 
@@ -59,6 +61,9 @@ MAX_COUNTS = 8
 MAX_ROUNDS = 64
 # How many cells' widths a backend remembers (about 100 bytes each).
 MAX_CELLS = 50_000
+# A count of at least this many points measures the density well enough to fetch next
+# without counting again; fewer (a village, nothing yet) and the next round counts first.
+_TRUSTED_COUNT = 5
 
 
 def _params(box: BBox) -> dict[str, float]:
@@ -105,9 +110,12 @@ class SqliteBackend:
         self._sql = SqliteStatements(spatial)
         self._has_math: bool | None = None
         self._exact = f"SELECT lat, lon FROM {spatial.rtree} WHERE id = ?"  # noqa: S608
+        self._coarse_first = CoarseFirst(spatial.rtree, COARSE_M)
         # The width that last held a first page around each ~1 km cell: where the next
         # search there starts (it saves the growth rounds; any width gives exact results).
         self._widths: dict[tuple[int, int, int], float] = {}
+        # The same by ~10 km region: where a search in a cell not seen yet starts.
+        self._regions: dict[tuple[int, int, int], float] = {}
         # Text pages read each word as the index's terms (app/geo/fts_terms.py).
         self._terms = PrefixTerms(spatial.fts)
 
@@ -142,7 +150,8 @@ class SqliteBackend:
         The search looks at a ring: from the cursor's distance ``floor`` (0 on a first
         page) out to ``floor + width``. Why it always ends (the loop is also capped at
         ``MAX_ROUNDS``, as belt and braces): a round either *counts* (at most
-        ``MAX_COUNTS`` per search, by a counter) or *fetches*. A fetch returns when it found
+        ``MAX_COUNTS`` per search, by a counter; on a plain first page, a fetch of the
+        boxes' centres that finds a crowd counts) or *fetches*. A fetch returns when it found
         ``limit`` points or searched the whole reach; otherwise the next width is at least
         ``GROWTH`` (1.5) times the fetched one, and no later shrink goes below that
         (``lower``). Widths start at ``MIN_RADIUS_M`` or more and a fetch at the reach
@@ -167,15 +176,25 @@ class SqliteBackend:
             width = min(width, max(MIN_RADIUS_M, after.span_m * 1.5))
             may_count = False
         cell = None
+        density: float | None = None  # points per square metre of box, once measured
         if after is None and inside is None and not where and post_filter is None:
             cell = (round(lat * 100), round(lon * 100), limit)
             known = self._widths.get(cell)
+            if known is not None:  # the density here is known: the first round fetches
+                first = sum(_area_m2(b) for b in boxes_around(lat, lon, min(reach, known)))
+                density = limit * 2.5 / first if first else None
+            else:  # a search seen nearby (~10 km) tells the density there
+                known = self._regions.get((round(lat * 10), round(lon * 10), limit))
             if known is not None:
                 width = min(reach, max(MIN_RADIUS_M, known))
         lower = min(reach, MIN_RADIUS_M)  # no width below this is worth a round
         too_dense = math.inf  # smallest width known to hold more than DENSE_CAP points
-        density: float | None = None  # points per square metre of box, once measured
         counts = 0
+        if cell is not None:
+            # A plain first page reads the boxes' centres (no lookup per row) at most
+            # DENSE_CAP + 1 of them a box: the fetch is its own count (one such round that
+            # finds a crowd counts as a count).
+            may_count = False
         distance = haversine_from(lat, lon)
         for _ in range(MAX_ROUNDS):
             radius = floor + width
@@ -203,13 +222,40 @@ class SqliteBackend:
                     if shrunk * 1.1 < width:
                         width = shrunk
                         continue
-            rows = [row for b in boxes for row in run(session, fetch, {**_params(b), **ring})]
-            density = len(rows) / area if area else None
-            if inside is None and after is None:  # a first page of nearest (most requests)
-                scored = [
-                    (d, pid) for pid, plat, plon in rows if (d := distance(plat, plon)) <= radius
-                ]
+                elif floor == 0.0 and crowd > limit * 3 and lower * 1.1 < width:
+                    # More than a page's worth but no crowd: fetch the width expected to
+                    # hold about ``limit * 2`` of them (each fetched row costs a lookup).
+                    density = crowd / area if area else None
+                    width = max(lower, width * math.sqrt(limit * 2.0 / crowd))
+                    continue
+                elif crowd < limit and width < reach:
+                    # Fewer than a page in the boxes, so fewer in their circle (and ring, and
+                    # viewport): a fetch could not end the search. Grow as a fetch that
+                    # found them would, aiming at ``limit * 2`` points, without fetching.
+                    density = crowd / area if crowd >= _TRUSTED_COUNT and area else None
+                    lower = min(reach, width * GROWTH)  # no narrower box can hold a page
+                    width = self._grown(width, reach, too_dense, limit * 2.0, crowd)
+                    continue
+            if cell is not None:
+                # A plain first page (most requests): the boxes' centres, then the exact
+                # coordinates of the points that may be on it (app/geo/rtree_exact.py).
+                capped = width > 0.0 and counts < MAX_COUNTS and too_dense / width > 1.1
+                rows = self._centres(session, boxes, DENSE_CAP + 1 if capped else None)
+                if rows is None:  # a crowd in a box
+                    counts += 1
+                    too_dense = width
+                    shrunk = max(lower, width * math.sqrt(limit * 2.5 / (DENSE_CAP + 1)))
+                    if shrunk * 1.1 < width:
+                        width = shrunk
+                        continue
+                    rows = self._centres(session, boxes, None) or []
+                density = len(rows) / area if area else None
+                scored = self._coarse_first.scored(
+                    session, rows, distance, radius, limit, final=width >= reach
+                )
             else:
+                rows = [row for b in boxes for row in run(session, fetch, {**_params(b), **ring})]
+                density = len(rows) / area if area else None
                 scored = []
                 for pid, plat, plon in rows:
                     if inside is not None and not inside.contains(plat, plon):
@@ -225,18 +271,45 @@ class SqliteBackend:
                 if cell is not None:
                     if len(self._widths) >= MAX_CELLS:
                         self._widths.clear()
-                    self._widths[cell] = width
+                        self._regions.clear()
+                    # The width whose box would have held about ``limit * 2.5`` points (a
+                    # centre read costs little; a round more, a statement).
+                    fitting = width * math.sqrt(limit * 2.5 / max(len(rows), 1))
+                    self._widths[cell] = fitting
+                    self._regions[(round(lat * 10), round(lon * 10), limit)] = fitting
                 return [Candidate(id=pid, distance_m=d) for d, pid in scored[:limit]]
             # Progress: the next width is at least GROWTH times this one, whatever follows.
             lower = min(reach, width * GROWTH)
-            # Grow in proportion to what was found (area ~ count), at most x8; short of a
-            # known crowd, approach it geometrically, but never by less than ``lower``.
-            factor = min(8.0, max(GROWTH, math.sqrt(limit * 1.5 / max(len(scored), 1))))
-            grown = width * factor
-            if grown >= too_dense > width:
-                grown = math.sqrt(width * too_dense)
-            width = min(reach, max(lower, grown))
+            if cell is not None:  # centres are cheap to read, a capped read finds a crowd
+                width = self._grown(width, reach, too_dense, limit * 3.0, len(scored), 16.0)
+            else:
+                width = self._grown(width, reach, too_dense, limit * 1.5, len(scored))
         raise SearchDidNotEnd(f"nearest search still going after {MAX_ROUNDS} rounds")
+
+    def _centres(self, session: Session, boxes: list[BBox], cap: int | None) -> list[Any] | None:
+        """(id, centre's lat, lon) of the points in ``boxes``; None if a box holds ``cap``."""
+        rows: list[Any] = []
+        for box in boxes:
+            if cap is None:
+                rows.extend(self._sql.run(session, self._sql.coarse, _params(box)))
+                continue
+            found = self._sql.run(session, self._sql.coarse_capped, {**_params(box), "cap": cap})
+            if len(found) >= cap:
+                return None
+            rows.extend(found)
+        return rows
+
+    @staticmethod
+    def _grown(
+        width: float, reach: float, too_dense: float, aim: float, found: int, most: float = 8.0
+    ) -> float:
+        """The next width after ``width`` held ``found`` points (too few): in proportion
+        to what was found (area ~ count) towards ``aim`` points, at least ``GROWTH`` and at
+        most ``most`` times as wide; short of a known crowd, approaching it geometrically."""
+        grown = width * min(most, max(GROWTH, math.sqrt(aim / max(found, 1))))
+        if grown >= too_dense > width:
+            grown = math.sqrt(width * too_dense)
+        return min(reach, max(width * GROWTH, grown))
 
     def _math(self, session: Session) -> bool:
         if self._has_math is None:

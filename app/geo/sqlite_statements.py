@@ -64,6 +64,7 @@ class SqliteStatements:
             (rtree.c.min_lat + rtree.c.max_lat) / 2,
             (rtree.c.min_lon + rtree.c.max_lon) / 2,
         ).where(self.in_box)
+        self.coarse_capped = self.coarse.limit(bindparam("cap"))
         self.count = select(func.count()).select_from(
             select(rtree.c.id).where(self.in_box).limit(bindparam("cap")).subquery()
         )
@@ -87,7 +88,15 @@ class SqliteStatements:
         dialect = sqlite_dialect.dialect()
         self.compiled: dict[int, Compiled] = {
             id(stmt): Compiled(stmt, dialect)
-            for stmt in (self.box, self.count, self.box_beyond, self.count_beyond, self.text_ids)
+            for stmt in (
+                self.box,
+                self.coarse,
+                self.coarse_capped,
+                self.count,
+                self.box_beyond,
+                self.count_beyond,
+                self.text_ids,
+            )
         }
 
     def run(self, session: Session, stmt: Select[Any], params: dict[str, Any]) -> list[Any]:
