@@ -366,11 +366,15 @@ class PostgisBackend:
         after_id: int | None,
         limit: int,
     ) -> list[int]:
+        pages = self._sql.text_pages
+        tokens = query_tokens(query)
+        after = -1 if after_id is None else after_id
         if not where:
             # A text page alone (on the lean cursor for app/documents/query.py lean_query).
-            after = -1 if after_id is None else after_id
-            pages = self._sql.text_pages
-            return pages.ids(session, query_tokens(query), after=after, limit=limit)
+            return pages.ids(session, tokens, after=after, limit=limit)
+        rare = pages.plan(session, tokens, limit, filtered=True)
+        if rare:  # words rare enough for the bitmap: the filters tested on its rows
+            return pages.filtered_ids(session, tokens, rare, where=where, after=after, limit=limit)
         stmt = (
             select(self._sql.id)
             .where(self._sql.spatial.searchable, self.text_match(session, query), *where)

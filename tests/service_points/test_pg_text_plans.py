@@ -148,6 +148,11 @@ def test_the_choice_from_the_statistics() -> None:
     # A known but rare word: its bitmap costs less than the walk to 21 of its matches.
     assert stats.rare_words(["de", "raro"], 21) == ["raro"]
     assert stats.rare_words(["de"], 21) == []
+    # With filters (a country, a category) the walk may pass the rows they drop too: a
+    # town's name is read by the bitmap there, a common word still walked.
+    assert stats.rare_words(["danli"], 21, filtered=True) == ["danli"]
+    assert stats.rare_words(["albergue"], 21, filtered=True) == []
+    assert stats.rare_words(["albergue", "danli"], 21, filtered=True) == ["danli"]
     # A word not plain ASCII letters and digits is not read alone.
     assert stats.rare_words(["albergue", "漢字"], 21) == []
     assert stats.rare_words(["漢字"], 21) == []
