@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from app.geo.text import normalise_text, query_tokens
 from tests.factories import make_organization, make_point
 
 ISOLATED_COUNTRY = "AQ"
@@ -82,3 +83,37 @@ def all_pages(
             return items
         query = {**params, "cursor": body["next_cursor"]}
     raise AssertionError("pagination did not end")
+
+
+def add_named_points(
+    db: Session, names: list[str], *, origin: tuple[float, float], **overrides: Any
+) -> dict[str, str]:
+    """Published points named ``names`` (Spanish), 0.01 degree apart from ``origin`` in
+    the isolated country; their names by public id, in creation (id) order."""
+    org = make_organization(db)
+    made = {}
+    for i, name in enumerate(names):
+        point = make_point(
+            db,
+            org,
+            lat=origin[0] + i * 0.01,
+            lon=origin[1] + i * 0.01,
+            country=ISOLATED_COUNTRY,
+            translations={"es": {"name": name, "description": "Texto"}},
+            **overrides,
+        )
+        made[point.public_id] = name
+    db.commit()
+    return made
+
+
+def text_matches(texts: dict[str, str], query: str) -> list[str]:
+    """The text-search contract, independently: the ids whose text has, for each query
+    word, a word that starts with it (in the order of ``texts``)."""
+    tokens = query_tokens(query)
+    out = []
+    for public_id, value in texts.items():
+        words = normalise_text(value).split()
+        if all(any(w.startswith(t) for w in words) for t in tokens):
+            out.append(public_id)
+    return out

@@ -15,11 +15,16 @@ from sqlalchemy.orm import Session
 
 from app.geo import backend_for
 from app.geo.pg_text import TextPages, WordStats
-from app.geo.text import normalise_text, query_tokens
 from app.service_points.models import ServicePoint
 from app.service_points.visibility import SEARCH_TABLE
-from tests.factories import make_organization, make_point
-from tests.service_points.helpers import ISOLATED_COUNTRY, all_pages
+from tests.service_points.helpers import (
+    ISOLATED_COUNTRY,
+    add_named_points,
+    all_pages,
+    text_matches,
+)
+
+ORIGIN = (-71.0, 12.0)
 
 MODES = ["walk", "bitmap", "first", None]
 
@@ -58,34 +63,6 @@ def _texts() -> list[str]:
     return out
 
 
-def _make(db: Session, names: list[str], **overrides: Any) -> dict[str, str]:
-    org = make_organization(db)
-    made = {}
-    for i, name in enumerate(names):
-        point = make_point(
-            db,
-            org,
-            lat=-71.0 + i * 0.01,
-            lon=12.0 + i * 0.01,
-            country=ISOLATED_COUNTRY,
-            translations={"es": {"name": name, "description": "Texto"}},
-            **overrides,
-        )
-        made[point.public_id] = name
-    db.commit()
-    return made
-
-
-def _expected(texts: dict[str, str], query: str) -> list[str]:
-    tokens = query_tokens(query)
-    out = []
-    for public_id, value in texts.items():  # in creation order: the order of ids
-        words = normalise_text(value).split()
-        if all(any(w.startswith(t) for w in words) for t in tokens):
-            out.append(public_id)
-    return out
-
-
 @pytest.fixture(params=MODES, ids=lambda m: m or "chosen")
 def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, engine_kind: str) -> Any:
     if engine_kind != "postgres":
@@ -98,23 +75,23 @@ def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, engine
 def test_pages_of_every_plan_are_the_definition(
     client: TestClient, db: Session, mode: Any, limit: int
 ) -> None:
-    made = _make(db, _texts())
+    made = add_named_points(db, _texts(), origin=ORIGIN)
     for query in _QUERIES:
         found = [i["id"] for i in all_pages(client, {"q": query, "limit": limit})]
-        assert found == _expected(made, query), (query, mode)
+        assert found == text_matches(made, query), (query, mode)
 
 
 def test_filtered_pages_and_hidden_points(client: TestClient, db: Session, mode: Any) -> None:
-    made = _make(db, _texts())
-    _make(db, ["Qzycomun borrador"], status="draft")
+    made = add_named_points(db, _texts(), origin=ORIGIN)
+    add_named_points(db, ["Qzycomun borrador"], status="draft", origin=ORIGIN)
     for query in ("qzycomun", "qzyrar", "qzycomun qzyalfa"):
         params = {"q": query, "limit": 3, "country": ISOLATED_COUNTRY}
         found = [i["id"] for i in all_pages(client, params)]
-        assert found == _expected(made, query), query
+        assert found == text_matches(made, query), query
 
 
 def test_the_data_layer_pages_past_a_cursor(db: Session, mode: Any) -> None:
-    _make(db, _texts())
+    add_named_points(db, _texts(), origin=ORIGIN)
     backend = backend_for("postgresql", SEARCH_TABLE)
     every = list(db.scalars(select(ServicePoint.id).order_by(ServicePoint.id)))
     for query in ("qzycomun", "qzyrar qzycomun", "qzyalfa qzybeta"):
@@ -161,7 +138,7 @@ def test_the_choice_from_the_statistics() -> None:
 def test_the_statistics_read_from_the_database(db: Session, engine_kind: str) -> None:
     if engine_kind != "postgres":
         pytest.skip("the plans are PostgreSQL's")
-    _make(db, _texts() + [f"{_COMMON} {i}" for i in range(150)])
+    add_named_points(db, _texts() + [f"{_COMMON} {i}" for i in range(150)], origin=ORIGIN)
     db.execute(text("ANALYZE service_point"))  # in the test's transaction: rolled back
     pages = TextPages(SEARCH_TABLE, column(SEARCH_TABLE.search_vector))
     stats = pages.stats(db)

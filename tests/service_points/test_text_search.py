@@ -16,9 +16,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.geo.fts_terms import PrefixTerms, prefix_expression
-from app.geo.text import normalise_text, query_tokens
-from tests.factories import make_organization, make_point
-from tests.service_points.helpers import ISOLATED_COUNTRY, all_pages
+from tests.service_points.helpers import (
+    add_named_points,
+    all_pages,
+    text_matches,
+)
+
+ORIGIN = (-70.0, 10.0)
 
 # Made-up words no seed text holds, sharing prefixes.
 _TEXTS = [
@@ -47,35 +51,6 @@ _QUERIES = [
 ]
 
 
-def _expected(texts: dict[str, str], query: str) -> list[str]:
-    """The contract, independently: each query word starts some word of the text."""
-    tokens = query_tokens(query)
-    out = []
-    for public_id, value in texts.items():  # in creation order: the order of ids
-        words = normalise_text(value).split()
-        if all(any(w.startswith(t) for w in words) for t in tokens):
-            out.append(public_id)
-    return out
-
-
-def _make(db: Session, names: list[str], **overrides: Any) -> dict[str, str]:
-    org = make_organization(db)
-    made = {}
-    for i, name in enumerate(names):
-        point = make_point(
-            db,
-            org,
-            lat=-70.0 + i * 0.01,
-            lon=10.0 + i * 0.01,
-            country=ISOLATED_COUNTRY,
-            translations={"es": {"name": name, "description": "Texto"}},
-            **overrides,
-        )
-        made[point.public_id] = name
-    db.commit()
-    return made
-
-
 @pytest.fixture(params=["terms", "floor"])
 def every_word_as_terms(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Words held by few points read as their terms too (``terms``), or as the app does."""
@@ -86,18 +61,18 @@ def every_word_as_terms(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
 @pytest.mark.parametrize("limit", [1, 2, 50])
 @pytest.mark.usefixtures("every_word_as_terms")
 def test_words_match_as_prefixes_in_id_order(client: TestClient, db: Session, limit: int) -> None:
-    made = _make(db, _TEXTS)
+    made = add_named_points(db, _TEXTS, origin=ORIGIN)
     for query in _QUERIES:
         found = [i["id"] for i in all_pages(client, {"q": query, "limit": limit})]
-        assert found == _expected(made, query), query
+        assert found == text_matches(made, query), query
 
 
 @pytest.mark.usefixtures("every_word_as_terms")
 def test_a_new_word_is_found_after_a_search(client: TestClient, db: Session) -> None:
-    first = _make(db, ["Qzxalbergue uno"])
+    first = add_named_points(db, ["Qzxalbergue uno"], origin=ORIGIN)
     assert [i["id"] for i in all_pages(client, {"q": "qzxalb"})] == list(first)
     # A term the index did not hold when the search above read its terms.
-    second = _make(db, ["Qzxalbergueria dos", "Qzxalbaricoque tres"])
+    second = add_named_points(db, ["Qzxalbergueria dos", "Qzxalbaricoque tres"], origin=ORIGIN)
     found = [i["id"] for i in all_pages(client, {"q": "qzxalb", "limit": 1})]
     assert found == [*first, *second]
     assert [i["id"] for i in all_pages(client, {"q": "qzxalbaricoques"})] == []
@@ -177,7 +152,7 @@ def _rowids(db: Session, match: str) -> list[int]:
 def test_terms_read_the_same_rows_as_prefixes(db: Session, engine_kind: str) -> None:
     if engine_kind != "sqlite":
         pytest.skip("FTS5 is SQLite's")
-    _make(db, _TEXTS)
+    add_named_points(db, _TEXTS, origin=ORIGIN)
     terms = PrefixTerms("service_point_fts", min_docs=0)
     narrow = PrefixTerms("service_point_fts", max_terms=2, min_docs=0)
     rare = PrefixTerms("service_point_fts", min_docs=3)
